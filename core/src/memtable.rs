@@ -1,0 +1,1 @@
+//! Sorted, size-accounted, freezable in-memory table.

@@ -1,0 +1,2 @@
+//! Sediment's simulator, checkers and CLI.
+#![forbid(unsafe_code)]
