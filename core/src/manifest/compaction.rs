@@ -1,0 +1,158 @@
+//! The compaction edit: remove live tables by id set, add outputs to levels 1 and deeper,
+//! and refuse any result that would change which version of a key a read finds.
+
+use crate::ids::SstId;
+use crate::manifest::error::ManifestError;
+use crate::manifest::model::{MAX_LEVELS, Manifest, PendingDeletion};
+use crate::sst::SstMeta;
+use std::collections::BTreeSet;
+
+/// Applies a compaction to `next` (whose version is already the new one). The epoch has
+/// been checked by the caller; the invariants are checked after.
+pub(crate) fn apply_compaction(
+    next: &mut Manifest,
+    removed: &BTreeSet<SstId>,
+    added: &[(usize, SstMeta)],
+    force_delete: bool,
+) -> Result<(), ManifestError> {
+    for id in removed {
+        if !next.is_live(*id) {
+            return Err(ManifestError::UnknownSst { id: *id });
+        }
+    }
+    check_outputs(next, removed, added)?;
+    check_version_order(next, removed, added)?;
+    let gone = take_removed(next, removed);
+    let moved: BTreeSet<SstId> = added.iter().map(|(_, sst)| sst.id).collect();
+    if !force_delete {
+        let obsoleted_at = next.version;
+        let deleted = gone.into_iter().filter(|sst| !moved.contains(&sst.id));
+        next.pending_deletion
+            .extend(deleted.map(|sst| PendingDeletion { sst, obsoleted_at }));
+    }
+    insert_outputs(next, added);
+    Ok(())
+}
+
+/// Output levels in range, output ids new (or trivial moves of an unchanged input).
+fn check_outputs(
+    next: &Manifest,
+    removed: &BTreeSet<SstId>,
+    added: &[(usize, SstMeta)],
+) -> Result<(), ManifestError> {
+    let known = next.referenced_sst_ids();
+    let mut seen = BTreeSet::new();
+    for (level, sst) in added {
+        if *level == 0 || *level > MAX_LEVELS {
+            return Err(ManifestError::LevelOutOfRange {
+                level: *level,
+                max: MAX_LEVELS,
+            });
+        }
+        if !seen.insert(sst.id) {
+            return Err(ManifestError::DuplicateSst { id: sst.id });
+        }
+        if removed.contains(&sst.id) {
+            if next.find_live(sst.id).map(|(_, live)| live) != Some(sst) {
+                return Err(ManifestError::MovedSstChanged { id: sst.id });
+            }
+        } else if known.contains(&sst.id) {
+            return Err(ManifestError::DuplicateSst { id: sst.id });
+        }
+    }
+    Ok(())
+}
+
+/// Position of a table in read order: L0 newest first (0, 1, ...), then each level after
+/// all of L0. A lower rank is read first and must hold newer versions of shared keys.
+fn read_rank(l0_len: usize, level: usize, l0_position: usize) -> usize {
+    if level == 0 {
+        l0_position
+    } else {
+        l0_len.saturating_add(level)
+    }
+}
+
+/// Refuses to move an input's data past a remaining table that overlaps it, in either
+/// direction of read order: an older table would then be read before newer data (or newer
+/// data after older). Range overlap stands for "may share keys", so this is conservative.
+fn check_version_order(
+    next: &Manifest,
+    removed: &BTreeSet<SstId>,
+    added: &[(usize, SstMeta)],
+) -> Result<(), ManifestError> {
+    let l0_len = next.l0.len();
+    let ranked = ranked_live(next);
+    let (inputs, remaining): (Vec<_>, Vec<_>) = ranked
+        .into_iter()
+        .partition(|(_, sst)| removed.contains(&sst.id));
+    for (level, output) in added {
+        let output_rank = read_rank(l0_len, *level, 0);
+        for (input_rank, input) in inputs.iter().filter(|(_, i)| i.overlaps(output)) {
+            let low = output_rank.min(*input_rank);
+            let high = output_rank.max(*input_rank);
+            let crossed = remaining.iter().find(|(rank, table)| {
+                low < *rank && *rank < high && table.overlaps(input) && table.overlaps(output)
+            });
+            if let Some((_, shadowing)) = crossed {
+                return Err(ManifestError::ReordersVersions {
+                    input: input.id,
+                    output: output.id,
+                    shadowing: shadowing.id,
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+fn ranked_live(manifest: &Manifest) -> Vec<(usize, &SstMeta)> {
+    let l0_len = manifest.l0.len();
+    let l0 = manifest
+        .l0
+        .iter()
+        .enumerate()
+        .map(|(position, sst)| (read_rank(l0_len, 0, position), sst));
+    let levels = manifest.levels.iter().enumerate().flat_map(|(index, run)| {
+        run.iter()
+            .map(move |sst| (read_rank(l0_len, index + 1, 0), sst))
+    });
+    l0.chain(levels).collect()
+}
+
+/// Takes the removed tables out of L0 and the levels, in read order.
+fn take_removed(next: &mut Manifest, removed: &BTreeSet<SstId>) -> Vec<SstMeta> {
+    let (mut gone, kept): (Vec<_>, Vec<_>) = std::mem::take(&mut next.l0)
+        .into_iter()
+        .partition(|sst| removed.contains(&sst.id));
+    next.l0 = kept;
+    for run in &mut next.levels {
+        let (taken, kept): (Vec<_>, Vec<_>) = std::mem::take(run)
+            .into_iter()
+            .partition(|sst| removed.contains(&sst.id));
+        *run = kept;
+        gone.extend(taken);
+    }
+    gone
+}
+
+/// Adds outputs to their levels (levels validated in 1..=MAX_LEVELS), creating missing
+/// levels, and re-sorts each touched level by smallest key.
+fn insert_outputs(next: &mut Manifest, added: &[(usize, SstMeta)]) {
+    let mut touched = BTreeSet::new();
+    for (level, sst) in added {
+        let index = level.saturating_sub(1);
+        if next.levels.len() <= index {
+            next.levels.resize_with(index + 1, Vec::new);
+        }
+        if let Some(run) = next.levels.get_mut(index) {
+            run.push(sst.clone());
+            touched.insert(index);
+        }
+    }
+    for index in touched {
+        if let Some(run) = next.levels.get_mut(index) {
+            run.sort_by(|a, b| a.smallest_key.cmp(&b.smallest_key));
+        }
+    }
+}
