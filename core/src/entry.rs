@@ -143,7 +143,7 @@ mod tests {
 
     #[test]
     fn internal_keys_sort_user_key_ascending_then_newest_first() {
-        let mut keys = vec![
+        let mut keys = [
             InternalKey::new(&b"b"[..], SeqNum(1)),
             InternalKey::new(&b"a"[..], SeqNum(1)),
             InternalKey::new(&b"a"[..], SeqNum(9)),
