@@ -1,7 +1,7 @@
 //! The core performs no I/O of its own, reads no clock and draws no random number: time,
-#![allow(clippy::unwrap_used)]
 //! randomness and storage come in through parameters and traits. This test fails if any file
 //! under `core/src` names what would break that, or if `core` depends on a runtime.
+#![allow(clippy::unwrap_used)]
 
 use std::fs;
 use std::path::{Path, PathBuf};
