@@ -209,7 +209,21 @@ fn range_of<'a>(
         }
         Bound::Unbounded => Bound::Unbounded,
     };
-    entries.range((lower, upper)).map(to_entry)
+    // `BTreeMap::range` panics on an empty or inverted range; a caller's bounds may be either.
+    let nonempty = match (&lower, &upper) {
+        (
+            Bound::Included(low) | Bound::Excluded(low),
+            Bound::Included(high) | Bound::Excluded(high),
+        ) => {
+            low < high
+                || (low == high
+                    && matches!(lower, Bound::Included(_))
+                    && matches!(upper, Bound::Included(_)))
+        }
+        _ => true,
+    };
+    let range = nonempty.then(|| entries.range((lower, upper)));
+    range.into_iter().flatten().map(to_entry)
 }
 
 #[cfg(test)]
@@ -290,5 +304,12 @@ mod tests {
             vec![("c".into(), 3), ("d".into(), 4)]
         );
         assert_eq!(keys(Bound::Unbounded, Bound::Unbounded).len(), 5);
+        assert!(keys(Bound::Excluded(&b"b"[..]), Bound::Included(&b"b"[..])).is_empty());
+        assert!(keys(Bound::Included(&b"c"[..]), Bound::Excluded(&b"c"[..])).is_empty());
+        assert!(keys(Bound::Included(&b"d"[..]), Bound::Included(&b"a"[..])).is_empty());
+        assert_eq!(
+            keys(Bound::Included(&b"b"[..]), Bound::Included(&b"b"[..])).len(),
+            2
+        );
     }
 }

@@ -181,8 +181,7 @@ where
 
     fn next_surviving(&mut self) -> Result<Option<Entry>, MergeError> {
         while let Some(mut entry) = self.pop()? {
-            let user_key = entry.key.user_key.clone();
-            self.skip_older_versions(&user_key)?;
+            self.skip_older_versions(&entry.key.user_key)?;
             if entry.kind == EntryKind::Put && self.filter.decide(&entry) == FilterDecision::Remove
             {
                 if self.options.bottommost {

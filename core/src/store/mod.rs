@@ -161,3 +161,39 @@ pub trait ObjectStore: Send + Sync {
         prefix: &str,
     ) -> impl Future<Output = Result<Vec<ObjectMeta>, StoreError>> + Send;
 }
+
+/// A shared store is a store: roles on one node can hold the same handle.
+impl<T: ObjectStore> ObjectStore for std::sync::Arc<T> {
+    fn get(
+        &self,
+        path: &str,
+        range: GetRange,
+    ) -> impl Future<Output = Result<GetResult, StoreError>> + Send {
+        (**self).get(path, range)
+    }
+
+    fn head(&self, path: &str) -> impl Future<Output = Result<ObjectMeta, StoreError>> + Send {
+        (**self).head(path)
+    }
+
+    fn put(
+        &self,
+        path: &str,
+        bytes: Bytes,
+        mode: PutMode,
+        attributes: Attributes,
+    ) -> impl Future<Output = Result<ETag, StoreError>> + Send {
+        (**self).put(path, bytes, mode, attributes)
+    }
+
+    fn delete(&self, path: &str) -> impl Future<Output = Result<(), StoreError>> + Send {
+        (**self).delete(path)
+    }
+
+    fn list(
+        &self,
+        prefix: &str,
+    ) -> impl Future<Output = Result<Vec<ObjectMeta>, StoreError>> + Send {
+        (**self).list(prefix)
+    }
+}

@@ -1,0 +1,137 @@
+//! Group commit: one WAL segment per batch, acknowledged only once durable.
+
+use super::{Writer, WriterError};
+use crate::clock::Clock;
+use crate::entry::{Entry, WallMs};
+use crate::ids::{SeqNum, WalId};
+use crate::layout::wal_path;
+use crate::roles::create::{CreateOutcome, create_resolving};
+use crate::roles::retry::retry_idempotent;
+use crate::store::{ObjectStore, StoreError};
+use crate::wal::{WalBatch, WalSegmentHeader, encode_segment};
+use bytes::Bytes;
+
+/// One write of a batch.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum WriteOp {
+    Put {
+        key: Bytes,
+        value: Bytes,
+        expires_at_ms: Option<WallMs>,
+    },
+    Delete {
+        key: Bytes,
+    },
+}
+
+/// Where a durable batch landed: its writes got `first_seq..=last_seq`, in order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CommitReceipt {
+    pub wal_id: WalId,
+    pub first_seq: SeqNum,
+    pub last_seq: SeqNum,
+}
+
+impl<S: ObjectStore, C: Clock> Writer<S, C> {
+    /// Makes `ops` durable as one WAL segment, then applies them to the memtable. On `Ok`
+    /// every op is durable; on an error other than `Unresolved`, none is.
+    pub async fn commit(&mut self, ops: &[WriteOp]) -> Result<CommitReceipt, WriterError> {
+        self.check_running()?;
+        let entries = self.assign_sequence_numbers(ops);
+        let (Some(first), Some(last)) = (entries.first(), entries.last()) else {
+            return Err(WriterError::Encode(
+                crate::wal::WalEncodeError::EmptyBatch { batch_index: 0 },
+            ));
+        };
+        let (first_seq, last_seq) = (first.seq(), last.seq());
+        let wal_id = self.next_wal_id;
+        let header = WalSegmentHeader {
+            writer_epoch: self.epoch,
+            segment_id: wal_id,
+        };
+        let batch = WalBatch::new(entries);
+        let bytes =
+            encode_segment(header, std::slice::from_ref(&batch)).map_err(WriterError::Encode)?;
+        let size_bytes = bytes.len() as u64;
+        let path = wal_path(wal_id);
+        let tag = self.write_tag(&format!("wal{}", wal_id.0));
+        let created = create_resolving(
+            &self.store,
+            &self.clock,
+            &self.options.retry,
+            &path,
+            bytes,
+            &tag,
+        )
+        .await;
+        match created {
+            Ok(CreateOutcome::Created) => {}
+            Ok(CreateOutcome::Taken { .. }) => {
+                let fenced = WriterError::Fenced {
+                    epoch: self.epoch,
+                    detail: format!("{path} was created by a newer writer"),
+                };
+                return Err(self.stop_if_terminal(fenced));
+            }
+            Err(StoreError::UnknownOutcome { .. }) => {
+                return Err(self.stop_if_terminal(WriterError::Unresolved { path }));
+            }
+            Err(error) => return Err(WriterError::Store(error)),
+        }
+        for entry in batch.entries {
+            self.memtable.insert(entry).map_err(WriterError::Memtable)?;
+        }
+        self.next_wal_id = WalId(wal_id.0 + 1);
+        self.next_seq = SeqNum(last_seq.0 + 1);
+        self.stats.commits += 1;
+        self.stats.entries_committed += ops.len() as u64;
+        self.stats.wal_bytes += size_bytes;
+        Ok(CommitReceipt {
+            wal_id,
+            first_seq,
+            last_seq,
+        })
+    }
+
+    /// Confirms no newer writer has taken over: a new writer's first act after recovery is
+    /// to create the WAL segment this one would write next. While it is absent, every write
+    /// any writer acknowledged is in this writer's memtable or SSTs, so a read served now is
+    /// current. Call before answering reads.
+    pub async fn confirm_leadership(&mut self) -> Result<(), WriterError> {
+        self.check_running()?;
+        self.stats.leadership_checks += 1;
+        let path = wal_path(self.next_wal_id);
+        let probe =
+            retry_idempotent(&self.clock, &self.options.retry, || self.store.head(&path)).await;
+        match probe {
+            Err(StoreError::NotFound { .. }) => Ok(()),
+            Ok(_) => {
+                let fenced = WriterError::Fenced {
+                    epoch: self.epoch,
+                    detail: format!("{path} exists: a newer writer fenced this one"),
+                };
+                Err(self.stop_if_terminal(fenced))
+            }
+            Err(error) => Err(WriterError::Store(error)),
+        }
+    }
+
+    fn assign_sequence_numbers(&self, ops: &[WriteOp]) -> Vec<Entry> {
+        ops.iter()
+            .zip(self.next_seq.0..)
+            .map(|(op, seq)| match op {
+                WriteOp::Put {
+                    key,
+                    value,
+                    expires_at_ms: Some(expiry),
+                } => Entry::put_expiring(key.clone(), SeqNum(seq), value.clone(), *expiry),
+                WriteOp::Put {
+                    key,
+                    value,
+                    expires_at_ms: None,
+                } => Entry::put(key.clone(), SeqNum(seq), value.clone()),
+                WriteOp::Delete { key } => Entry::delete(key.clone(), SeqNum(seq)),
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,142 @@
+//! Flush: the memtable becomes an L0 SST, uploaded, then installed by manifest CAS.
+
+use super::{Writer, WriterError};
+use crate::clock::Clock;
+use crate::ids::{IdRole, SeqNum, SstId, WalId};
+use crate::layout::sst_path;
+use crate::manifest::Edit;
+use crate::memtable::Memtable;
+use crate::roles::create::{CreateOutcome, create_resolving};
+use crate::roles::manifest_io::install;
+use crate::sst::{SstMeta, SstReader, build_sst};
+use crate::store::ObjectStore;
+use bytes::Bytes;
+
+/// A frozen memtable on its way to L0: built once, so a retried flush uploads the same
+/// object under the same id.
+pub(super) struct PendingFlush {
+    pub(super) memtable: Memtable,
+    /// Every WAL segment below this one is covered by the memtable (or older SSTs).
+    pub(super) wal_replay_point: WalId,
+    pub(super) encoded: Bytes,
+    pub(super) meta: SstMeta,
+}
+
+impl<S: ObjectStore, C: Clock> Writer<S, C> {
+    /// True when the memtable has reached its size limit (or a flush is still pending).
+    pub fn needs_flush(&self) -> bool {
+        self.flushing.is_some() || self.memtable.size_bytes() >= self.options.memtable_size_bytes
+    }
+
+    /// Flushes the memtable (and first any flush left pending by an earlier failure) to an
+    /// L0 SST and installs it. Returns the table installed, or `None` with nothing to flush.
+    /// A failure leaves the data readable and the flush pending, to be retried.
+    pub async fn flush(&mut self) -> Result<Option<SstMeta>, WriterError> {
+        self.check_running()?;
+        if self.flushing.is_none() {
+            if self.memtable.is_empty() {
+                return Ok(None);
+            }
+            self.freeze_for_flush()?;
+        }
+        let Some(pending) = self.flushing.as_ref() else {
+            return Ok(None);
+        };
+        let (encoded, meta, replay_point) = (
+            pending.encoded.clone(),
+            pending.meta.clone(),
+            pending.wal_replay_point,
+        );
+        self.upload_sst(&meta, encoded.clone()).await?;
+        let epoch = self.epoch;
+        let tag = self.write_tag(&format!("flush{}", meta.id.0));
+        let installed = install(
+            &self.store,
+            &self.clock,
+            &self.options.retry,
+            self.options.cas_attempts_max,
+            &tag,
+            |latest| {
+                // Only this incarnation's flushes move the replay point while its epoch is
+                // current, so a replay point at or past ours means this flush already landed
+                // (even if the table was compacted away since).
+                if latest.writer_epoch == epoch && latest.wal_replay_point >= replay_point {
+                    return Ok(None);
+                }
+                Ok(Some(Edit::Flush {
+                    writer_epoch: epoch,
+                    sst: meta.clone(),
+                    wal_replay_point: replay_point,
+                    last_seq: SeqNum(latest.last_seq.0.max(meta.largest_seq.0)),
+                }))
+            },
+        )
+        .await;
+        let manifest = match installed {
+            Ok(manifest) => manifest,
+            Err(error) => {
+                let error = self.manifest_error(error);
+                // An unknown install outcome is resolved by the next attempt (it finds the
+                // table live or installs it), so it does not poison the writer.
+                if matches!(error, WriterError::Fenced { .. }) {
+                    return Err(self.stop_if_terminal(error));
+                }
+                return Err(error);
+            }
+        };
+        self.manifest = manifest;
+        if let Ok(reader) = SstReader::open(encoded) {
+            self.cache_reader(meta.id, reader);
+        }
+        self.flushing = None;
+        self.stats.flushes += 1;
+        self.stats.flush_bytes += meta.size_bytes;
+        self.stats.manifest_installs += 1;
+        Ok(Some(meta))
+    }
+
+    fn freeze_for_flush(&mut self) -> Result<(), WriterError> {
+        let memtable = std::mem::take(&mut self.memtable);
+        let counter = self.next_sst_counter;
+        let id = SstId::compose(IdRole::Writer, self.epoch, counter).ok_or(
+            WriterError::IdCollision {
+                path: format!("writer epoch {} sst counter {counter}", self.epoch),
+            },
+        )?;
+        self.next_sst_counter += 1;
+        let built = build_sst(&self.options.sst, memtable.iter(), id, self.clock.wall_ms());
+        let (encoded, meta) = match built {
+            Ok(built) => built,
+            Err(error) => {
+                self.memtable = memtable;
+                return Err(WriterError::Build(error));
+            }
+        };
+        self.flushing = Some(PendingFlush {
+            memtable,
+            wal_replay_point: self.next_wal_id,
+            encoded,
+            meta,
+        });
+        Ok(())
+    }
+
+    async fn upload_sst(&mut self, meta: &SstMeta, encoded: Bytes) -> Result<(), WriterError> {
+        let path = sst_path(meta.id);
+        let tag = self.write_tag(&format!("sst{}", meta.id.0));
+        let uploaded = create_resolving(
+            &self.store,
+            &self.clock,
+            &self.options.retry,
+            &path,
+            encoded,
+            &tag,
+        )
+        .await;
+        match uploaded {
+            Ok(CreateOutcome::Created) => Ok(()),
+            Ok(CreateOutcome::Taken { .. }) => Err(WriterError::IdCollision { path }),
+            Err(error) => Err(WriterError::Store(error)),
+        }
+    }
+}

@@ -1,0 +1,120 @@
+//! The writer role: group-commit WAL, memtable, flush to L0, manifest CAS, fencing and
+//! recovery (DESIGN.md, "Writer").
+//!
+//! A write is acknowledged only after the WAL segment holding it is durable; only then does
+//! it enter the memtable, so reads never see a write that could still be lost. Fencing has
+//! two halves: the writer epoch in the manifest (a fenced writer cannot install a flush) and
+//! create-if-absent WAL segments (a new writer creates the segment the old one would write
+//! next, so the old one can neither make a write durable nor, since reads first check that
+//! segment, serve a read after the new one took over).
+
+mod commit;
+mod error;
+mod flush;
+mod options;
+mod read;
+mod recovery;
+mod stats;
+
+pub use commit::{CommitReceipt, WriteOp};
+pub use error::WriterError;
+pub use options::WriterOptions;
+pub use read::ReadResult;
+pub use stats::{ReadCost, WriterStats};
+
+use crate::clock::Clock;
+use crate::ids::{Epoch, SeqNum, SstId, WalId};
+use crate::manifest::Manifest;
+use crate::memtable::Memtable;
+use crate::roles::manifest_io::ManifestIoError;
+use crate::sst::SstReader;
+use crate::store::ObjectStore;
+use std::collections::BTreeMap;
+
+/// One writer incarnation. Methods take `&mut self`: the node that hosts the writer runs one
+/// request at a time and does the batching (group commit) itself.
+pub struct Writer<S, C> {
+    store: S,
+    clock: C,
+    options: WriterOptions,
+    epoch: Epoch,
+    /// The newest manifest this writer knows.
+    manifest: Manifest,
+    /// Durable writes not yet in an SST.
+    memtable: Memtable,
+    /// A memtable whose SST is uploaded or being uploaded but not yet installed: still read.
+    flushing: Option<flush::PendingFlush>,
+    next_seq: SeqNum,
+    next_wal_id: WalId,
+    next_sst_counter: u64,
+    sst_cache: BTreeMap<SstId, SstReader>,
+    /// Set when this incarnation can no longer act (fenced, or an outcome it cannot resolve).
+    stopped: Option<WriterError>,
+    stats: WriterStats,
+}
+
+impl<S: ObjectStore, C: Clock> Writer<S, C> {
+    pub fn epoch(&self) -> Epoch {
+        self.epoch
+    }
+
+    pub fn manifest(&self) -> &Manifest {
+        &self.manifest
+    }
+
+    pub fn stats(&self) -> WriterStats {
+        self.stats
+    }
+
+    pub fn memtable_size_bytes(&self) -> u64 {
+        self.memtable.size_bytes()
+    }
+
+    /// The WAL segment the next commit will create.
+    pub fn next_wal_id(&self) -> WalId {
+        self.next_wal_id
+    }
+
+    /// Why this incarnation stopped, if it did.
+    pub fn stopped(&self) -> Option<&WriterError> {
+        self.stopped.as_ref()
+    }
+
+    fn check_running(&self) -> Result<(), WriterError> {
+        match &self.stopped {
+            None => Ok(()),
+            Some(WriterError::Fenced { epoch, detail }) => Err(WriterError::Fenced {
+                epoch: *epoch,
+                detail: detail.clone(),
+            }),
+            Some(_) => Err(WriterError::Poisoned),
+        }
+    }
+
+    /// Records a terminal error (fenced or unresolved) so later requests fail fast.
+    fn stop_if_terminal(&mut self, error: WriterError) -> WriterError {
+        if matches!(
+            error,
+            WriterError::Fenced { .. } | WriterError::Unresolved { .. }
+        ) && self.stopped.is_none()
+        {
+            self.stopped = Some(error.clone());
+        }
+        error
+    }
+
+    fn manifest_error(&self, error: ManifestIoError) -> WriterError {
+        match error {
+            ManifestIoError::Unresolved { path } => WriterError::Unresolved { path },
+            ManifestIoError::Rejected(rejected) if rejected.is_fenced() => WriterError::Fenced {
+                epoch: self.epoch,
+                detail: rejected.to_string(),
+            },
+            other => WriterError::Manifest(other),
+        }
+    }
+
+    fn write_tag(&self, what: &str) -> String {
+        format!("writer/e{}/{what}", self.epoch.0)
+    }
+}

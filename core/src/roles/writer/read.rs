@@ -1,0 +1,116 @@
+//! Point reads: memtable, the memtable being flushed, L0 newest first, then each level.
+
+use super::{ReadCost, Writer, WriterError};
+use crate::clock::Clock;
+use crate::entry::{Entry, Lookup};
+use crate::ids::SstId;
+use crate::layout::sst_path;
+use crate::roles::retry::retry_idempotent;
+use crate::sst::{SstMeta, SstReader};
+use crate::store::{GetRange, ObjectStore};
+use bytes::Bytes;
+
+/// The value a read found (`None`: absent, deleted or expired) and what finding it cost.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReadResult {
+    pub value: Option<Bytes>,
+    pub cost: ReadCost,
+}
+
+impl<S: ObjectStore, C: Clock> Writer<S, C> {
+    /// The newest durable value of `key`. Does not check leadership: call
+    /// [`Writer::confirm_leadership`] before answering a client with it.
+    pub async fn get(&mut self, key: &[u8]) -> Result<ReadResult, WriterError> {
+        self.check_running()?;
+        self.stats.reads += 1;
+        let mut cost = ReadCost::default();
+        let now_ms = self.clock.wall_ms();
+        let resolve = |lookup: Lookup| match lookup {
+            Lookup::Found(entry) => Some(visible_value(&entry, now_ms)),
+            Lookup::Deleted(_) => Some(None),
+            Lookup::Absent => None,
+        };
+        cost.sorted_runs += 1;
+        if let Some(value) = resolve(self.memtable.get(key)) {
+            return Ok(ReadResult { value, cost });
+        }
+        if let Some(pending) = &self.flushing {
+            cost.sorted_runs += 1;
+            if let Some(value) = resolve(pending.memtable.get(key)) {
+                return Ok(ReadResult { value, cost });
+            }
+        }
+        for meta in self.tables_that_may_hold(key) {
+            cost.sorted_runs += 1;
+            let reader = self.reader_for(&meta, &mut cost).await?;
+            let (lookup, stats) = reader.get(key).map_err(|error| WriterError::CorruptSst {
+                path: sst_path(meta.id),
+                error,
+            })?;
+            cost.blocks += stats.blocks_read.len() as u32;
+            cost.bytes += stats.bytes_read;
+            if let Some(value) = resolve(lookup) {
+                return Ok(ReadResult { value, cost });
+            }
+        }
+        Ok(ReadResult { value: None, cost })
+    }
+
+    /// The tables a read of `key` must consult, in order: every L0 table whose range holds
+    /// the key (newest first), then at most one table per level.
+    fn tables_that_may_hold(&self, key: &[u8]) -> Vec<SstMeta> {
+        let l0 = self
+            .manifest
+            .l0
+            .iter()
+            .filter(|sst| sst.may_contain_key(key));
+        let levels = self.manifest.levels.iter().filter_map(|run| {
+            let index = run.partition_point(|sst| &sst.largest_key[..] < key);
+            run.get(index).filter(|sst| sst.may_contain_key(key))
+        });
+        l0.chain(levels).cloned().collect()
+    }
+
+    async fn reader_for(
+        &mut self,
+        meta: &SstMeta,
+        cost: &mut ReadCost,
+    ) -> Result<SstReader, WriterError> {
+        if let Some(reader) = self.sst_cache.get(&meta.id) {
+            return Ok(reader.clone());
+        }
+        let path = sst_path(meta.id);
+        let got = retry_idempotent(&self.clock, &self.options.retry, || {
+            self.store.get(&path, GetRange::Whole)
+        })
+        .await
+        .map_err(WriterError::Store)?;
+        cost.sst_fetches += 1;
+        let reader =
+            SstReader::open(got.bytes).map_err(|error| WriterError::CorruptSst { path, error })?;
+        self.cache_reader(meta.id, reader.clone());
+        Ok(reader)
+    }
+
+    /// Keeps `reader` for later reads; when the cache is full, tables no longer live go
+    /// first, then the lowest ids.
+    pub(super) fn cache_reader(&mut self, id: SstId, reader: SstReader) {
+        if self.sst_cache.len() >= self.options.sst_cache_entries_max {
+            let live = self.manifest.live_sst_ids();
+            self.sst_cache.retain(|id, _| live.contains(id));
+            while self.sst_cache.len() >= self.options.sst_cache_entries_max.max(1) {
+                self.sst_cache.pop_first();
+            }
+        }
+        self.sst_cache.insert(id, reader);
+    }
+}
+
+/// A put's value unless it has expired by the reader's clock.
+fn visible_value(entry: &Entry, now_ms: u64) -> Option<Bytes> {
+    if entry.is_expired_at(now_ms) {
+        None
+    } else {
+        Some(entry.value.clone())
+    }
+}

@@ -1,0 +1,176 @@
+//! Opening a writer: fence older incarnations, replay the WAL, fence the WAL.
+
+use super::{Writer, WriterError, WriterOptions, WriterStats};
+use crate::clock::Clock;
+use crate::ids::{Epoch, SeqNum, WalId};
+use crate::layout::{WAL_PREFIX, parse_wal_path, wal_path};
+use crate::manifest::{Edit, Manifest};
+use crate::memtable::Memtable;
+use crate::roles::create::{CreateOutcome, create_resolving};
+use crate::roles::manifest_io::{ManifestIoError, install};
+use crate::roles::retry::retry_idempotent;
+use crate::store::{GetRange, ObjectStore, StoreError};
+use crate::wal::{WalSegmentHeader, decode_segment_expecting, encode_segment};
+use std::collections::BTreeMap;
+
+impl<S: ObjectStore, C: Clock> Writer<S, C> {
+    /// Starts a new writer incarnation: bumps the writer epoch in the manifest (so an older
+    /// writer can no longer install a flush), replays every WAL segment from the replay point
+    /// into the memtable, then creates the next segment itself (so an older writer can no
+    /// longer make a write durable). `tag` distinguishes this incarnation's writes (for
+    /// example the node name and its restart count); it must be unique per call.
+    pub async fn open(
+        store: S,
+        clock: C,
+        options: WriterOptions,
+        tag: &str,
+    ) -> Result<Writer<S, C>, WriterError> {
+        let fence_tag = format!("writer-open/{tag}");
+        let fenced = install(
+            &store,
+            &clock,
+            &options.retry,
+            options.cas_attempts_max,
+            &fence_tag,
+            |latest| {
+                Ok(Some(Edit::FenceWriter {
+                    new_epoch: Epoch(latest.writer_epoch.0 + 1),
+                }))
+            },
+        )
+        .await;
+        let manifest = fenced.map_err(open_error)?;
+        let mut writer = Writer {
+            store,
+            clock,
+            options,
+            epoch: manifest.writer_epoch,
+            next_seq: SeqNum(manifest.last_seq.0 + 1),
+            next_wal_id: manifest.wal_replay_point,
+            manifest,
+            memtable: Memtable::new(),
+            flushing: None,
+            next_sst_counter: 0,
+            sst_cache: BTreeMap::new(),
+            stopped: None,
+            stats: WriterStats::default(),
+        };
+        writer.replay_listed_segments().await?;
+        writer.fence_wal().await?;
+        Ok(writer)
+    }
+
+    /// Replays, in order, every segment at or after the replay point that exists now.
+    async fn replay_listed_segments(&mut self) -> Result<(), WriterError> {
+        let listed = retry_idempotent(&self.clock, &self.options.retry, || {
+            self.store.list(WAL_PREFIX)
+        })
+        .await
+        .map_err(WriterError::Store)?;
+        let mut ids: Vec<WalId> = listed
+            .iter()
+            .filter_map(|meta| parse_wal_path(&meta.path))
+            .filter(|id| *id >= self.manifest.wal_replay_point)
+            .collect();
+        ids.sort();
+        for id in ids {
+            if id != self.next_wal_id {
+                return Err(WriterError::WalGap {
+                    missing: self.next_wal_id.0,
+                });
+            }
+            self.replay_segment(id).await?;
+        }
+        Ok(())
+    }
+
+    /// Applies the entries of segment `id` newer than the manifest's last sequence number.
+    async fn replay_segment(&mut self, id: WalId) -> Result<(), WriterError> {
+        let path = wal_path(id);
+        let got = retry_idempotent(&self.clock, &self.options.retry, || {
+            self.store.get(&path, GetRange::Whole)
+        })
+        .await
+        .map_err(WriterError::Store)?;
+        let segment = decode_segment_expecting(&got.bytes, id)
+            .map_err(|error| WriterError::CorruptWal { path, error })?;
+        for entry in segment.entries() {
+            if entry.seq() <= self.manifest.last_seq {
+                continue;
+            }
+            self.next_seq = SeqNum(self.next_seq.0.max(entry.seq().0 + 1));
+            self.memtable
+                .insert(entry.clone())
+                .map_err(WriterError::Memtable)?;
+            self.stats.entries_replayed += 1;
+        }
+        self.stats.wal_segments_replayed += 1;
+        self.next_wal_id = WalId(id.0 + 1);
+        Ok(())
+    }
+
+    /// Creates an empty segment at the next id. If an older writer got there first, its
+    /// segment is durable (it may have acknowledged it): replay it and try the next id.
+    async fn fence_wal(&mut self) -> Result<(), WriterError> {
+        let attempts = self.options.recovery_fence_attempts_max.max(1);
+        for _ in 0..attempts {
+            let id = self.next_wal_id;
+            let header = WalSegmentHeader {
+                writer_epoch: self.epoch,
+                segment_id: id,
+            };
+            let bytes = encode_segment(header, &[]).map_err(WriterError::Encode)?;
+            let path = wal_path(id);
+            let tag = self.write_tag(&format!("fence{}", id.0));
+            let created = create_resolving(
+                &self.store,
+                &self.clock,
+                &self.options.retry,
+                &path,
+                bytes,
+                &tag,
+            )
+            .await;
+            match created {
+                Ok(CreateOutcome::Created) => {
+                    self.next_wal_id = WalId(id.0 + 1);
+                    return Ok(());
+                }
+                Ok(CreateOutcome::Taken { .. }) => self.replay_segment(id).await?,
+                Err(StoreError::UnknownOutcome { .. }) => {
+                    return Err(WriterError::Unresolved { path });
+                }
+                Err(error) => return Err(WriterError::Store(error)),
+            }
+        }
+        Err(WriterError::FenceContention { attempts })
+    }
+
+    /// Reads the newest manifest, so reads see tables installed by others.
+    pub async fn refresh_manifest(&mut self) -> Result<&Manifest, WriterError> {
+        self.check_running()?;
+        let latest = crate::roles::manifest_io::read_latest_manifest(
+            &self.store,
+            &self.clock,
+            &self.options.retry,
+        )
+        .await
+        .map_err(|error| self.manifest_error(error))?;
+        if latest.writer_epoch != self.epoch {
+            let fenced = WriterError::Fenced {
+                epoch: self.epoch,
+                detail: format!("manifest names writer epoch {}", latest.writer_epoch),
+            };
+            return Err(self.stop_if_terminal(fenced));
+        }
+        self.manifest = latest;
+        Ok(&self.manifest)
+    }
+}
+
+fn open_error(error: ManifestIoError) -> WriterError {
+    match error {
+        ManifestIoError::Unresolved { path } => WriterError::Unresolved { path },
+        other => WriterError::Manifest(other),
+    }
+}

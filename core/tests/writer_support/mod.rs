@@ -1,0 +1,137 @@
+//! Driving role futures without a runtime: the memory store answers at once and the test
+//! clock's sleep only advances virtual time, so one poll loop completes any of them.
+#![allow(dead_code)]
+
+use bytes::Bytes;
+use lsm_core::clock::Clock;
+use lsm_core::store::{
+    Attributes, ETag, GetRange, GetResult, MemoryStore, ObjectMeta, ObjectStore, PutMode,
+    StoreError,
+};
+use std::future::Future;
+use std::pin::pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::task::{Context, Poll, Waker};
+use std::time::Duration;
+
+pub fn block_on<F: Future>(future: F) -> F::Output {
+    let mut future = pin!(future);
+    let mut context = Context::from_waker(Waker::noop());
+    for _ in 0..1_000_000 {
+        if let Poll::Ready(output) = future.as_mut().poll(&mut context) {
+            return output;
+        }
+    }
+    panic!("future did not complete: something waits on a real event");
+}
+
+/// Virtual time that moves only when someone sleeps.
+#[derive(Clone, Default)]
+pub struct TestClock {
+    now_ms: Arc<AtomicU64>,
+}
+
+impl Clock for TestClock {
+    fn monotonic(&self) -> Duration {
+        Duration::from_millis(self.now_ms.load(Ordering::SeqCst))
+    }
+
+    fn wall_ms(&self) -> u64 {
+        1_700_000_000_000 + self.now_ms.load(Ordering::SeqCst)
+    }
+
+    fn sleep(&self, duration: Duration) -> impl Future<Output = ()> + Send {
+        self.now_ms
+            .fetch_add(duration.as_millis() as u64, Ordering::SeqCst);
+        std::future::ready(())
+    }
+}
+
+/// What the faulty store does to the Nth mutating request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fault {
+    None,
+    /// Not applied; a 503.
+    Transient,
+    /// Applied, but the caller hears nothing.
+    LostReplyApplied,
+    /// Not applied, and the caller hears nothing.
+    LostReplyDropped,
+}
+
+/// A memory store whose puts and deletes fail per a fixed schedule, cycling through it.
+#[derive(Clone)]
+pub struct FaultyStore {
+    pub inner: Arc<MemoryStore>,
+    schedule: Arc<Vec<Fault>>,
+    mutations: Arc<AtomicU64>,
+}
+
+impl FaultyStore {
+    pub fn new(inner: Arc<MemoryStore>, schedule: Vec<Fault>) -> FaultyStore {
+        FaultyStore {
+            inner,
+            schedule: Arc::new(schedule),
+            mutations: Arc::new(AtomicU64::new(0)),
+        }
+    }
+
+    fn next_fault(&self) -> Fault {
+        let n = self.mutations.fetch_add(1, Ordering::SeqCst) as usize;
+        if self.schedule.is_empty() {
+            Fault::None
+        } else {
+            self.schedule[n % self.schedule.len()]
+        }
+    }
+}
+
+impl ObjectStore for FaultyStore {
+    fn get(
+        &self,
+        path: &str,
+        range: GetRange,
+    ) -> impl Future<Output = Result<GetResult, StoreError>> + Send {
+        self.inner.get(path, range)
+    }
+
+    fn head(&self, path: &str) -> impl Future<Output = Result<ObjectMeta, StoreError>> + Send {
+        self.inner.head(path)
+    }
+
+    async fn put(
+        &self,
+        path: &str,
+        bytes: Bytes,
+        mode: PutMode,
+        attributes: Attributes,
+    ) -> Result<ETag, StoreError> {
+        let lost = StoreError::UnknownOutcome {
+            path: path.to_string(),
+        };
+        match self.next_fault() {
+            Fault::None => self.inner.put(path, bytes, mode, attributes).await,
+            Fault::Transient => Err(StoreError::Transient {
+                path: path.to_string(),
+                detail: "injected".into(),
+            }),
+            Fault::LostReplyApplied => {
+                let _ = self.inner.put(path, bytes, mode, attributes).await;
+                Err(lost)
+            }
+            Fault::LostReplyDropped => Err(lost),
+        }
+    }
+
+    fn delete(&self, path: &str) -> impl Future<Output = Result<(), StoreError>> + Send {
+        self.inner.delete(path)
+    }
+
+    fn list(
+        &self,
+        prefix: &str,
+    ) -> impl Future<Output = Result<Vec<ObjectMeta>, StoreError>> + Send {
+        self.inner.list(prefix)
+    }
+}
