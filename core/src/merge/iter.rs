@@ -6,6 +6,7 @@ use crate::entry::{Entry, EntryKind, compare_internal};
 use bytes::Bytes;
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
+use std::collections::binary_heap::PeekMut;
 use std::fmt;
 
 /// Why a merge stopped early. After an error the iterator yields nothing more.
@@ -106,7 +107,7 @@ where
             finished: false,
         };
         for source_index in 0..merging.sources.len() {
-            if let Err(error) = merging.refill(source_index, None) {
+            if let Err(error) = merging.refill(source_index) {
                 merging.pending_error = Some(error);
                 break;
             }
@@ -118,9 +119,8 @@ where
         self.stats
     }
 
-    /// Pulls the next entry of `source_index` into the heap, checking it sorts after `previous`
-    /// (the entry just taken from that source).
-    fn refill(&mut self, source_index: usize, previous: Option<&Entry>) -> Result<(), MergeError> {
+    /// Pulls the first entry of `source_index` into the heap.
+    fn refill(&mut self, source_index: usize) -> Result<(), MergeError> {
         let Some(source) = self.sources.get_mut(source_index) else {
             return Ok(());
         };
@@ -131,21 +131,6 @@ where
                 error,
             }),
             Some(Ok(entry)) => {
-                if let Some(previous) = previous {
-                    let order = compare_internal(
-                        &previous.key.user_key,
-                        previous.key.seq,
-                        &entry.key.user_key,
-                        entry.key.seq,
-                    );
-                    if order != Ordering::Less {
-                        return Err(MergeError::OutOfOrder {
-                            source_index,
-                            user_key: entry.key.user_key.clone(),
-                            seq: entry.key.seq.0,
-                        });
-                    }
-                }
                 self.stats.entries_in += 1;
                 self.stats.logical_bytes_in += entry.logical_size_bytes();
                 self.heap.push(Head {
@@ -157,13 +142,41 @@ where
         }
     }
 
-    /// Takes the smallest head and refills its source.
+    /// Takes the smallest head and refills its source. The next entry of that source
+    /// replaces the head in place (one sift instead of a pop and a push).
     fn pop(&mut self) -> Result<Option<Entry>, MergeError> {
-        let Some(head) = self.heap.pop() else {
+        let Some(mut top) = self.heap.peek_mut() else {
             return Ok(None);
         };
-        self.refill(head.source_index, Some(&head.entry))?;
-        Ok(Some(head.entry))
+        let source_index = top.source_index;
+        let Some(source) = self.sources.get_mut(source_index) else {
+            return Ok(Some(PeekMut::pop(top).entry));
+        };
+        match source.next() {
+            None => Ok(Some(PeekMut::pop(top).entry)),
+            Some(Err(error)) => Err(MergeError::Source {
+                source_index,
+                error,
+            }),
+            Some(Ok(next)) => {
+                let order = compare_internal(
+                    &top.entry.key.user_key,
+                    top.entry.key.seq,
+                    &next.key.user_key,
+                    next.key.seq,
+                );
+                if order != Ordering::Less {
+                    return Err(MergeError::OutOfOrder {
+                        source_index,
+                        user_key: next.key.user_key.clone(),
+                        seq: next.key.seq.0,
+                    });
+                }
+                self.stats.entries_in += 1;
+                self.stats.logical_bytes_in += next.logical_size_bytes();
+                Ok(Some(std::mem::replace(&mut top.entry, next)))
+            }
+        }
     }
 
     /// Drops every older version of `user_key` still in the heap.
