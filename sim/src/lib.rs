@@ -1,2 +1,8 @@
 //! Sediment's simulator, checkers and CLI.
 #![forbid(unsafe_code)]
+
+pub mod clock;
+pub mod lincheck;
+pub mod rng;
+pub mod store;
+pub mod trace;

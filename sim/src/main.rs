@@ -1,3 +1,8 @@
+//! The `sim` command line; see `cli`.
 #![forbid(unsafe_code)]
 
-fn main() {}
+mod cli;
+
+fn main() -> std::process::ExitCode {
+    cli::main()
+}

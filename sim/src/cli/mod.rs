@@ -1,0 +1,49 @@
+//! The `sim` command line: the clap types and the dispatch to one module per subcommand.
+//! Exit status: 0 success, 1 a check failed, 2 bad usage or input (a message, no panic).
+
+mod lincheck;
+mod run;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Exit status for bad usage or unreadable input.
+pub const EXIT_USAGE: u8 = 2;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "sim",
+    version,
+    about = "Sediment's deterministic simulator and checkers (the seeded run, `sim --seed N`, is not built yet)",
+    args_conflicts_with_subcommands = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Options of a seeded simulation run (the default job; not built yet).
+    #[command(flatten)]
+    pub run: run::RunArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check recorded histories for linearizability.
+    Lincheck(lincheck::LincheckArgs),
+}
+
+/// Parses the command line and runs it.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            // Help and version print to stdout and succeed; usage errors exit 2.
+            let _ = err.print();
+            return ExitCode::from(u8::try_from(err.exit_code()).unwrap_or(EXIT_USAGE));
+        }
+    };
+    match cli.command {
+        Some(Command::Lincheck(args)) => lincheck::run(&args),
+        None => run::run(&cli.run),
+    }
+}

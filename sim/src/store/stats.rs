@@ -1,0 +1,62 @@
+//! Counters of what the store did, by op, outcome and fault kind — the `faults` figures of
+//! a run's report. Keys are the stable names of `StoreOp`, `ReplyOutcome` and `FaultKind`.
+
+use super::faults::FaultKind;
+use super::op::{ReplyOutcome, StoreOp};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct StoreStats {
+    /// Requests that reached the store.
+    pub requests_total: u64,
+    pub requests_by_op: BTreeMap<String, u64>,
+    /// Replies sent, by outcome (dropped replies are not here but in the faults).
+    pub replies_by_outcome: BTreeMap<String, u64>,
+    pub faults_total: u64,
+    pub faults_by_kind: BTreeMap<String, u64>,
+    /// Fault kind → op → count.
+    pub faults_by_kind_and_op: BTreeMap<String, BTreeMap<String, u64>>,
+    /// Puts and deletes that took effect.
+    pub mutations_applied: u64,
+    /// Calls whose caller gave up waiting (dropped replies and replies too slow).
+    pub client_timeouts: u64,
+    /// Largest number of requests in flight at the store at once.
+    pub in_flight_peak: u64,
+}
+
+impl StoreStats {
+    pub fn note_request(&mut self, op: StoreOp) {
+        self.requests_total += 1;
+        *self
+            .requests_by_op
+            .entry(op.name().to_string())
+            .or_insert(0) += 1;
+    }
+
+    pub fn note_reply(&mut self, outcome: ReplyOutcome) {
+        *self
+            .replies_by_outcome
+            .entry(outcome.name().to_string())
+            .or_insert(0) += 1;
+    }
+
+    pub fn note_fault(&mut self, kind: FaultKind, op: StoreOp) {
+        self.faults_total += 1;
+        *self
+            .faults_by_kind
+            .entry(kind.name().to_string())
+            .or_insert(0) += 1;
+        *self
+            .faults_by_kind_and_op
+            .entry(kind.name().to_string())
+            .or_default()
+            .entry(op.name().to_string())
+            .or_insert(0) += 1;
+    }
+
+    /// Count of one fault kind.
+    pub fn faults(&self, kind: FaultKind) -> u64 {
+        self.faults_by_kind.get(kind.name()).copied().unwrap_or(0)
+    }
+}
