@@ -46,11 +46,14 @@ fn grouped_std_imports(source: &str) -> Vec<String> {
     while let Some(start) = rest.find("std::{") {
         let after = &rest[start + "std::{".len()..];
         let end = after.find('}').unwrap_or(after.len());
-        names.extend(
-            after[..end]
-                .split(',')
-                .map(|item| item.trim().split("::").next().unwrap_or("").trim().to_string()),
-        );
+        names.extend(after[..end].split(',').map(|item| {
+            item.trim()
+                .split("::")
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_string()
+        }));
         rest = &after[end..];
     }
     names
@@ -61,7 +64,10 @@ fn core_src_performs_no_io_reads_no_clock_and_draws_no_randomness() {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let mut files = Vec::new();
     rust_files(&src, &mut files);
-    assert!(files.len() >= 10, "expected core's sources, found {files:?}");
+    assert!(
+        files.len() >= 10,
+        "expected core's sources, found {files:?}"
+    );
     let mut violations = Vec::new();
     for file in &files {
         let source = fs::read_to_string(file).unwrap();
@@ -91,8 +97,8 @@ fn core_src_performs_no_io_reads_no_clock_and_draws_no_randomness() {
 
 #[test]
 fn core_depends_on_no_runtime() {
-    let manifest = fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml"))
-        .unwrap();
+    let manifest =
+        fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml")).unwrap();
     for runtime in ["tokio", "madsim", "async-std", "smol", "rand"] {
         let named = manifest
             .lines()
@@ -108,5 +114,9 @@ fn the_scan_itself_catches_a_violation() {
         vec!["collections".to_string(), "fs".to_string()]
     );
     let offending = "let t = std::time::SystemTime::now();";
-    assert!(FORBIDDEN.iter().any(|(needle, _)| offending.contains(needle)));
+    assert!(
+        FORBIDDEN
+            .iter()
+            .any(|(needle, _)| offending.contains(needle))
+    );
 }
