@@ -9,6 +9,7 @@
 pub mod checksum;
 pub mod clock;
 pub mod codec;
+pub mod compaction;
 pub mod entry;
 pub mod ids;
 pub mod layout;

@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 
 pub mod clock;
+pub mod compaction_sim;
 pub mod lincheck;
 pub mod rng;
 pub mod store;

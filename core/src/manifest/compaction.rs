@@ -1,5 +1,13 @@
-//! The compaction edit: remove live tables by id set, add outputs to levels 1 and deeper,
-//! and refuse any result that would change which version of a key a read finds.
+//! The compaction edit: remove live tables by id set, add outputs to levels 1 and deeper
+//! (or, for a merge of L0 tables only, back into L0), and refuse any result that would
+//! change which version of a key a read finds.
+//!
+//! L0 outputs (FIFO's intra-L0 merge, universal compaction with no free level, leveled
+//! intra-L0) follow one rule: every removed table is in L0 and every output goes to L0. An
+//! L0 output takes its place by sequence number: it is inserted after every remaining L0
+//! table whose largest sequence number is at least its own, so L0 stays newest first. The
+//! version-order check then refuses any placement that would read an input's data before or
+//! after a remaining table it shares keys with, out of order.
 
 use crate::ids::SstId;
 use crate::manifest::error::ManifestError;
@@ -21,6 +29,7 @@ pub(crate) fn apply_compaction(
         }
     }
     check_outputs(next, removed, added)?;
+    check_l0_outputs(next, removed, added)?;
     check_version_order(next, removed, added)?;
     let gone = take_removed(next, removed);
     let moved: BTreeSet<SstId> = added.iter().map(|(_, sst)| sst.id).collect();
@@ -43,7 +52,7 @@ fn check_outputs(
     let known = next.referenced_sst_ids();
     let mut seen = BTreeSet::new();
     for (level, sst) in added {
-        if *level == 0 || *level > MAX_LEVELS {
+        if *level > MAX_LEVELS {
             return Err(ManifestError::LevelOutOfRange {
                 level: *level,
                 max: MAX_LEVELS,
@@ -63,14 +72,53 @@ fn check_outputs(
     Ok(())
 }
 
-/// Position of a table in read order: L0 newest first (0, 1, ...), then each level after
-/// all of L0. A lower rank is read first and must hold newer versions of shared keys.
+/// An L0 output is a merge of L0 tables only: every removed table is in L0, and if one
+/// output goes to L0 they all do. Anything else names level 0 out of range.
+fn check_l0_outputs(
+    next: &Manifest,
+    removed: &BTreeSet<SstId>,
+    added: &[(usize, SstMeta)],
+) -> Result<(), ManifestError> {
+    let any_l0_output = added.iter().any(|(level, _)| *level == 0);
+    if !any_l0_output {
+        return Ok(());
+    }
+    let all_outputs_l0 = added.iter().all(|(level, _)| *level == 0);
+    let all_inputs_l0 = removed
+        .iter()
+        .all(|id| next.l0.iter().any(|sst| sst.id == *id));
+    if all_outputs_l0 && all_inputs_l0 && !removed.is_empty() {
+        return Ok(());
+    }
+    Err(ManifestError::LevelOutOfRange {
+        level: 0,
+        max: MAX_LEVELS,
+    })
+}
+
+/// Position of a table in read order: L0 newest first (1, 3, 5, ...: odd ranks), then each
+/// level after all of L0. A lower rank is read first and must hold newer versions of shared
+/// keys. Even ranks inside L0 are the gaps where an L0 output can be placed.
 fn read_rank(l0_len: usize, level: usize, l0_position: usize) -> usize {
     if level == 0 {
-        l0_position
+        l0_position.saturating_mul(2).saturating_add(1)
     } else {
-        l0_len.saturating_add(level)
+        l0_len
+            .saturating_add(level)
+            .saturating_mul(2)
+            .saturating_add(1)
     }
+}
+
+/// Where an L0 output is read, among the current L0 tables (the gap before the first
+/// remaining table that is older than it).
+fn l0_output_rank(next: &Manifest, removed: &BTreeSet<SstId>, output: &SstMeta) -> usize {
+    let position = next
+        .l0
+        .iter()
+        .position(|sst| !removed.contains(&sst.id) && sst.largest_seq < output.largest_seq)
+        .unwrap_or(next.l0.len());
+    position.saturating_mul(2)
 }
 
 /// Refuses to move an input's data past a remaining table that overlaps it, in either
@@ -87,7 +135,11 @@ fn check_version_order(
         .into_iter()
         .partition(|(_, sst)| removed.contains(&sst.id));
     for (level, output) in added {
-        let output_rank = read_rank(l0_len, *level, 0);
+        let output_rank = if *level == 0 {
+            l0_output_rank(next, removed, output)
+        } else {
+            read_rank(l0_len, *level, 0)
+        };
         for (input_rank, input) in inputs.iter().filter(|(_, i)| i.overlaps(output)) {
             let low = output_rank.min(*input_rank);
             let high = output_rank.max(*input_rank);
@@ -136,11 +188,21 @@ fn take_removed(next: &mut Manifest, removed: &BTreeSet<SstId>) -> Vec<SstMeta> 
     gone
 }
 
-/// Adds outputs to their levels (levels validated in 1..=MAX_LEVELS), creating missing
-/// levels, and re-sorts each touched level by smallest key.
+/// Adds outputs to their levels (levels validated in 0..=MAX_LEVELS), creating missing
+/// levels, and re-sorts each touched level by smallest key. An L0 output goes after every
+/// L0 table whose largest sequence number is at least its own.
 fn insert_outputs(next: &mut Manifest, added: &[(usize, SstMeta)]) {
     let mut touched = BTreeSet::new();
     for (level, sst) in added {
+        if *level == 0 {
+            let position = next
+                .l0
+                .iter()
+                .position(|table| table.largest_seq < sst.largest_seq)
+                .unwrap_or(next.l0.len());
+            next.l0.insert(position, sst.clone());
+            continue;
+        }
         let index = level.saturating_sub(1);
         if next.levels.len() <= index {
             next.levels.resize_with(index + 1, Vec::new);

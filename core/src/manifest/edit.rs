@@ -49,7 +49,9 @@ pub enum Edit {
     /// A new compactor incarnation claims `new_epoch`, which must exceed the current one.
     FenceCompactor { new_epoch: Epoch },
     /// The compactor replaces the live tables `removed` (from L0 and/or levels) by `added`,
-    /// each with its level (1-based; L0 outputs are not allowed). Removed tables go to
+    /// each with its level (0 is L0). An L0 output (an intra-L0 merge, as FIFO and universal
+    /// do) is allowed only when every removed table is in L0 too; it takes its place in L0
+    /// by sequence number, keeping L0 newest first. Removed tables go to
     /// `pending_deletion` unless `force_delete`, which is unsafe: a checkpoint or reader may
     /// still need them. An id both removed and added is a trivial move: the same object
     /// changes level, its metadata must be unchanged, and it is not deleted.

@@ -45,7 +45,8 @@ pub enum ManifestError {
     DuplicateSst { id: SstId },
     /// A trivial move (an id both removed and added) changes the table's metadata.
     MovedSstChanged { id: SstId },
-    /// A compaction output names level 0 or a level beyond the deepest allowed.
+    /// A compaction output names a level beyond the deepest allowed, or level 0 while some
+    /// removed table is not in L0.
     LevelOutOfRange { level: usize, max: usize },
     /// A compaction would move the data of `input` into `output` across `shadowing`, a
     /// remaining table whose key range overlaps both and which sits between them in read

@@ -30,6 +30,9 @@ pub struct Cli {
 pub enum Command {
     /// Check recorded histories for linearizability.
     Lincheck(lincheck::LincheckArgs),
+    /// Drive the compaction pickers with a seeded stream of flushes (no faults) and report
+    /// write, space and read amplification.
+    CompactionSim(sim::compaction_sim::CompactionSimArgs),
 }
 
 /// Parses the command line and runs it.
@@ -44,6 +47,7 @@ pub fn main() -> ExitCode {
     };
     match cli.command {
         Some(Command::Lincheck(args)) => lincheck::run(&args),
+        Some(Command::CompactionSim(args)) => sim::compaction_sim::run_cli(&args),
         None => run::run(&cli.run),
     }
 }

@@ -1,0 +1,233 @@
+//! Running a plan: the k-way merge of its inputs (newest version wins, tombstones and
+//! filtered puts dropped only at the bottommost level), cut into output tables at the
+//! target size on user-key boundaries, with the job's statistics.
+
+use super::{CompactionPlan, CompactionStats, PlanKind};
+use crate::codec::DecodeError;
+use crate::entry::{Entry, WallMs};
+use crate::ids::SstId;
+use crate::merge::{CompactionFilter, MergeError, MergeOptions, MergingIterator};
+use crate::sst::{SstBuildError, SstBuilder, SstIter, SstMeta, SstOptions, SstReader};
+use bytes::Bytes;
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// The new tables of a merge (encoded, with metadata) in key order, and the statistics.
+/// Moves and deletions write nothing.
+#[derive(Clone, Debug)]
+pub struct CompactionOutput {
+    pub outputs: Vec<(Bytes, SstMeta)>,
+    pub stats: CompactionStats,
+}
+
+impl CompactionOutput {
+    /// The outputs' metadata, as [`CompactionPlan::into_edit`] takes it.
+    pub fn output_metas(&self) -> Vec<SstMeta> {
+        self.outputs.iter().map(|(_, meta)| meta.clone()).collect()
+    }
+}
+
+/// Why a plan could not be executed. Nothing was written that matters: the caller drops
+/// whatever it built.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ExecuteError {
+    /// The plan names a table not among the inputs given.
+    MissingInput { id: SstId },
+    /// An input could not be read, or was out of order.
+    Merge(MergeError),
+    /// An output could not be built.
+    Build(SstBuildError),
+}
+
+impl fmt::Display for ExecuteError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ExecuteError::MissingInput { id } => write!(f, "input sst {id} was not given"),
+            ExecuteError::Merge(error) => write!(f, "merge failed: {error}"),
+            ExecuteError::Build(error) => write!(f, "building an output failed: {error}"),
+        }
+    }
+}
+
+impl std::error::Error for ExecuteError {}
+
+impl From<MergeError> for ExecuteError {
+    fn from(error: MergeError) -> ExecuteError {
+        ExecuteError::Merge(error)
+    }
+}
+
+impl From<SstBuildError> for ExecuteError {
+    fn from(error: SstBuildError) -> ExecuteError {
+        ExecuteError::Build(error)
+    }
+}
+
+/// Executes `plan` on `inputs` (every table it names, in any order; others are ignored).
+/// Sources are merged newest first — each L0 table on its own, newest first, then each
+/// level as one run — with `filter` deciding on every surviving put. Outputs are built with
+/// `sst_options`, named by `next_id`, stamped per the plan's [`super::OutputTime`], and cut
+/// once their data reaches `plan.target_file_size_bytes`, never inside a user key.
+pub fn execute<F: CompactionFilter>(
+    plan: &CompactionPlan,
+    inputs: &[(SstMeta, SstReader)],
+    filter: F,
+    now_ms: WallMs,
+    next_id: &mut impl FnMut() -> SstId,
+    sst_options: &SstOptions,
+) -> Result<CompactionOutput, ExecuteError> {
+    let by_id: BTreeMap<SstId, &(SstMeta, SstReader)> =
+        inputs.iter().map(|input| (input.0.id, input)).collect();
+    let mut stats = CompactionStats::empty(plan.kind, plan.reason, plan.output_level);
+    let mut metas = Vec::new();
+    let mut sources = Vec::new();
+    for input in &plan.inputs {
+        let mut level_tables = Vec::new();
+        for id in &input.ids {
+            let (meta, reader) = by_id
+                .get(id)
+                .copied()
+                .ok_or(ExecuteError::MissingInput { id: *id })?;
+            stats.input_files += 1;
+            metas.push(meta);
+            level_tables.push((meta, reader));
+        }
+        if input.level == 0 {
+            sources.extend(
+                level_tables
+                    .iter()
+                    .map(|(_, reader)| RunSource::new(vec![reader.iter()])),
+            );
+        } else {
+            level_tables.sort_by(|a, b| a.0.smallest_key.cmp(&b.0.smallest_key));
+            sources.push(RunSource::new(
+                level_tables
+                    .iter()
+                    .map(|(_, reader)| reader.iter())
+                    .collect(),
+            ));
+        }
+    }
+    let table_bytes = metas
+        .iter()
+        .fold(0u64, |sum, meta| sum.saturating_add(meta.size_bytes));
+    match plan.kind {
+        PlanKind::Move => {
+            stats.moved_files = stats.input_files;
+            stats.moved_bytes = table_bytes;
+            return Ok(CompactionOutput {
+                outputs: Vec::new(),
+                stats,
+            });
+        }
+        PlanKind::Delete => {
+            stats.deleted_files = stats.input_files;
+            stats.deleted_bytes = table_bytes;
+            return Ok(CompactionOutput {
+                outputs: Vec::new(),
+                stats,
+            });
+        }
+        PlanKind::Merge => stats.input_bytes = table_bytes,
+    }
+    let created_at_ms = plan.output_created_at_ms(&metas, now_ms);
+    let options = MergeOptions {
+        bottommost: plan.bottommost,
+    };
+    let mut merging = MergingIterator::new(sources, options, filter);
+    let mut writer = OutputWriter {
+        sst_options: *sst_options,
+        target_bytes: plan.target_file_size_bytes,
+        created_at_ms,
+        builder: None,
+        last_key: Bytes::new(),
+        outputs: Vec::new(),
+    };
+    for entry in merging.by_ref() {
+        writer.add(&entry?, next_id)?;
+    }
+    writer.finish(next_id)?;
+    stats.record_merge(&merging.stats());
+    stats.output_files = writer.outputs.len() as u64;
+    stats.output_bytes = writer
+        .outputs
+        .iter()
+        .fold(0u64, |sum, (_, meta)| sum.saturating_add(meta.size_bytes));
+    Ok(CompactionOutput {
+        outputs: writer.outputs,
+        stats,
+    })
+}
+
+/// One sorted run: its tables' iterators in key order, read one after another.
+struct RunSource {
+    tables: std::vec::IntoIter<SstIter>,
+    current: Option<SstIter>,
+}
+
+impl RunSource {
+    fn new(tables: Vec<SstIter>) -> RunSource {
+        let mut tables = tables.into_iter();
+        let current = tables.next();
+        RunSource { tables, current }
+    }
+}
+
+impl Iterator for RunSource {
+    type Item = Result<Entry, DecodeError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        // Each pass yields or moves to the next table, so this ends.
+        loop {
+            let current = self.current.as_mut()?;
+            if let Some(item) = current.next() {
+                return Some(item);
+            }
+            self.current = self.tables.next();
+        }
+    }
+}
+
+/// Builds output tables, cutting at the target size between user keys.
+struct OutputWriter {
+    sst_options: SstOptions,
+    target_bytes: u64,
+    created_at_ms: WallMs,
+    builder: Option<SstBuilder>,
+    last_key: Bytes,
+    outputs: Vec<(Bytes, SstMeta)>,
+}
+
+impl OutputWriter {
+    fn add(
+        &mut self,
+        entry: &Entry,
+        next_id: &mut impl FnMut() -> SstId,
+    ) -> Result<(), ExecuteError> {
+        let full = self
+            .builder
+            .as_ref()
+            .is_some_and(|builder| builder.data_size_bytes() >= self.target_bytes);
+        if full && entry.user_key() != &self.last_key[..] {
+            self.finish(next_id)?;
+        }
+        let builder = self
+            .builder
+            .get_or_insert_with(|| SstBuilder::new(self.sst_options));
+        builder.add(entry)?;
+        if entry.user_key() != &self.last_key[..] {
+            self.last_key = entry.key.user_key.clone();
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self, next_id: &mut impl FnMut() -> SstId) -> Result<(), ExecuteError> {
+        if let Some(builder) = self.builder.take()
+            && !builder.is_empty()
+        {
+            self.outputs
+                .push(builder.finish(next_id(), self.created_at_ms)?);
+        }
+        Ok(())
+    }
+}

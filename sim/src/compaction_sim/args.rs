@@ -1,0 +1,237 @@
+//! The simulator's options. Defaults are the figures' presets: memtables of 4 MiB, trigger
+//! 4, base 16 MiB, multiplier 10, target file 4 MiB, dynamic level bytes, no compression,
+//! 16-byte keys and 100-byte values, 4 M puts (500 k keys for uniform-overwrite).
+
+use super::CompactionSimError;
+use clap::{ArgAction, Args, ValueEnum};
+use lsm_core::compaction::CompactionStyle;
+use lsm_core::compaction::fifo::FifoOptions;
+use lsm_core::compaction::leveled::LeveledOptions;
+use lsm_core::compaction::universal::UniversalOptions;
+use lsm_core::sst::SstOptions;
+use serde::{Deserialize, Serialize};
+
+/// Which strategy to drive.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SimStyle {
+    Leveled,
+    Universal,
+    Fifo,
+}
+
+/// The stream of puts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SimWorkload {
+    /// Uniformly random keys over `--keys` (500 k by default): overwrites included.
+    UniformOverwrite,
+    /// Every key once, in random order (`--keys` defaults to `--updates`).
+    InsertRandom,
+}
+
+/// `sim compaction-sim`.
+#[derive(Clone, Debug, Args, Serialize, Deserialize)]
+pub struct CompactionSimArgs {
+    /// Compaction strategy.
+    #[arg(long, value_enum, default_value_t = SimStyle::Leveled)]
+    pub style: SimStyle,
+    /// Put stream.
+    #[arg(long, value_enum, default_value_t = SimWorkload::UniformOverwrite)]
+    pub workload: SimWorkload,
+    /// Key space (default: 500000 for uniform-overwrite, --updates for insert-random).
+    #[arg(long)]
+    pub keys: Option<u64>,
+    /// Number of puts.
+    #[arg(long, default_value_t = 4_000_000)]
+    pub updates: u64,
+    /// Value size in bytes (keys are 16 bytes).
+    #[arg(long, default_value_t = 100)]
+    pub value_bytes: usize,
+    /// Seed of the put stream.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Memtable size that triggers a flush (RocksDB: write_buffer_size).
+    #[arg(long, default_value_t = 4 << 20)]
+    pub memtable_bytes: u64,
+    /// level0_file_num_compaction_trigger.
+    #[arg(long, default_value_t = 4)]
+    pub trigger: usize,
+    /// max_bytes_for_level_base.
+    #[arg(long, default_value_t = 16 << 20)]
+    pub base_bytes: u64,
+    /// max_bytes_for_level_multiplier.
+    #[arg(long, default_value_t = 10.0)]
+    pub multiplier: f64,
+    /// target_file_size_base.
+    #[arg(long, default_value_t = 4 << 20)]
+    pub target_file_bytes: u64,
+    /// level_compaction_dynamic_level_bytes.
+    #[arg(long, action = ArgAction::Set, default_value_t = true)]
+    pub dynamic_level_bytes: bool,
+    /// num_levels (leveled and universal).
+    #[arg(long, default_value_t = 7)]
+    pub num_levels: usize,
+    /// max_compaction_bytes (0: 25 × target file size).
+    #[arg(long, default_value_t = 0)]
+    pub max_compaction_bytes: u64,
+    /// Universal: max_size_amplification_percent.
+    #[arg(long, default_value_t = 200)]
+    pub max_size_amp_percent: u64,
+    /// Universal: size_ratio (percent).
+    #[arg(long, default_value_t = 1)]
+    pub size_ratio: u32,
+    /// FIFO: max_table_files_size.
+    #[arg(long, default_value_t = 1 << 30)]
+    pub fifo_max_table_files_bytes: u64,
+    /// FIFO: allow_compaction (intra-L0 merges).
+    #[arg(long, action = ArgAction::Set, default_value_t = false)]
+    pub fifo_allow_compaction: bool,
+    /// FIFO: ttl in simulated milliseconds (one put = 1 ms); 0 disables.
+    #[arg(long, default_value_t = 0)]
+    pub ttl_ms: u64,
+    /// SST bloom filter bits per key (0: none).
+    #[arg(long, default_value_t = 10)]
+    pub bloom_bits: u32,
+    /// SST data block size.
+    #[arg(long, default_value_t = 4096)]
+    pub block_bytes: usize,
+    /// Record the tree's shape every this many flushes (0: final shape only).
+    #[arg(long, default_value_t = 16)]
+    pub shape_every: u64,
+    /// Bound on compactions after one flush; exceeding it is an error.
+    #[arg(long, default_value_t = 1000)]
+    pub max_compactions_per_flush: u64,
+    /// Print the report as one JSON object.
+    #[arg(long)]
+    pub json: bool,
+}
+
+impl Default for CompactionSimArgs {
+    fn default() -> Self {
+        CompactionSimArgs {
+            style: SimStyle::Leveled,
+            workload: SimWorkload::UniformOverwrite,
+            keys: None,
+            updates: 4_000_000,
+            value_bytes: 100,
+            seed: 1,
+            memtable_bytes: 4 << 20,
+            trigger: 4,
+            base_bytes: 16 << 20,
+            multiplier: 10.0,
+            target_file_bytes: 4 << 20,
+            dynamic_level_bytes: true,
+            num_levels: 7,
+            max_compaction_bytes: 0,
+            max_size_amp_percent: 200,
+            size_ratio: 1,
+            fifo_max_table_files_bytes: 1 << 30,
+            fifo_allow_compaction: false,
+            ttl_ms: 0,
+            bloom_bits: 10,
+            block_bytes: 4096,
+            shape_every: 16,
+            max_compactions_per_flush: 1000,
+            json: false,
+        }
+    }
+}
+
+impl CompactionSimArgs {
+    /// The key space after defaults, checked against the workload.
+    pub fn key_space(&self) -> Result<u64, CompactionSimError> {
+        let keys = match (self.keys, self.workload) {
+            (Some(keys), _) => keys,
+            (None, SimWorkload::UniformOverwrite) => 500_000,
+            (None, SimWorkload::InsertRandom) => self.updates,
+        };
+        if keys == 0 {
+            return Err(CompactionSimError::BadArgs(
+                "--keys must be at least 1".into(),
+            ));
+        }
+        if self.workload == SimWorkload::InsertRandom && keys < self.updates {
+            return Err(CompactionSimError::BadArgs(format!(
+                "insert-random writes each key once: --keys {keys} is below --updates {}",
+                self.updates
+            )));
+        }
+        if self.workload == SimWorkload::InsertRandom && keys > u64::from(u32::MAX) {
+            return Err(CompactionSimError::BadArgs(
+                "insert-random supports at most 2^32 keys".into(),
+            ));
+        }
+        Ok(keys)
+    }
+
+    /// The strategy with its options.
+    pub fn compaction_style(&self) -> CompactionStyle {
+        match self.style {
+            SimStyle::Leveled => CompactionStyle::Leveled(LeveledOptions {
+                num_levels: self.num_levels,
+                level0_file_num_compaction_trigger: self.trigger,
+                max_bytes_for_level_base: self.base_bytes,
+                max_bytes_for_level_multiplier: self.multiplier,
+                level_compaction_dynamic_level_bytes: self.dynamic_level_bytes,
+                target_file_size_base: self.target_file_bytes,
+                max_compaction_bytes: self.max_compaction_bytes,
+                ..LeveledOptions::default()
+            }),
+            SimStyle::Universal => CompactionStyle::Universal(UniversalOptions {
+                num_levels: self.num_levels,
+                level0_file_num_compaction_trigger: self.trigger,
+                size_ratio: self.size_ratio,
+                max_size_amplification_percent: self.max_size_amp_percent,
+                write_buffer_size: self.memtable_bytes,
+                target_file_size_base: self.target_file_bytes,
+                ..UniversalOptions::default()
+            }),
+            SimStyle::Fifo => CompactionStyle::Fifo(FifoOptions {
+                max_table_files_size: self.fifo_max_table_files_bytes,
+                ttl_ms: self.ttl_ms,
+                allow_compaction: self.fifo_allow_compaction,
+                level0_file_num_compaction_trigger: self.trigger,
+                write_buffer_size: self.memtable_bytes,
+                max_compaction_bytes: self.max_compaction_bytes,
+            }),
+        }
+    }
+
+    pub fn sst_options(&self) -> SstOptions {
+        SstOptions {
+            block_size_bytes: self.block_bytes,
+            bloom_bits_per_key: self.bloom_bits,
+        }
+    }
+
+    /// Checks the values that would make the run meaningless.
+    pub fn validate(&self) -> Result<(), CompactionSimError> {
+        if self.memtable_bytes == 0 || self.target_file_bytes == 0 || self.base_bytes == 0 {
+            return Err(CompactionSimError::BadArgs(
+                "--memtable-bytes, --target-file-bytes and --base-bytes must be positive".into(),
+            ));
+        }
+        if self.trigger == 0 || self.num_levels == 0 {
+            return Err(CompactionSimError::BadArgs(
+                "--trigger and --num-levels must be at least 1".into(),
+            ));
+        }
+        if self.style == SimStyle::Leveled && self.num_levels < 2 {
+            return Err(CompactionSimError::BadArgs(
+                "leveled compaction needs --num-levels of at least 2".into(),
+            ));
+        }
+        if !(self.multiplier.is_finite() && self.multiplier >= 1.0) {
+            return Err(CompactionSimError::BadArgs(
+                "--multiplier must be at least 1".into(),
+            ));
+        }
+        if self.block_bytes == 0 {
+            return Err(CompactionSimError::BadArgs(
+                "--block-bytes must be positive".into(),
+            ));
+        }
+        self.key_space().map(|_| ())
+    }
+}

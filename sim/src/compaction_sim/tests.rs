@@ -1,0 +1,62 @@
+//! Small runs of the simulator: convergence, determinism and the figures' sanity bounds.
+#![allow(clippy::unwrap_used)]
+
+use super::*;
+
+fn small(style: SimStyle, workload: SimWorkload) -> CompactionSimArgs {
+    CompactionSimArgs {
+        style,
+        workload,
+        keys: Some(20_000),
+        updates: 20_000,
+        memtable_bytes: 64 << 10,
+        base_bytes: 256 << 10,
+        target_file_bytes: 64 << 10,
+        shape_every: 4,
+        ..CompactionSimArgs::default()
+    }
+}
+
+#[test]
+fn every_style_converges_and_the_same_seed_gives_the_same_report() {
+    for style in [SimStyle::Leveled, SimStyle::Universal, SimStyle::Fifo] {
+        for workload in [SimWorkload::UniformOverwrite, SimWorkload::InsertRandom] {
+            let args = small(style, workload);
+            let report = run(&args).unwrap();
+            assert_eq!(report, run(&args).unwrap(), "{style:?} {workload:?}");
+            assert!(report.flushes >= 20);
+            assert!(!render_human(&report).is_empty());
+            assert!(serde_json::to_string(&report).is_ok());
+        }
+    }
+}
+
+#[test]
+fn figures_keep_their_sanity_bounds() {
+    let fifo = run(&small(SimStyle::Fifo, SimWorkload::InsertRandom)).unwrap();
+    assert_eq!(fifo.write_amplification_vs_flush, 1.0);
+    assert_eq!(fifo.compaction_bytes_written, 0);
+    let overwrite = |style| run(&small(style, SimWorkload::UniformOverwrite)).unwrap();
+    let leveled = overwrite(SimStyle::Leveled);
+    let universal = overwrite(SimStyle::Universal);
+    assert!(leveled.space_amplification < universal.space_amplification);
+    assert!(universal.space_amplification <= 3.0);
+    assert!(leveled.write_amplification > 1.0 && universal.write_amplification > 1.0);
+}
+
+#[test]
+fn a_tight_compaction_bound_is_an_error() {
+    let args = CompactionSimArgs {
+        max_compactions_per_flush: 0,
+        ..small(SimStyle::Leveled, SimWorkload::UniformOverwrite)
+    };
+    assert!(matches!(
+        run(&args),
+        Err(CompactionSimError::NotConverging { .. })
+    ));
+    let bad = CompactionSimArgs {
+        keys: Some(10),
+        ..small(SimStyle::Leveled, SimWorkload::InsertRandom)
+    };
+    assert!(run(&bad).unwrap_err().is_usage());
+}
