@@ -31,7 +31,7 @@ pub enum Command {
     /// Check recorded histories for linearizability.
     Lincheck(lincheck::LincheckArgs),
     /// Drive the compaction pickers with a seeded stream of flushes (no faults) and report
-    /// write, space and read amplification.
+    /// write amplification, space amplification and sorted runs.
     CompactionSim(sim::compaction_sim::CompactionSimArgs),
 }
 
