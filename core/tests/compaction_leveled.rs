@@ -283,7 +283,7 @@ fn leveled_output_cut_at_target_size_on_user_key_boundary() {
         assert!(meta.size_bytes < 8 * 1024 + 2048, "{}", meta.size_bytes);
     }
     assert_eq!(output.stats.output_files, metas.len() as u64);
-    assert_eq!(output.stats.entries_out, 800);
+    assert_eq!(output.stats.merge.entries_out, 800);
 }
 
 #[test]

@@ -238,10 +238,10 @@ proptest! {
         }
         prop_assert_eq!(&got, &expected);
         let stats = output.stats;
-        prop_assert_eq!(stats.entries_in, all.len() as u64);
-        prop_assert_eq!(stats.entries_out, expected.len() as u64);
+        prop_assert_eq!(stats.merge.entries_in, all.len() as u64);
+        prop_assert_eq!(stats.merge.entries_out, expected.len() as u64);
         let distinct = all.iter().map(|e| e.key.user_key.clone()).collect::<BTreeSet<_>>().len() as u64;
-        prop_assert_eq!(stats.dropped_shadowed, all.len() as u64 - distinct);
+        prop_assert_eq!(stats.merge.dropped_shadowed, all.len() as u64 - distinct);
         prop_assert_eq!(stats.output_files, output.outputs.len() as u64);
         prop_assert_eq!(stats.input_files, tables.len() as u64);
     }

@@ -1,7 +1,9 @@
 //! What a merge read, wrote and dropped, and why.
 
+use serde::{Deserialize, Serialize};
+
 /// Counters of one merge. Logical bytes are user key plus value lengths.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MergeStats {
     pub entries_in: u64,
     pub entries_out: u64,

@@ -1,6 +1,9 @@
 //! A fault-free in-memory object store for unit tests and examples.
 
-use super::{Attributes, ETag, GetRange, GetResult, ObjectMeta, ObjectStore, PutMode, StoreError};
+use super::{
+    Attributes, ETag, GetRange, GetResult, ObjectMeta, ObjectStore, PutMode, StoreError,
+    check_put_precondition, slice_range,
+};
 use bytes::Bytes;
 use std::collections::BTreeMap;
 use std::sync::Mutex;
@@ -54,21 +57,7 @@ impl MemoryStore {
             .ok_or_else(|| StoreError::NotFound {
                 path: path.to_string(),
             })?;
-        let bytes = match range {
-            GetRange::Whole => object.bytes.clone(),
-            GetRange::Bytes { start, end } => {
-                let size_bytes = object.bytes.len() as u64;
-                if start > end || end > size_bytes {
-                    return Err(StoreError::InvalidRange {
-                        path: path.to_string(),
-                        size_bytes,
-                        start,
-                        end,
-                    });
-                }
-                object.bytes.slice(start as usize..end as usize)
-            }
-        };
+        let bytes = slice_range(path, &object.bytes, range)?;
         Ok(GetResult {
             meta: Self::meta(path, object),
             bytes,
@@ -83,27 +72,8 @@ impl MemoryStore {
         attributes: Attributes,
     ) -> Result<ETag, StoreError> {
         let mut state = self.lock();
-        let current = state.objects.get(path);
-        match (&mode, current) {
-            (PutMode::Overwrite, _) | (PutMode::Create, None) => {}
-            (PutMode::Create, Some(_)) => {
-                return Err(StoreError::AlreadyExists {
-                    path: path.to_string(),
-                });
-            }
-            (PutMode::Update(_), None) => {
-                return Err(StoreError::NotFound {
-                    path: path.to_string(),
-                });
-            }
-            (PutMode::Update(expected), Some(object)) => {
-                if &object.etag != expected {
-                    return Err(StoreError::PreconditionFailed {
-                        path: path.to_string(),
-                    });
-                }
-            }
-        }
+        let current = state.objects.get(path).map(|object| &object.etag);
+        check_put_precondition(path, current, &mode)?;
         state.puts_total += 1;
         let etag = ETag(format!("v{}", state.puts_total));
         state.objects.insert(

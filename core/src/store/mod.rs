@@ -2,8 +2,10 @@
 //! so that an adapter to a real store stays small.
 
 mod memory;
+mod semantics;
 
 pub use memory::MemoryStore;
+pub use semantics::{check_put_precondition, slice_range};
 
 use bytes::Bytes;
 use std::collections::BTreeMap;

@@ -85,8 +85,8 @@ impl CompactionListener for Tally {
         totals.deleted_files += stats.deleted_files;
         self.written += stats.output_bytes;
         self.read += stats.input_bytes;
-        self.dropped_shadowed += stats.dropped_shadowed;
-        self.dropped_tombstones += stats.dropped_tombstones;
+        self.dropped_shadowed += stats.merge.dropped_shadowed;
+        self.dropped_tombstones += stats.merge.dropped_tombstones;
         match stats.kind {
             PlanKind::Merge => self.merges += 1,
             PlanKind::Move => self.moves += 1,

@@ -3,7 +3,10 @@
 //! accounting the end-of-run checks need.
 
 use bytes::Bytes;
-use lsm_core::store::{Attributes, ETag, GetRange, GetResult, ObjectMeta, PutMode, StoreError};
+use lsm_core::store::{
+    Attributes, ETag, GetRange, GetResult, ObjectMeta, PutMode, StoreError, check_put_precondition,
+    slice_range,
+};
 use std::collections::BTreeMap;
 
 /// One object as stored.
@@ -62,22 +65,7 @@ impl StoreState {
         let object = self.objects.get(path).ok_or_else(|| StoreError::NotFound {
             path: path.to_string(),
         })?;
-        let bytes = match range {
-            GetRange::Whole => object.bytes.clone(),
-            GetRange::Bytes { start, end } => {
-                let size_bytes = object.bytes.len() as u64;
-                if start > end || end > size_bytes {
-                    return Err(StoreError::InvalidRange {
-                        path: path.to_string(),
-                        size_bytes,
-                        start,
-                        end,
-                    });
-                }
-                // In range of a length that fits in memory, so both fit in usize.
-                object.bytes.slice(start as usize..end as usize)
-            }
-        };
+        let bytes = slice_range(path, &object.bytes, range)?;
         Ok(GetResult {
             meta: object.meta(path),
             bytes,
@@ -104,21 +92,8 @@ impl StoreState {
 
     /// Whether a put with `mode` would be accepted now (S3's precondition check).
     pub fn check_put(&self, path: &str, mode: &PutMode) -> Result<(), StoreError> {
-        match (mode, self.objects.get(path)) {
-            (PutMode::Overwrite, _) | (PutMode::Create, None) => Ok(()),
-            (PutMode::Create, Some(_)) => Err(StoreError::AlreadyExists {
-                path: path.to_string(),
-            }),
-            (PutMode::Update(_), None) => Err(StoreError::NotFound {
-                path: path.to_string(),
-            }),
-            (PutMode::Update(expected), Some(object)) if &object.etag != expected => {
-                Err(StoreError::PreconditionFailed {
-                    path: path.to_string(),
-                })
-            }
-            (PutMode::Update(_), Some(_)) => Ok(()),
-        }
+        let current = self.objects.get(path).map(|object| &object.etag);
+        check_put_precondition(path, current, mode)
     }
 
     pub fn put(

@@ -45,39 +45,21 @@ impl<S: ObjectStore, C: Clock> Writer<S, C> {
         };
         let (first_seq, last_seq) = (first.seq(), last.seq());
         let wal_id = self.next_wal_id;
-        let header = WalSegmentHeader {
-            writer_epoch: self.epoch,
-            segment_id: wal_id,
-        };
         let batch = WalBatch::new(entries);
-        let bytes =
-            encode_segment(header, std::slice::from_ref(&batch)).map_err(WriterError::Encode)?;
-        let size_bytes = bytes.len() as u64;
-        let path = wal_path(wal_id);
-        let tag = self.write_tag(&format!("wal{}", wal_id.0));
-        let created = create_resolving(
-            &self.store,
-            &self.clock,
-            &self.options.retry,
-            &path,
-            bytes,
-            &tag,
-        )
-        .await;
-        match created {
-            Ok(CreateOutcome::Created) => {}
-            Ok(CreateOutcome::Taken { .. }) => {
+        let created = self
+            .create_wal_segment(wal_id, std::slice::from_ref(&batch), "wal")
+            .await;
+        let size_bytes = match created {
+            Ok((CreateOutcome::Created, size_bytes)) => size_bytes,
+            Ok((CreateOutcome::Taken { .. }, _)) => {
                 let fenced = WriterError::Fenced {
                     epoch: self.epoch,
-                    detail: format!("{path} was created by a newer writer"),
+                    detail: format!("{} was created by a newer writer", wal_path(wal_id)),
                 };
                 return Err(self.stop_if_terminal(fenced));
             }
-            Err(StoreError::UnknownOutcome { .. }) => {
-                return Err(self.stop_if_terminal(WriterError::Unresolved { path }));
-            }
-            Err(error) => return Err(WriterError::Store(error)),
-        }
+            Err(error) => return Err(self.stop_if_terminal(error)),
+        };
         for entry in batch.entries {
             self.memtable.insert(entry).map_err(WriterError::Memtable)?;
         }
@@ -112,6 +94,39 @@ impl<S: ObjectStore, C: Clock> Writer<S, C> {
                 };
                 Err(self.stop_if_terminal(fenced))
             }
+            Err(error) => Err(WriterError::Store(error)),
+        }
+    }
+
+    /// Creates WAL segment `id` holding `batches`, tagged `<what><id>` for this incarnation.
+    /// Returns how the create ended and the segment's size; an unknown outcome is
+    /// `Unresolved`, any other failure means nothing was written.
+    pub(super) async fn create_wal_segment(
+        &self,
+        id: WalId,
+        batches: &[WalBatch],
+        what: &str,
+    ) -> Result<(CreateOutcome, u64), WriterError> {
+        let header = WalSegmentHeader {
+            writer_epoch: self.epoch,
+            segment_id: id,
+        };
+        let bytes = encode_segment(header, batches).map_err(WriterError::Encode)?;
+        let size_bytes = bytes.len() as u64;
+        let path = wal_path(id);
+        let tag = self.write_tag(&format!("{what}{}", id.0));
+        let created = create_resolving(
+            &self.store,
+            &self.clock,
+            &self.options.retry,
+            &path,
+            bytes,
+            &tag,
+        )
+        .await;
+        match created {
+            Ok(outcome) => Ok((outcome, size_bytes)),
+            Err(StoreError::UnknownOutcome { .. }) => Err(WriterError::Unresolved { path }),
             Err(error) => Err(WriterError::Store(error)),
         }
     }

@@ -6,11 +6,11 @@ use crate::ids::{Epoch, SeqNum, WalId};
 use crate::layout::{WAL_PREFIX, parse_wal_path, wal_path};
 use crate::manifest::{Edit, Manifest};
 use crate::memtable::Memtable;
-use crate::roles::create::{CreateOutcome, create_resolving};
+use crate::roles::create::CreateOutcome;
 use crate::roles::manifest_io::{ManifestIoError, install};
 use crate::roles::retry::retry_idempotent;
-use crate::store::{GetRange, ObjectStore, StoreError};
-use crate::wal::{WalSegmentHeader, decode_segment_expecting, encode_segment};
+use crate::store::{GetRange, ObjectStore};
+use crate::wal::decode_segment_expecting;
 use std::collections::BTreeMap;
 
 impl<S: ObjectStore, C: Clock> Writer<S, C> {
@@ -115,32 +115,12 @@ impl<S: ObjectStore, C: Clock> Writer<S, C> {
         let attempts = self.options.recovery_fence_attempts_max.max(1);
         for _ in 0..attempts {
             let id = self.next_wal_id;
-            let header = WalSegmentHeader {
-                writer_epoch: self.epoch,
-                segment_id: id,
-            };
-            let bytes = encode_segment(header, &[]).map_err(WriterError::Encode)?;
-            let path = wal_path(id);
-            let tag = self.write_tag(&format!("fence{}", id.0));
-            let created = create_resolving(
-                &self.store,
-                &self.clock,
-                &self.options.retry,
-                &path,
-                bytes,
-                &tag,
-            )
-            .await;
-            match created {
-                Ok(CreateOutcome::Created) => {
+            match self.create_wal_segment(id, &[], "fence").await? {
+                (CreateOutcome::Created, _) => {
                     self.next_wal_id = WalId(id.0 + 1);
                     return Ok(());
                 }
-                Ok(CreateOutcome::Taken { .. }) => self.replay_segment(id).await?,
-                Err(StoreError::UnknownOutcome { .. }) => {
-                    return Err(WriterError::Unresolved { path });
-                }
-                Err(error) => return Err(WriterError::Store(error)),
+                (CreateOutcome::Taken { .. }, _) => self.replay_segment(id).await?,
             }
         }
         Err(WriterError::FenceContention { attempts })
