@@ -1,6 +1,7 @@
 //! Why a writer request failed, and what that says about its effect.
 
 use crate::codec::DecodeError;
+use crate::compaction::{ExecuteError, PlanError};
 use crate::ids::Epoch;
 use crate::memtable::MemtableError;
 use crate::roles::manifest_io::ManifestIoError;
@@ -53,6 +54,11 @@ pub enum WriterError {
     FenceContention {
         attempts: u32,
     },
+    /// The embedded compactor's merge failed; nothing was installed.
+    Compaction(ExecuteError),
+    /// A compaction plan could not become a manifest edit for a reason other than
+    /// staleness (a stale plan is not an error: `compact_once` returns `Ok(None)`).
+    Plan(PlanError),
 }
 
 impl WriterError {
@@ -82,6 +88,8 @@ impl fmt::Display for WriterError {
             WriterError::FenceContention { attempts } => {
                 write!(f, "lost the WAL fence race {attempts} times")
             }
+            WriterError::Compaction(error) => write!(f, "compaction: {error}"),
+            WriterError::Plan(error) => write!(f, "compaction plan: {error}"),
         }
     }
 }

@@ -23,9 +23,17 @@ pub(super) struct PendingFlush {
 }
 
 impl<S: ObjectStore, C: Clock> Writer<S, C> {
-    /// True when the memtable has reached its size limit (or a flush is still pending).
+    /// True when a flush is pending, or the memtable has reached its size limit, or it
+    /// holds writes from more WAL segments than recovery should have to replay.
     pub fn needs_flush(&self) -> bool {
-        self.flushing.is_some() || self.memtable.size_bytes() >= self.options.memtable_size_bytes
+        let wal_segments = self
+            .next_wal_id
+            .0
+            .saturating_sub(self.manifest.wal_replay_point.0);
+        self.flushing.is_some()
+            || self.memtable.size_bytes() >= self.options.memtable_size_bytes
+            || (!self.memtable.is_empty()
+                && wal_segments >= self.options.wal_segments_flush_trigger)
     }
 
     /// Flushes the memtable (and first any flush left pending by an earlier failure) to an
@@ -104,7 +112,17 @@ impl<S: ObjectStore, C: Clock> Writer<S, C> {
             },
         )?;
         self.next_sst_counter += 1;
-        let built = build_sst(&self.options.sst, memtable.iter(), id, self.clock.wall_ms());
+        // Like RocksDB's flush with no snapshots: only each key's newest version survives
+        // (tombstones included — older data may lie below).
+        let mut previous_key: Option<bytes::Bytes> = None;
+        let newest_versions = memtable.iter().filter(|entry| {
+            let repeat = previous_key.as_deref() == Some(entry.user_key());
+            if !repeat {
+                previous_key = Some(entry.key.user_key.clone());
+            }
+            !repeat
+        });
+        let built = build_sst(&self.options.sst, newest_versions, id, self.clock.wall_ms());
         let (encoded, meta) = match built {
             Ok(built) => built,
             Err(error) => {

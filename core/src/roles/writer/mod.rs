@@ -7,8 +7,12 @@
 //! create-if-absent WAL segments (a new writer creates the segment the old one would write
 //! next, so the old one can neither make a write durable nor, since reads first check that
 //! segment, serve a read after the new one took over).
+//!
+//! With [`WriterOptions::compaction`] set, the writer also hosts an embedded compactor
+//! ([`Writer::compact_once`]) under a compactor epoch it fences at open.
 
 mod commit;
+mod compact;
 mod error;
 mod flush;
 mod options;
@@ -48,6 +52,17 @@ pub struct Writer<S, C> {
     next_wal_id: WalId,
     next_sst_counter: u64,
     sst_cache: BTreeMap<SstId, SstReader>,
+    /// The compactor epoch this incarnation fenced in at open; `None` without embedded
+    /// compaction.
+    compactor_epoch: Option<Epoch>,
+    /// Counter of the compactor's output ids (`SstId::compose(Compactor, epoch, counter)`).
+    next_compaction_sst_counter: u64,
+    /// Manifest installs the embedded compactor started (compactions and purges): makes
+    /// each install's write tag unique.
+    compaction_installs_started: u64,
+    /// A compaction whose install ended without an answer; the next `compact_once`
+    /// resolves it before picking anything new.
+    unresolved_compaction: Option<compact::CompactionJob>,
     /// Set when this incarnation can no longer act (fenced, or an outcome it cannot resolve).
     stopped: Option<WriterError>,
     stats: WriterStats,
@@ -56,6 +71,11 @@ pub struct Writer<S, C> {
 impl<S: ObjectStore, C: Clock> Writer<S, C> {
     pub fn epoch(&self) -> Epoch {
         self.epoch
+    }
+
+    /// The compactor epoch fenced in at open when embedded compaction is on.
+    pub fn compactor_epoch(&self) -> Option<Epoch> {
+        self.compactor_epoch
     }
 
     pub fn manifest(&self) -> &Manifest {

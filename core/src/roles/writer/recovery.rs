@@ -1,10 +1,11 @@
-//! Opening a writer: fence older incarnations, replay the WAL, fence the WAL.
+//! Opening a writer: fence older incarnations (and their compactor, when compaction is
+//! embedded), replay the WAL, fence the WAL.
 
 use super::{Writer, WriterError, WriterOptions, WriterStats};
 use crate::clock::Clock;
 use crate::ids::{Epoch, SeqNum, WalId};
 use crate::layout::{WAL_PREFIX, parse_wal_path, wal_path};
-use crate::manifest::{Edit, Manifest};
+use crate::manifest::{Edit, Manifest, ManifestError, Role};
 use crate::memtable::Memtable;
 use crate::roles::create::CreateOutcome;
 use crate::roles::manifest_io::{ManifestIoError, install};
@@ -40,11 +41,19 @@ impl<S: ObjectStore, C: Clock> Writer<S, C> {
         )
         .await;
         let manifest = fenced.map_err(open_error)?;
+        let epoch = manifest.writer_epoch;
+        let (manifest, compactor_epoch) = if options.compaction.is_some() {
+            let manifest = fence_compactor(&store, &clock, &options, tag, epoch).await?;
+            let compactor_epoch = manifest.compactor_epoch;
+            (manifest, Some(compactor_epoch))
+        } else {
+            (manifest, None)
+        };
         let mut writer = Writer {
             store,
             clock,
             options,
-            epoch: manifest.writer_epoch,
+            epoch,
             next_seq: SeqNum(manifest.last_seq.0 + 1),
             next_wal_id: manifest.wal_replay_point,
             manifest,
@@ -52,6 +61,10 @@ impl<S: ObjectStore, C: Clock> Writer<S, C> {
             flushing: None,
             next_sst_counter: 0,
             sst_cache: BTreeMap::new(),
+            compactor_epoch,
+            next_compaction_sst_counter: 0,
+            compaction_installs_started: 0,
+            unresolved_compaction: None,
             stopped: None,
             stats: WriterStats::default(),
         };
@@ -146,6 +159,51 @@ impl<S: ObjectStore, C: Clock> Writer<S, C> {
         self.manifest = latest;
         Ok(&self.manifest)
     }
+}
+
+/// Embedded compaction: bumps the compactor epoch too, so that an older incarnation's
+/// compactor (or a standalone one) can no longer install. Refused if another writer fenced
+/// `writer_epoch` in the meantime: this incarnation is already a zombie.
+async fn fence_compactor<S: ObjectStore, C: Clock>(
+    store: &S,
+    clock: &C,
+    options: &WriterOptions,
+    tag: &str,
+    writer_epoch: Epoch,
+) -> Result<Manifest, WriterError> {
+    let fence_tag = format!("writer-open/{tag}/compactor");
+    let fenced = install(
+        store,
+        clock,
+        &options.retry,
+        options.cas_attempts_max,
+        &fence_tag,
+        |latest| {
+            if latest.writer_epoch != writer_epoch {
+                return Err(ManifestError::StaleEpoch {
+                    role: Role::Writer,
+                    edit_epoch: writer_epoch,
+                    current_epoch: latest.writer_epoch,
+                });
+            }
+            let Some(new_epoch) = latest.compactor_epoch.0.checked_add(1) else {
+                return Err(ManifestError::Overflow {
+                    what: "compactor epoch",
+                });
+            };
+            Ok(Some(Edit::FenceCompactor {
+                new_epoch: Epoch(new_epoch),
+            }))
+        },
+    )
+    .await;
+    fenced.map_err(|error| match error {
+        ManifestIoError::Rejected(rejected) if rejected.is_fenced() => WriterError::Fenced {
+            epoch: writer_epoch,
+            detail: rejected.to_string(),
+        },
+        other => open_error(other),
+    })
 }
 
 fn open_error(error: ManifestIoError) -> WriterError {

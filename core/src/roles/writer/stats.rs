@@ -13,6 +13,19 @@ pub struct WriterStats {
     pub entries_replayed: u64,
     pub reads: u64,
     pub leadership_checks: u64,
+    /// Compactions installed by the embedded compactor (merges, trivial moves, deletions).
+    pub compactions: u64,
+    /// Bytes of the input tables the embedded compactor read for merges.
+    pub compaction_input_bytes: u64,
+    /// Bytes of the output tables it uploaded, installed or not (they are PUT either way).
+    pub compaction_output_bytes: u64,
+    /// Plans found stale at install: their outputs are orphans, left to garbage collection.
+    pub compactions_stale: u64,
+    /// Obsolete tables whose objects were deleted and purged from the manifest.
+    pub tables_deleted: u64,
+    /// Purges that failed (a delete or the manifest install); the tables stay pending and
+    /// the next `compact_once` retries.
+    pub purge_failures: u64,
 }
 
 /// What one point read cost: read amplification, measured.
