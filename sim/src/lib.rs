@@ -7,3 +7,4 @@ pub mod lincheck;
 pub mod rng;
 pub mod store;
 pub mod trace;
+pub mod world;

@@ -15,13 +15,13 @@ pub const EXIT_USAGE: u8 = 2;
 #[command(
     name = "sim",
     version,
-    about = "Sediment's deterministic simulator and checkers (the seeded run, `sim --seed N`, is not built yet)",
+    about = "Sediment's deterministic simulator and checkers: `sim --seed N` replays one seeded world",
     args_conflicts_with_subcommands = true
 )]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
-    /// Options of a seeded simulation run (the default job; not built yet).
+    /// Options of a seeded simulation run (the default job).
     #[command(flatten)]
     pub run: run::RunArgs,
 }

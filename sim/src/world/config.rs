@@ -1,0 +1,239 @@
+//! The configuration of one world: what the command line fixed, and everything else drawn
+//! from the seed (swarm testing), so that different seeds explore different regimes and the
+//! printed configuration says which regime a seed explored.
+
+use crate::clock::ClockParams;
+use crate::rng::{self, Stream};
+use crate::store::StoreFaultConfig;
+use serde::Serialize;
+
+/// How faulty the world is: the store's faults, the clocks and the process incidents.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FaultLevel {
+    None,
+    Light,
+    Heavy,
+    /// Every rate drawn from the seed (each fault may also be off).
+    Swarm,
+}
+
+impl FaultLevel {
+    pub fn parse(text: &str) -> Option<FaultLevel> {
+        match text {
+            "none" => Some(FaultLevel::None),
+            "light" => Some(FaultLevel::Light),
+            "heavy" => Some(FaultLevel::Heavy),
+            "swarm" => Some(FaultLevel::Swarm),
+            _ => None,
+        }
+    }
+}
+
+/// Compaction strategies the world can run with C1 checked. FIFO (drops the oldest tables
+/// by design) and the log style need their own contract checks and are not offered yet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WorldStyle {
+    Leveled,
+    Universal,
+}
+
+impl WorldStyle {
+    pub fn name(self) -> &'static str {
+        match self {
+            WorldStyle::Leveled => "leveled",
+            WorldStyle::Universal => "universal",
+        }
+    }
+}
+
+/// What the command line fixed; `None` is drawn from the seed.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Overrides {
+    pub ops: Option<u64>,
+    pub clients: Option<u32>,
+    pub style: Option<WorldStyle>,
+    pub faults: Option<FaultLevel>,
+}
+
+/// Kills and pauses of the writer.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ProcessFaults {
+    /// Mean sim time between incidents (exponential); 0 disables them.
+    pub incident_interval_ms_mean: u64,
+    /// Share of incidents that are pauses rather than kills.
+    pub pause_share: f64,
+    /// Chance an incident waits (briefly) for the writer to have store requests in flight,
+    /// so crashes land mid-protocol more often than chance would have it.
+    pub in_flight_bias: f64,
+    pub restart_delay_ms_max: u64,
+    pub pause_ms_max: u64,
+    /// A writer paused longer than this is replaced by one on the standby host; when the
+    /// paused one resumes it is a zombie.
+    pub failover_after_ms: u64,
+}
+
+impl ProcessFaults {
+    fn none() -> ProcessFaults {
+        ProcessFaults {
+            incident_interval_ms_mean: 0,
+            pause_share: 0.0,
+            in_flight_bias: 0.0,
+            restart_delay_ms_max: 0,
+            pause_ms_max: 0,
+            failover_after_ms: 0,
+        }
+    }
+
+    fn light() -> ProcessFaults {
+        ProcessFaults {
+            incident_interval_ms_mean: 120_000,
+            pause_share: 0.3,
+            in_flight_bias: 0.5,
+            restart_delay_ms_max: 3_000,
+            pause_ms_max: 6_000,
+            failover_after_ms: 3_000,
+        }
+    }
+
+    fn heavy() -> ProcessFaults {
+        ProcessFaults {
+            incident_interval_ms_mean: 20_000,
+            pause_share: 0.4,
+            in_flight_bias: 0.8,
+            restart_delay_ms_max: 5_000,
+            pause_ms_max: 15_000,
+            failover_after_ms: 3_000,
+        }
+    }
+
+    fn swarm(rng: &mut Stream) -> ProcessFaults {
+        if rng::chance(rng, 0.15) {
+            return ProcessFaults::none();
+        }
+        ProcessFaults {
+            incident_interval_ms_mean: rng::uniform_u64(rng, 5_000, 120_000),
+            pause_share: rng::uniform_f64(rng, 0.0, 0.7),
+            in_flight_bias: rng::unit_f64(rng),
+            restart_delay_ms_max: rng::uniform_u64(rng, 100, 10_000),
+            pause_ms_max: rng::uniform_u64(rng, 500, 20_000),
+            failover_after_ms: rng::uniform_u64(rng, 1_000, 8_000),
+        }
+    }
+}
+
+/// The writer's sizes and batching.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct WriterShape {
+    pub memtable_size_bytes: u64,
+    pub commit_entries_max: usize,
+    /// After the first request of a batch arrives, wait this long for more (group commit).
+    pub commit_window_ms: u64,
+    pub style: WorldStyle,
+}
+
+/// What the clients do.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ClientShape {
+    pub clients: u32,
+    pub ops_total: u64,
+    pub key_space: u64,
+    pub value_bytes: u32,
+    pub get_share: f64,
+    pub delete_share: f64,
+    /// Mean pause between a client's operations (exponential).
+    pub think_ms_mean: u64,
+    /// A client gives up on an operation after this long: it is then indeterminate.
+    pub op_timeout_ms: u64,
+}
+
+/// Everything about one run.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct WorldConfig {
+    pub seed: u64,
+    pub fault_level: FaultLevel,
+    pub store_faults: StoreFaultConfig,
+    pub clocks: ClockParams,
+    pub processes: ProcessFaults,
+    pub writer: WriterShape,
+    pub clients: ClientShape,
+}
+
+/// Client operations of a default run.
+pub const DEFAULT_OPS: u64 = 10_000;
+/// Bounds on what the command line may ask for.
+pub const OPS_MAX: u64 = 10_000_000;
+pub const CLIENTS_MAX: u32 = 64;
+
+impl WorldConfig {
+    /// The world of `seed` with `overrides` fixed. Each part draws from its own stream, so
+    /// fixing one option does not change what the others draw.
+    pub fn draw(seed: u64, overrides: &Overrides) -> WorldConfig {
+        let fault_level = overrides.faults.unwrap_or(FaultLevel::Swarm);
+        let mut faults_rng = rng::stream(seed, "config/faults");
+        let (store_faults, clocks, processes) = match fault_level {
+            FaultLevel::None => (
+                StoreFaultConfig::none(),
+                ClockParams::none(),
+                ProcessFaults::none(),
+            ),
+            FaultLevel::Light => (
+                StoreFaultConfig::light(),
+                ClockParams::light(),
+                ProcessFaults::light(),
+            ),
+            FaultLevel::Heavy => (
+                StoreFaultConfig::heavy(),
+                ClockParams::heavy(),
+                ProcessFaults::heavy(),
+            ),
+            FaultLevel::Swarm => {
+                let store = StoreFaultConfig::swarm(&mut faults_rng);
+                let clocks = match rng::uniform_u64(&mut faults_rng, 0, 2) {
+                    0 => ClockParams::none(),
+                    1 => ClockParams::light(),
+                    _ => ClockParams::heavy(),
+                };
+                (store, clocks, ProcessFaults::swarm(&mut faults_rng))
+            }
+        };
+        let mut shape_rng = rng::stream(seed, "config/shape");
+        let writer = WriterShape {
+            memtable_size_bytes: 1 << rng::uniform_u64(&mut shape_rng, 13, 18),
+            commit_entries_max: 1 << rng::uniform_u64(&mut shape_rng, 0, 8),
+            commit_window_ms: rng::uniform_u64(&mut shape_rng, 0, 5),
+            style: if rng::chance(&mut shape_rng, 0.5) {
+                WorldStyle::Leveled
+            } else {
+                WorldStyle::Universal
+            },
+        };
+        let writer = WriterShape {
+            style: overrides.style.unwrap_or(writer.style),
+            ..writer
+        };
+        let mut client_rng = rng::stream(seed, "config/clients");
+        let drawn_clients = rng::uniform_u64(&mut client_rng, 2, 8) as u32;
+        let get_share = rng::uniform_f64(&mut client_rng, 0.2, 0.6);
+        let clients = ClientShape {
+            clients: overrides.clients.unwrap_or(drawn_clients),
+            ops_total: overrides.ops.unwrap_or(DEFAULT_OPS),
+            key_space: 1 << rng::uniform_u64(&mut client_rng, 6, 11),
+            value_bytes: rng::uniform_u64(&mut client_rng, 16, 512) as u32,
+            get_share,
+            delete_share: rng::uniform_f64(&mut client_rng, 0.0, 0.2) * (1.0 - get_share),
+            think_ms_mean: rng::uniform_u64(&mut client_rng, 50, 1_000),
+            op_timeout_ms: rng::uniform_u64(&mut client_rng, 1_000, 10_000),
+        };
+        WorldConfig {
+            seed,
+            fault_level,
+            store_faults,
+            clocks,
+            processes,
+            writer,
+            clients,
+        }
+    }
+}

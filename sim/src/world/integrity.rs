@@ -1,0 +1,235 @@
+//! Checks that watch the store itself, at the moment each mutation applies: every manifest
+//! version ever written decodes and satisfies core's invariants and never moves an epoch or
+//! WAL field backwards (manifest invariants), and no object the newest manifest needs goes
+//! missing (C3: at every delete, at every new manifest, and at the end).
+
+use crate::store::{AppliedMutation, MutationChange, StoreObserver, StoreState};
+use crate::trace::{Trace, TraceEvent};
+use lsm_core::layout::{SST_PREFIX, parse_sst_path, parse_wal_path, sst_path, wal_path};
+use lsm_core::manifest::{Manifest, decode_manifest, parse_manifest_path};
+use lsm_core::store::GetRange;
+use std::sync::{Mutex, MutexGuard};
+
+/// Violations kept per check (the first ones say what went wrong; the count says how often).
+const VIOLATIONS_KEPT_MAX: usize = 20;
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Violations {
+    pub count: u64,
+    pub first: Vec<String>,
+}
+
+impl Violations {
+    fn push(&mut self, what: String) {
+        self.count += 1;
+        if self.first.len() < VIOLATIONS_KEPT_MAX {
+            self.first.push(what);
+        }
+    }
+}
+
+#[derive(Default)]
+struct State {
+    newest: Option<Manifest>,
+    manifest_versions_seen: u64,
+    deletes_checked: u64,
+    manifest_invariants: Violations,
+    reference_integrity: Violations,
+}
+
+/// The observer; read its findings with [`IntegrityObserver::report`].
+pub struct IntegrityObserver {
+    trace: Trace,
+    state: Mutex<State>,
+}
+
+/// What the observer found.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct IntegrityReport {
+    pub manifest_versions_seen: u64,
+    pub deletes_checked: u64,
+    pub newest_version: Option<u64>,
+    pub manifest_invariants: Violations,
+    pub reference_integrity: Violations,
+}
+
+impl IntegrityObserver {
+    pub fn new(trace: Trace) -> IntegrityObserver {
+        IntegrityObserver {
+            trace,
+            state: Mutex::new(State::default()),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    pub fn report(&self) -> IntegrityReport {
+        let state = self.lock();
+        IntegrityReport {
+            manifest_versions_seen: state.manifest_versions_seen,
+            deletes_checked: state.deletes_checked,
+            newest_version: state.newest.as_ref().map(|m| m.version.0),
+            manifest_invariants: state.manifest_invariants.clone(),
+            reference_integrity: state.reference_integrity.clone(),
+        }
+    }
+
+    /// C3 at the end of the run, on the store as it is then.
+    pub fn check_final(&self, store: &StoreState) {
+        let mut state = self.lock();
+        if let Some(newest) = state.newest.clone() {
+            for missing in missing_tables(&newest, store) {
+                state.reference_integrity.push(format!(
+                    "at the end: {missing} is referenced by manifest v{} but missing",
+                    newest.version.0
+                ));
+            }
+        }
+    }
+
+    fn on_manifest_put(&self, path: &str, bytes: &[u8], store: &StoreState, state: &mut State) {
+        state.manifest_versions_seen += 1;
+        let manifest = match decode_manifest(bytes) {
+            Ok(manifest) => manifest,
+            Err(error) => {
+                state
+                    .manifest_invariants
+                    .push(format!("{path} does not decode: {error}"));
+                return;
+            }
+        };
+        if parse_manifest_path(path) != Some(manifest.version) {
+            state.manifest_invariants.push(format!(
+                "{path} holds manifest version {}",
+                manifest.version.0
+            ));
+        }
+        if let Some(previous) = &state.newest {
+            for regression in regressions(previous, &manifest) {
+                state
+                    .manifest_invariants
+                    .push(format!("{path}: {regression}"));
+            }
+        }
+        for missing in missing_tables(&manifest, store) {
+            state.reference_integrity.push(format!(
+                "{path} references {missing}, which is not in the store"
+            ));
+        }
+        self.trace.record(
+            "store",
+            TraceEvent::Custom {
+                kind: "manifest_install".to_string(),
+                detail: format!(
+                    "v{} writer_epoch={} compactor_epoch={} l0={} levels={:?} replay_point={} last_seq={} pending={}",
+                    manifest.version.0,
+                    manifest.writer_epoch,
+                    manifest.compactor_epoch,
+                    manifest.l0.len(),
+                    manifest.levels.iter().map(Vec::len).collect::<Vec<_>>(),
+                    manifest.wal_replay_point.0,
+                    manifest.last_seq.0,
+                    manifest.pending_deletion.len()
+                ),
+            },
+        );
+        let newer = state
+            .newest
+            .as_ref()
+            .is_none_or(|newest| manifest.version > newest.version);
+        if newer {
+            state.newest = Some(manifest);
+        }
+    }
+
+    fn on_delete(&self, path: &str, state: &mut State) {
+        state.deletes_checked += 1;
+        let Some(newest) = &state.newest else { return };
+        if let Some(id) = parse_sst_path(path)
+            && newest.is_live(id)
+        {
+            state.reference_integrity.push(format!(
+                "{path} deleted while live in manifest v{}",
+                newest.version.0
+            ));
+        }
+        if let Some(id) = parse_wal_path(path)
+            && id >= newest.wal_replay_point
+        {
+            state.reference_integrity.push(format!(
+                "{} deleted at or after the replay point of manifest v{}",
+                wal_path(id),
+                newest.version.0
+            ));
+        }
+        if parse_manifest_path(path).is_some_and(|version| version >= newest.version) {
+            state
+                .reference_integrity
+                .push(format!("{path} deleted: it is the newest manifest"));
+        }
+    }
+}
+
+impl StoreObserver for IntegrityObserver {
+    fn on_mutation(&self, mutation: &AppliedMutation, store: &StoreState) {
+        let mut state = self.lock();
+        match &mutation.change {
+            MutationChange::Put { bytes, .. } if parse_manifest_path(&mutation.path).is_some() => {
+                self.on_manifest_put(&mutation.path, bytes, store, &mut state);
+            }
+            MutationChange::Delete { .. } => self.on_delete(&mutation.path, &mut state),
+            MutationChange::Put { .. } => {}
+        }
+    }
+}
+
+/// The live tables of `manifest` absent from `store`.
+fn missing_tables(manifest: &Manifest, store: &StoreState) -> Vec<String> {
+    manifest
+        .all_live_ssts()
+        .map(|sst| sst_path(sst.id))
+        .filter(|path| store.get(path, GetRange::Whole).is_err())
+        .collect()
+}
+
+/// Fields that may never go back from one manifest version to the next.
+fn regressions(previous: &Manifest, next: &Manifest) -> Vec<String> {
+    let mut found = Vec::new();
+    if next.version <= previous.version {
+        return found;
+    }
+    if next.writer_epoch < previous.writer_epoch {
+        found.push(format!(
+            "writer epoch went back from {} to {}",
+            previous.writer_epoch, next.writer_epoch
+        ));
+    }
+    if next.compactor_epoch < previous.compactor_epoch {
+        found.push(format!(
+            "compactor epoch went back from {} to {}",
+            previous.compactor_epoch, next.compactor_epoch
+        ));
+    }
+    if next.wal_replay_point < previous.wal_replay_point {
+        found.push(format!(
+            "WAL replay point went back from {} to {}",
+            previous.wal_replay_point.0, next.wal_replay_point.0
+        ));
+    }
+    if next.last_seq < previous.last_seq {
+        found.push(format!(
+            "last sequence number went back from {} to {}",
+            previous.last_seq.0, next.last_seq.0
+        ));
+    }
+    found
+}
+
+/// Bytes of every SST object in the store (live, pending and orphaned).
+pub fn sst_bytes_in_store(store: &StoreState) -> u64 {
+    store.total_bytes_under(SST_PREFIX)
+}

@@ -1,0 +1,163 @@
+//! What a run reports: the `--json` object of DESIGN.md's CLI contract, and the human
+//! summary printed by default.
+
+use super::config::WorldConfig;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+/// A failed check, named as DESIGN.md names them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Failure {
+    pub check: String,
+    pub detail: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct OpsSummary {
+    pub total: u64,
+    pub ok: u64,
+    pub failed: u64,
+    pub indeterminate: u64,
+    /// Failed because the host asked was not (or no longer) the writer.
+    pub not_leader: u64,
+    /// Reads of every key after the faults stopped (not in `total`).
+    pub final_reads: u64,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ProcessSummary {
+    pub crashes: u64,
+    pub restarts: u64,
+    pub pauses: u64,
+    pub resumes: u64,
+    pub failovers: u64,
+    pub writer_opens: u64,
+    pub writer_open_failures: u64,
+    pub writers_fenced: u64,
+    pub writers_poisoned: u64,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Amplification {
+    /// Bytes PUT to the store ÷ user bytes written.
+    pub write: f64,
+    /// (flush + compaction output bytes) ÷ flush bytes, as RocksDB reports it.
+    pub write_rocksdb: f64,
+    /// SST bytes the newest manifest references ÷ live logical bytes.
+    pub space: f64,
+    /// All SST bytes in the store ÷ live logical bytes.
+    pub space_physical: f64,
+    pub read_blocks_mean: f64,
+    pub read_blocks_p99: u64,
+    pub read_sorted_runs_mean: f64,
+    pub user_bytes: u64,
+    pub store_bytes_put: u64,
+    pub live_logical_bytes: u64,
+}
+
+/// Everything one run reports.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RunReport {
+    pub seed: u64,
+    /// "pass" or "fail".
+    pub verdict: String,
+    pub failures: Vec<Failure>,
+    pub digest: String,
+    pub config: WorldConfig,
+    pub sim_time_s: f64,
+    pub wall_time_s: f64,
+    pub ops: OpsSummary,
+    /// Store faults by kind, and clock jumps.
+    pub faults: BTreeMap<String, u64>,
+    pub crashes: u64,
+    pub processes: ProcessSummary,
+    pub compactions: u64,
+    pub flushes: u64,
+    pub manifest_versions: u64,
+    pub amplification: Amplification,
+    /// One boolean per check that ran.
+    pub checks: BTreeMap<String, bool>,
+    pub trace_events: u64,
+    /// The command that replays this run.
+    pub replay: String,
+}
+
+impl RunReport {
+    pub fn passed(&self) -> bool {
+        self.failures.is_empty()
+    }
+
+    /// The default, human-readable summary.
+    pub fn summary(&self) -> String {
+        let mut out = String::new();
+        let config = serde_json::to_string(&self.config).unwrap_or_default();
+        let _ = writeln!(out, "seed {}  verdict {}", self.seed, self.verdict);
+        let _ = writeln!(out, "config {config}");
+        let _ = writeln!(
+            out,
+            "time: {:.1} s simulated in {:.3} s wall ({:.0}x)",
+            self.sim_time_s,
+            self.wall_time_s,
+            self.sim_time_s / self.wall_time_s.max(1e-9)
+        );
+        let ops = &self.ops;
+        let _ = writeln!(
+            out,
+            "ops: {} total, {} ok, {} failed ({} not leader), {} indeterminate; {} final reads",
+            ops.total, ops.ok, ops.failed, ops.not_leader, ops.indeterminate, ops.final_reads
+        );
+        let faults: Vec<String> = self
+            .faults
+            .iter()
+            .map(|(kind, count)| format!("{kind} {count}"))
+            .collect();
+        let _ = writeln!(out, "faults: {}", faults.join(", "));
+        let p = &self.processes;
+        let _ = writeln!(
+            out,
+            "processes: {} crashes, {} restarts, {} pauses, {} failovers, {} writer opens ({} failed), {} fenced, {} poisoned",
+            p.crashes,
+            p.restarts,
+            p.pauses,
+            p.failovers,
+            p.writer_opens,
+            p.writer_open_failures,
+            p.writers_fenced,
+            p.writers_poisoned
+        );
+        let a = &self.amplification;
+        let _ = writeln!(
+            out,
+            "lsm: {} flushes, {} compactions, {} manifest versions; amplification write {:.2} (rocksdb {:.2}), space {:.2} (physical {:.2}), read {:.2} blocks mean, p99 {}, {:.2} sorted runs",
+            self.flushes,
+            self.compactions,
+            self.manifest_versions,
+            a.write,
+            a.write_rocksdb,
+            a.space,
+            a.space_physical,
+            a.read_blocks_mean,
+            a.read_blocks_p99,
+            a.read_sorted_runs_mean
+        );
+        let checks: Vec<String> = self
+            .checks
+            .iter()
+            .map(|(name, ok)| format!("{name} {}", if *ok { "ok" } else { "FAILED" }))
+            .collect();
+        let _ = writeln!(out, "checks: {}", checks.join(", "));
+        for failure in &self.failures {
+            let _ = writeln!(out, "FAILED {}: {}", failure.check, failure.detail);
+        }
+        let _ = writeln!(
+            out,
+            "digest {}  ({} trace events)",
+            self.digest, self.trace_events
+        );
+        if !self.passed() {
+            let _ = writeln!(out, "replay: {}", self.replay);
+        }
+        out
+    }
+}

@@ -1,0 +1,273 @@
+//! The world's main task: sets up the nodes, lets the clients run under faults, quiesces,
+//! reads everything back and runs the checks.
+
+use super::client::{ClientPlan, client_main};
+use super::config::WorldConfig;
+use super::final_phase::{await_recovery, final_reads};
+use super::integrity::{IntegrityObserver, sst_bytes_in_store};
+use super::protocol::{WRITER_HOSTS, client_ip, writer_host_address, writer_host_name};
+use super::report::{Amplification, Failure, OpsSummary, ProcessSummary, RunReport};
+use super::shared::Shared;
+use super::supervisor::Supervisor;
+use super::writer_host::host_main;
+use crate::clock::{ClockPlan, SimClock, sim_elapsed};
+use crate::lincheck::models::kv_register::KvRegisterModel;
+use crate::lincheck::{CheckOptions, History, Limits, Verdict, check};
+use crate::rng;
+use crate::store::{StoreConfig, StoreFaultConfig, StoreNode};
+use crate::trace::Trace;
+use lsm_core::manifest::{Manifest, decode_manifest};
+use lsm_core::store::GetRange;
+use madsim::runtime::Handle;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+/// C1's search bounds: generous for per-key histories of a run, but finite.
+const C1_LIMITS: Limits = Limits {
+    max_steps: 200_000_000,
+    max_cache_entries: 4_000_000,
+};
+
+pub async fn run_world(config: WorldConfig, trace: Trace) -> Result<RunReport, String> {
+    let seed = config.seed;
+    let store = StoreNode::start(
+        StoreConfig::with_faults(config.store_faults.clone()),
+        seed,
+        trace.clone(),
+    )
+    .await
+    .map_err(|error| format!("store node: {error}"))?;
+    let integrity = Arc::new(IntegrityObserver::new(trace.clone()));
+    store.add_observer(integrity.clone());
+    let shared = Arc::new(Shared::new(config.clone(), trace.clone()));
+    let handle = Handle::current();
+    let mut hosts = Vec::new();
+    let mut clocks = Vec::new();
+    for host in 0..WRITER_HOSTS {
+        let name = writer_host_name(host);
+        let plan = ClockPlan::draw(
+            &mut rng::stream(seed, &format!("clock/{name}")),
+            &config.clocks,
+        );
+        let clock = SimClock::new(&name, plan, trace.clone());
+        clock.spawn_driver();
+        clocks.push(clock.clone());
+        let client = store.client(&name);
+        let host_shared = shared.clone();
+        let node = handle
+            .create_node()
+            .name(name)
+            .ip(writer_host_address(host).ip())
+            .init(move || host_main(host_shared.clone(), client.clone(), clock.clone(), host))
+            .build();
+        hosts.push(node);
+    }
+    let clients = config.clients.clients.max(1);
+    let timeout = Duration::from_millis(config.clients.op_timeout_ms);
+    let mut running = Vec::new();
+    for index in 0..clients {
+        let ops = config.clients.ops_total / u64::from(clients)
+            + u64::from(u64::from(index) < config.clients.ops_total % u64::from(clients));
+        let node_name = format!("client-{index}");
+        let node = handle
+            .create_node()
+            .name(node_name.clone())
+            .ip(client_ip(index))
+            .build();
+        let plan = ClientPlan {
+            index,
+            node: node_name,
+            ops,
+            timeout,
+        };
+        running.push(node.spawn(client_main(shared.clone(), plan)));
+    }
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut supervisor = Supervisor::new(shared.clone(), hosts);
+    let supervisor_stop = stop.clone();
+    let supervising = madsim::task::spawn(async move {
+        supervisor.run(supervisor_stop).await;
+        supervisor
+    });
+    for client in running {
+        client
+            .await
+            .map_err(|error| format!("a client task failed: {error}"))?;
+    }
+    let faults_end_s = sim_elapsed().as_secs_f64();
+    stop.store(true, Ordering::Relaxed);
+    let supervisor = supervising
+        .await
+        .map_err(|error| format!("the supervisor failed: {error}"))?;
+    store.set_faults(StoreFaultConfig::none());
+    shared.note("main", "faults_stopped", format!("at {faults_end_s:.3} s"));
+    let recovered = await_recovery(&shared, &supervisor).await;
+    // The clients' figures, before the final reads add theirs.
+    let counters = shared.counters();
+    let finals = if recovered {
+        let reader = handle
+            .create_node()
+            .name("final-reader")
+            .ip(client_ip(clients))
+            .build();
+        reader
+            .spawn(final_reads(shared.clone(), clients))
+            .await
+            .map_err(|error| format!("the final reader failed: {error}"))??
+    } else {
+        Default::default()
+    };
+    let sim_time_s = sim_elapsed().as_secs_f64();
+    integrity.check_final(&store.snapshot());
+
+    let mut failures = Vec::new();
+    let mut checks = BTreeMap::new();
+    let history = History::from_operations(shared.take_history())
+        .map_err(|error| format!("the history is malformed: {error}"))?;
+    let c1 = check(
+        &KvRegisterModel::new(),
+        &history,
+        &CheckOptions {
+            limits: C1_LIMITS,
+            partition: true,
+        },
+    );
+    let c1_ok = matches!(c1.verdict, Verdict::Linearizable);
+    checks.insert("C1".to_string(), c1_ok);
+    if !c1_ok {
+        failures.push(Failure {
+            check: "C1".to_string(),
+            detail: format!("{} ({} operations)", c1.verdict, history.len()),
+        });
+    }
+    let found = integrity.report();
+    let c3_ok = found.reference_integrity.count == 0;
+    checks.insert("C3".to_string(), c3_ok);
+    if !c3_ok {
+        failures.push(Failure {
+            check: "C3".to_string(),
+            detail: format!(
+                "{} violations: {}",
+                found.reference_integrity.count,
+                found.reference_integrity.first.join("; ")
+            ),
+        });
+    }
+    let invariants_ok = found.manifest_invariants.count == 0;
+    checks.insert("manifest-invariants".to_string(), invariants_ok);
+    if !invariants_ok {
+        failures.push(Failure {
+            check: "manifest-invariants".to_string(),
+            detail: format!(
+                "{} violations: {}",
+                found.manifest_invariants.count,
+                found.manifest_invariants.first.join("; ")
+            ),
+        });
+    }
+    let c4_ok = recovered && finals.unanswered.is_empty();
+    checks.insert("C4".to_string(), c4_ok);
+    if !c4_ok {
+        let detail = if recovered {
+            format!(
+                "{} final reads unanswered (keys {:?})",
+                finals.unanswered.len(),
+                finals.unanswered.iter().take(10).collect::<Vec<_>>()
+            )
+        } else {
+            "no writer served again after the faults stopped".to_string()
+        };
+        failures.push(Failure {
+            check: "C4".to_string(),
+            detail,
+        });
+    }
+
+    let writer = shared.writer_stats_total();
+    let store_stats = store.stats();
+    let (store_bytes_put, sst_bytes, newest) = store.with_state(|state| {
+        (
+            state.bytes_put_total(),
+            sst_bytes_in_store(state),
+            newest_manifest(state),
+        )
+    });
+    let referenced_bytes = newest.as_ref().map_or(0, Manifest::live_size_bytes);
+    let ratio = |num: u64, den: u64| {
+        if den == 0 {
+            0.0
+        } else {
+            num as f64 / den as f64
+        }
+    };
+    let read_blocks = shared.read_blocks();
+    let read_runs = shared.read_runs();
+    let amplification = Amplification {
+        write: ratio(store_bytes_put, counters.user_bytes_written),
+        write_rocksdb: ratio(
+            writer.flush_bytes + writer.compaction_output_bytes,
+            writer.flush_bytes,
+        ),
+        space: ratio(referenced_bytes, finals.live_logical_bytes),
+        space_physical: ratio(sst_bytes, finals.live_logical_bytes),
+        read_blocks_mean: read_blocks.mean(),
+        read_blocks_p99: read_blocks.value_at_quantile(0.99),
+        read_sorted_runs_mean: read_runs.mean(),
+        user_bytes: counters.user_bytes_written,
+        store_bytes_put,
+        live_logical_bytes: finals.live_logical_bytes,
+    };
+    let mut faults: BTreeMap<String, u64> = store_stats.faults_by_kind.clone();
+    for clock in &clocks {
+        clock.note_jumps();
+    }
+    let jumps: usize = clocks.iter().map(SimClock::jumps_applied).sum();
+    faults.insert("clock_jump".to_string(), jumps as u64);
+    let ops = OpsSummary {
+        total: config.clients.ops_total,
+        ok: counters.ops_ok,
+        failed: counters.ops_failed,
+        indeterminate: counters.ops_indeterminate,
+        not_leader: counters.ops_not_leader,
+        final_reads: finals.reads,
+    };
+    Ok(RunReport {
+        seed,
+        verdict: if failures.is_empty() { "pass" } else { "fail" }.to_string(),
+        failures,
+        digest: String::new(),
+        config,
+        sim_time_s,
+        wall_time_s: 0.0,
+        ops,
+        faults,
+        crashes: counters.crashes,
+        processes: ProcessSummary {
+            crashes: counters.crashes,
+            restarts: counters.restarts,
+            pauses: counters.pauses,
+            resumes: counters.resumes,
+            failovers: counters.failovers,
+            writer_opens: counters.writer_opens,
+            writer_open_failures: counters.writer_open_failures,
+            writers_fenced: counters.writers_fenced,
+            writers_poisoned: counters.writers_poisoned,
+        },
+        compactions: writer.compactions,
+        flushes: writer.flushes,
+        manifest_versions: found.manifest_versions_seen,
+        amplification,
+        checks,
+        trace_events: 0,
+        replay: String::new(),
+    })
+}
+
+/// The newest manifest in the store, if any decodes.
+fn newest_manifest(state: &crate::store::StoreState) -> Option<Manifest> {
+    let newest = state.list(lsm_core::layout::MANIFEST_PREFIX).pop()?;
+    let object = state.get(&newest.path, GetRange::Whole).ok()?;
+    decode_manifest(&object.bytes).ok()
+}

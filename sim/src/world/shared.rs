@@ -1,0 +1,235 @@
+//! State the world's parts share outside any node: it survives kills, as a test harness's
+//! bookkeeping does (a killed node loses its own memory, never this).
+
+use super::config::WorldConfig;
+use super::protocol::{KvCommand, WRITER_HOSTS};
+use crate::lincheck::Operation;
+use crate::lincheck::models::kv_register::{KvInput, KvOutput};
+use crate::trace::{Trace, TraceEvent};
+use hdrhistogram::Histogram;
+use lsm_core::roles::writer::WriterStats;
+use std::collections::BTreeMap;
+use std::sync::{Mutex, MutexGuard};
+
+pub type KvOperation = Operation<KvInput<u64, u64>, KvOutput<u64>>;
+
+/// Which host runs the current writer, and whether it is serving yet.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Routing {
+    pub active_host: usize,
+    /// The incarnation of the active host that has finished opening, if any.
+    pub serving: Option<u64>,
+}
+
+/// Counts of what happened, for the summary.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Counters {
+    pub ops_ok: u64,
+    pub ops_failed: u64,
+    pub ops_indeterminate: u64,
+    pub ops_not_leader: u64,
+    pub crashes: u64,
+    pub restarts: u64,
+    pub pauses: u64,
+    pub resumes: u64,
+    pub failovers: u64,
+    /// Writer incarnations opened (each open fences the previous one).
+    pub writer_opens: u64,
+    pub writer_open_failures: u64,
+    /// Incarnations that stopped because a newer one fenced them (zombies that noticed).
+    pub writers_fenced: u64,
+    /// Incarnations that reopened after a write whose outcome they could not learn.
+    pub writers_poisoned: u64,
+    /// Key + value bytes of every put and delete made durable.
+    pub user_bytes_written: u64,
+    pub final_reads_unanswered: u64,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+pub struct Shared {
+    pub config: WorldConfig,
+    pub trace: Trace,
+    routing: Mutex<Routing>,
+    history: Mutex<Vec<KvOperation>>,
+    counters: Mutex<Counters>,
+    /// The last stats of every writer incarnation, by its tag.
+    writer_stats: Mutex<BTreeMap<String, WriterStats>>,
+    /// Store requests each writer host has in flight (for crash timing).
+    in_flight: Mutex<[u64; WRITER_HOSTS]>,
+    /// Incarnations started per host (restarts included).
+    incarnations: Mutex<[u64; WRITER_HOSTS]>,
+    /// SST data blocks per point read, and sorted runs per point read.
+    read_blocks: Mutex<Histogram<u64>>,
+    read_runs: Mutex<Histogram<u64>>,
+    next_client_id: Mutex<u64>,
+}
+
+impl Shared {
+    pub fn new(config: WorldConfig, trace: Trace) -> Shared {
+        Shared {
+            config,
+            trace,
+            routing: Mutex::new(Routing::default()),
+            history: Mutex::new(Vec::new()),
+            counters: Mutex::new(Counters::default()),
+            writer_stats: Mutex::new(BTreeMap::new()),
+            in_flight: Mutex::new([0; WRITER_HOSTS]),
+            incarnations: Mutex::new([0; WRITER_HOSTS]),
+            read_blocks: Mutex::new(new_histogram()),
+            read_runs: Mutex::new(new_histogram()),
+            next_client_id: Mutex::new(0),
+        }
+    }
+
+    pub fn routing(&self) -> Routing {
+        *lock(&self.routing)
+    }
+
+    /// Makes `host` the active one; nobody serves until it has opened.
+    pub fn activate(&self, host: usize) {
+        *lock(&self.routing) = Routing {
+            active_host: host,
+            serving: None,
+        };
+    }
+
+    /// `host`'s incarnation `incarnation` has opened; it serves if `host` is still active.
+    pub fn mark_serving(&self, host: usize, incarnation: u64) {
+        let mut routing = lock(&self.routing);
+        if routing.active_host == host {
+            routing.serving = Some(incarnation);
+        }
+    }
+
+    /// `host`'s incarnation stopped serving (fenced, crashed, reopening).
+    pub fn mark_not_serving(&self, host: usize, incarnation: u64) {
+        let mut routing = lock(&self.routing);
+        if routing.active_host == host && routing.serving == Some(incarnation) {
+            routing.serving = None;
+        }
+    }
+
+    /// A fresh incarnation number for `host`.
+    pub fn next_incarnation(&self, host: usize) -> u64 {
+        let mut incarnations = lock(&self.incarnations);
+        let slot = &mut incarnations[host % WRITER_HOSTS];
+        *slot += 1;
+        *slot
+    }
+
+    pub fn counters(&self) -> Counters {
+        lock(&self.counters).clone()
+    }
+
+    pub fn count(&self, update: impl FnOnce(&mut Counters)) {
+        update(&mut lock(&self.counters));
+    }
+
+    pub fn record_operation(&self, operation: KvOperation) {
+        lock(&self.history).push(operation);
+    }
+
+    pub fn take_history(&self) -> Vec<KvOperation> {
+        std::mem::take(&mut *lock(&self.history))
+    }
+
+    pub fn set_writer_stats(&self, tag: &str, stats: WriterStats) {
+        lock(&self.writer_stats).insert(tag.to_string(), stats);
+    }
+
+    /// Sum over every incarnation.
+    pub fn writer_stats_total(&self) -> WriterStats {
+        let all = lock(&self.writer_stats);
+        let mut total = WriterStats::default();
+        for stats in all.values() {
+            total.commits += stats.commits;
+            total.entries_committed += stats.entries_committed;
+            total.wal_bytes += stats.wal_bytes;
+            total.flushes += stats.flushes;
+            total.flush_bytes += stats.flush_bytes;
+            total.manifest_installs += stats.manifest_installs;
+            total.wal_segments_replayed += stats.wal_segments_replayed;
+            total.entries_replayed += stats.entries_replayed;
+            total.reads += stats.reads;
+            total.leadership_checks += stats.leadership_checks;
+            total.compactions += stats.compactions;
+            total.compaction_input_bytes += stats.compaction_input_bytes;
+            total.compaction_output_bytes += stats.compaction_output_bytes;
+            total.compactions_stale += stats.compactions_stale;
+            total.tables_deleted += stats.tables_deleted;
+            total.purge_failures += stats.purge_failures;
+        }
+        total
+    }
+
+    pub fn in_flight_change(&self, host: usize, started: bool) {
+        let mut in_flight = lock(&self.in_flight);
+        let slot = &mut in_flight[host % WRITER_HOSTS];
+        *slot = if started {
+            slot.saturating_add(1)
+        } else {
+            slot.saturating_sub(1)
+        };
+    }
+
+    pub fn in_flight(&self, host: usize) -> u64 {
+        lock(&self.in_flight)[host % WRITER_HOSTS]
+    }
+
+    /// A killed host's requests are no longer its to wait for.
+    pub fn clear_in_flight(&self, host: usize) {
+        lock(&self.in_flight)[host % WRITER_HOSTS] = 0;
+    }
+
+    pub fn record_read_cost(&self, blocks: u32, sorted_runs: u32) {
+        // Values are far below the histograms' bound, so recording cannot fail.
+        let _ = lock(&self.read_blocks).record(u64::from(blocks));
+        let _ = lock(&self.read_runs).record(u64::from(sorted_runs));
+    }
+
+    pub fn read_blocks(&self) -> Histogram<u64> {
+        lock(&self.read_blocks).clone()
+    }
+
+    pub fn read_runs(&self) -> Histogram<u64> {
+        lock(&self.read_runs).clone()
+    }
+
+    /// A history client id never used before.
+    pub fn new_client_id(&self) -> u64 {
+        let mut next = lock(&self.next_client_id);
+        *next += 1;
+        *next
+    }
+
+    /// A custom trace event.
+    pub fn note(&self, node: &str, kind: &str, detail: String) {
+        self.trace.record(
+            node,
+            TraceEvent::Custom {
+                kind: kind.to_string(),
+                detail,
+            },
+        );
+    }
+}
+
+fn new_histogram() -> Histogram<u64> {
+    // Reads touch a handful of blocks; constant, valid bounds.
+    Histogram::new_with_bounds(1, 1_000_000, 3)
+        .expect("1..=1e6 with 3 figures is a valid histogram")
+}
+
+/// The lincheck input of a command.
+pub fn kv_input(command: KvCommand) -> KvInput<u64, u64> {
+    match command {
+        KvCommand::Get { key } => KvInput::Get(key),
+        KvCommand::Put { key, value } => KvInput::Put(key, value),
+        KvCommand::Delete { key } => KvInput::Delete(key),
+    }
+}

@@ -1,0 +1,138 @@
+//! Process faults: the writer host is killed and restarted, or paused and resumed; a pause
+//! longer than the failover timeout makes the standby host take over, so the paused writer
+//! resumes as a zombie. Incidents come one at a time, at exponential intervals drawn from
+//! the seed, and are aimed at moments when the writer has store requests in flight.
+
+use super::protocol::{WRITER_HOSTS, writer_host_name};
+use super::shared::Shared;
+use crate::rng::{self, Stream};
+use crate::trace::TraceEvent;
+use madsim::runtime::{Handle, NodeHandle};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+/// How long an incident waits, at most, for the writer to have a request in flight.
+const AIM_WAIT_STEPS_MAX: u32 = 200;
+const AIM_STEP: Duration = Duration::from_millis(5);
+
+pub struct Supervisor {
+    shared: Arc<Shared>,
+    hosts: Vec<NodeHandle>,
+    rng: Stream,
+}
+
+impl Supervisor {
+    pub fn new(shared: Arc<Shared>, hosts: Vec<NodeHandle>) -> Supervisor {
+        let rng = rng::stream(shared.config.seed, "supervisor");
+        Supervisor { shared, hosts, rng }
+    }
+
+    fn host_id(&self, host: usize) -> Option<madsim::task::NodeId> {
+        self.hosts.get(host).map(NodeHandle::id)
+    }
+
+    /// Injects incidents until `stop` is set.
+    pub async fn run(&mut self, stop: Arc<AtomicBool>) {
+        let faults = self.shared.config.processes.clone();
+        if faults.incident_interval_ms_mean == 0 {
+            return;
+        }
+        while !stop.load(Ordering::Relaxed) {
+            let wait_ms = rng::exponential(&mut self.rng, faults.incident_interval_ms_mean as f64);
+            madsim::time::sleep(Duration::from_millis(wait_ms as u64)).await;
+            if stop.load(Ordering::Relaxed) {
+                return;
+            }
+            let active = self.shared.routing().active_host;
+            if rng::chance(&mut self.rng, faults.in_flight_bias) {
+                self.aim_at_in_flight(active).await;
+            }
+            if rng::chance(&mut self.rng, faults.pause_share) {
+                let pause_ms = rng::uniform_u64(&mut self.rng, 1, faults.pause_ms_max.max(1));
+                self.pause(active, pause_ms, faults.failover_after_ms).await;
+            } else {
+                let delay_ms = rng::uniform_u64(&mut self.rng, 0, faults.restart_delay_ms_max);
+                self.kill_and_restart(active, delay_ms).await;
+            }
+        }
+    }
+
+    async fn aim_at_in_flight(&self, host: usize) {
+        for _ in 0..AIM_WAIT_STEPS_MAX {
+            if self.shared.in_flight(host) > 0 {
+                return;
+            }
+            madsim::time::sleep(AIM_STEP).await;
+        }
+    }
+
+    async fn kill_and_restart(&self, host: usize, delay_ms: u64) {
+        let Some(id) = self.host_id(host) else { return };
+        let name = writer_host_name(host);
+        let in_flight = self.shared.in_flight(host);
+        Handle::current().kill(id);
+        self.shared.clear_in_flight(host);
+        self.shared.trace.record(&name, TraceEvent::Crash);
+        self.shared.note(
+            &name,
+            "crash_context",
+            format!("store_requests_in_flight={in_flight}"),
+        );
+        self.shared.count(|c| c.crashes += 1);
+        let routing = self.shared.routing();
+        if routing.active_host == host {
+            // Nobody serves until the restarted host has recovered.
+            self.shared.activate(host);
+        }
+        madsim::time::sleep(Duration::from_millis(delay_ms)).await;
+        self.restart(host);
+    }
+
+    fn restart(&self, host: usize) {
+        let Some(id) = self.host_id(host) else { return };
+        // madsim's `restart` does not reset the node's network (only `kill` does): a socket
+        // held by a task that is never polled again would stay bound and the new process
+        // could not listen. Kill first, as a real restart does.
+        Handle::current().kill(id);
+        Handle::current().restart(id);
+        self.shared.clear_in_flight(host);
+        self.shared
+            .trace
+            .record(&writer_host_name(host), TraceEvent::Restart);
+        self.shared.count(|c| c.restarts += 1);
+    }
+
+    async fn pause(&self, host: usize, pause_ms: u64, failover_after_ms: u64) {
+        let Some(id) = self.host_id(host) else { return };
+        let name = writer_host_name(host);
+        Handle::current().pause(id);
+        self.shared.trace.record(&name, TraceEvent::Pause);
+        self.shared.count(|c| c.pauses += 1);
+        if pause_ms > failover_after_ms {
+            madsim::time::sleep(Duration::from_millis(failover_after_ms)).await;
+            let standby = (host + 1) % WRITER_HOSTS;
+            self.shared.activate(standby);
+            self.shared.note(
+                &name,
+                "failover",
+                format!("to {}", writer_host_name(standby)),
+            );
+            self.shared.count(|c| c.failovers += 1);
+            // The standby's restart kills whatever zombie it may still hold from an
+            // earlier pause, and opens a new incarnation that fences this one.
+            self.restart(standby);
+            madsim::time::sleep(Duration::from_millis(pause_ms - failover_after_ms)).await;
+        } else {
+            madsim::time::sleep(Duration::from_millis(pause_ms)).await;
+        }
+        Handle::current().resume(id);
+        self.shared.trace.record(&name, TraceEvent::Resume);
+        self.shared.count(|c| c.resumes += 1);
+    }
+
+    /// After the faults, when the active host does not come back: restart it.
+    pub fn restart_active(&self) {
+        self.restart(self.shared.routing().active_host);
+    }
+}

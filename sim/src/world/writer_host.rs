@@ -1,0 +1,395 @@
+//! A writer host: the process that runs `lsm_core`'s `Writer` on its node, takes client
+//! requests from the network and answers them. Requests are handled by one sequential loop
+//! (group commit: everything that arrived during the previous step forms the next batch);
+//! flushes and the embedded compactor run between batches.
+//!
+//! A host runs a writer only while it is the active one. Killed, it loses everything but
+//! the store; restarted, it opens a new incarnation (which fences the old one and replays
+//! the WAL). Paused past the failover timeout, the standby host takes over; when the paused
+//! host resumes it runs on as a zombie until the store tells it it was fenced, after which
+//! it answers `NotLeader` to everything. An active host whose writer was fenced anyway (a
+//! zombie that finished opening after the failover fences the WAL too) opens again.
+
+use super::config::{WorldConfig, WorldStyle};
+use super::host_store::HostStore;
+use super::mailbox::Mailbox;
+use super::protocol::{
+    CLIENT_REQUEST_TAG, ClientReply, ClientRequest, KvCommand, key_bytes, parse_value, value_bytes,
+    writer_host_address, writer_host_name,
+};
+use super::shared::Shared;
+use crate::clock::SimClock;
+use crate::store::SimStore;
+use lsm_core::compaction::CompactionStyle;
+use lsm_core::compaction::leveled::LeveledOptions;
+use lsm_core::compaction::universal::UniversalOptions;
+use lsm_core::roles::writer::{WriteOp, Writer, WriterError, WriterOptions};
+use madsim::net::Endpoint;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Attempts to open a writer before the host gives up (it stays down; C4 sees it).
+const OPEN_ATTEMPTS_MAX: u32 = 1_000;
+const OPEN_RETRY_DELAY: Duration = Duration::from_millis(200);
+/// Wait before retrying a failed flush or compaction when no request is waiting.
+const BACKGROUND_RETRY_DELAY: Duration = Duration::from_millis(100);
+
+type HostWriter = Writer<HostStore, SimClock>;
+type Inbox = Mailbox<(ClientRequest, SocketAddr)>;
+
+/// Why an incarnation stopped serving.
+enum Stop {
+    /// A newer writer exists.
+    Fenced,
+    /// A write's outcome is unknown; only a new incarnation (recovery) learns the truth.
+    Poisoned,
+}
+
+/// The writer options of this world.
+pub fn writer_options(config: &WorldConfig) -> WriterOptions {
+    let memtable = config.writer.memtable_size_bytes;
+    let style = match config.writer.style {
+        WorldStyle::Leveled => CompactionStyle::Leveled(LeveledOptions {
+            level0_file_num_compaction_trigger: 4,
+            max_bytes_for_level_base: memtable.saturating_mul(4),
+            target_file_size_base: memtable,
+            ..LeveledOptions::default()
+        }),
+        WorldStyle::Universal => CompactionStyle::Universal(UniversalOptions {
+            level0_file_num_compaction_trigger: 4,
+            write_buffer_size: memtable,
+            target_file_size_base: memtable.saturating_mul(4),
+            ..UniversalOptions::default()
+        }),
+    };
+    WriterOptions {
+        memtable_size_bytes: memtable,
+        commit_entries_max: config.writer.commit_entries_max,
+        compaction: Some(style),
+        ..WriterOptions::default()
+    }
+}
+
+/// The host process: what runs at every (re)start of the node.
+pub async fn host_main(shared: Arc<Shared>, store: SimStore, clock: SimClock, host: usize) {
+    let name = writer_host_name(host);
+    if shared.routing().active_host != host {
+        return;
+    }
+    let endpoint = match Endpoint::bind(writer_host_address(host)).await {
+        Ok(endpoint) => endpoint,
+        Err(error) => {
+            shared.note(&name, "host_bind_failed", error.to_string());
+            return;
+        }
+    };
+    let inbox = Inbox::default();
+    madsim::task::spawn(receive(endpoint.clone(), inbox.clone()));
+    let store = HostStore::new(store, shared.clone(), host);
+    let options = writer_options(&shared.config);
+    // Each pass is one incarnation; a poisoned one is replaced in the same process.
+    loop {
+        let incarnation = shared.next_incarnation(host);
+        let tag = format!("{name}/i{incarnation}");
+        let Some(mut writer) = open_writer(&shared, &store, &clock, &options, &tag, host).await
+        else {
+            break;
+        };
+        shared.mark_serving(host, incarnation);
+        let stop = serve(&shared, &mut writer, &inbox, &endpoint, &tag).await;
+        shared.set_writer_stats(&tag, writer.stats());
+        shared.mark_not_serving(host, incarnation);
+        match stop {
+            Stop::Fenced => {
+                shared.count(|c| c.writers_fenced += 1);
+                shared.note(&name, "writer_fenced", tag);
+                // Still the active host (a writer that lost a race, say to a zombie that
+                // finished opening late): open again, as an orchestrator would restart it.
+                if shared.routing().active_host != host {
+                    break;
+                }
+            }
+            Stop::Poisoned => {
+                shared.count(|c| c.writers_poisoned += 1);
+                shared.note(&name, "writer_poisoned", tag);
+            }
+        }
+    }
+    // Not (or no longer) the writer: say so to whoever still asks.
+    loop {
+        inbox.ready().await;
+        for (request, from) in inbox.drain(usize::MAX) {
+            reply(&endpoint, from, request.request_id, ClientReply::NotLeader).await;
+        }
+    }
+}
+
+/// Opens a new incarnation, retrying while this host is still the active one.
+async fn open_writer(
+    shared: &Shared,
+    store: &HostStore,
+    clock: &SimClock,
+    options: &WriterOptions,
+    tag: &str,
+    host: usize,
+) -> Option<HostWriter> {
+    let name = writer_host_name(host);
+    for attempt in 0..OPEN_ATTEMPTS_MAX {
+        if shared.routing().active_host != host {
+            return None;
+        }
+        let attempt_tag = format!("{tag}/a{attempt}");
+        match Writer::open(store.clone(), clock.clone(), options.clone(), &attempt_tag).await {
+            Ok(writer) => {
+                shared.count(|c| c.writer_opens += 1);
+                shared.note(
+                    &name,
+                    "writer_open",
+                    format!(
+                        "{attempt_tag} epoch={} manifest=v{} replayed={}",
+                        writer.epoch(),
+                        writer.manifest().version.0,
+                        writer.stats().entries_replayed
+                    ),
+                );
+                return Some(writer);
+            }
+            Err(error) => {
+                shared.count(|c| c.writer_open_failures += 1);
+                shared.note(
+                    &name,
+                    "writer_open_failed",
+                    format!("{attempt_tag}: {error}"),
+                );
+                madsim::time::sleep(OPEN_RETRY_DELAY).await;
+            }
+        }
+    }
+    None
+}
+
+/// Moves requests from the network into the inbox for the lifetime of the process.
+async fn receive(endpoint: Endpoint, inbox: Inbox) {
+    loop {
+        let Ok((payload, from)) = endpoint.recv_from_raw(CLIENT_REQUEST_TAG).await else {
+            return;
+        };
+        let Ok(request) = payload.downcast::<ClientRequest>() else {
+            continue;
+        };
+        if let Err((request, from)) = inbox.push((*request, from)) {
+            let overloaded = ClientReply::Failed("writer host overloaded".to_string());
+            reply(&endpoint, from, request.request_id, overloaded).await;
+        }
+    }
+}
+
+async fn reply(endpoint: &Endpoint, to: SocketAddr, request_id: u64, reply: ClientReply) {
+    // A client that is gone simply never hears back.
+    let _ = endpoint.send_to_raw(to, request_id, Box::new(reply)).await;
+}
+
+/// Serves until the incarnation must stop.
+async fn serve(
+    shared: &Shared,
+    writer: &mut HostWriter,
+    inbox: &Inbox,
+    endpoint: &Endpoint,
+    tag: &str,
+) -> Stop {
+    let window = Duration::from_millis(shared.config.writer.commit_window_ms);
+    let batch_max = shared.config.writer.commit_entries_max.max(1);
+    let mut compaction_due = true;
+    let mut background_failed = false;
+    loop {
+        let background_due = writer.needs_flush() || compaction_due;
+        if inbox.is_empty() {
+            if !background_due {
+                inbox.ready().await;
+            } else if background_failed {
+                let _ = madsim::time::timeout(BACKGROUND_RETRY_DELAY, inbox.ready()).await;
+            }
+        }
+        if !inbox.is_empty() {
+            if !window.is_zero() {
+                madsim::time::sleep(window).await;
+            }
+            let batch = inbox.drain(batch_max);
+            if let Err(stop) = handle_batch(shared, writer, endpoint, batch, tag).await {
+                return stop;
+            }
+        }
+        shared.set_writer_stats(tag, writer.stats());
+        match background_step(shared, writer, &mut compaction_due, tag).await {
+            Ok(failed) => background_failed = failed,
+            Err(stop) => return stop,
+        }
+    }
+}
+
+/// One flush, or else one compaction. Returns whether it failed (to be retried later).
+async fn background_step(
+    shared: &Shared,
+    writer: &mut HostWriter,
+    compaction_due: &mut bool,
+    tag: &str,
+) -> Result<bool, Stop> {
+    if writer.needs_flush() {
+        return match writer.flush().await {
+            Ok(flushed) => {
+                if let Some(meta) = flushed {
+                    *compaction_due = true;
+                    shared.note(
+                        tag,
+                        "flush",
+                        format!("sst={} bytes={}", meta.id, meta.size_bytes),
+                    );
+                }
+                Ok(false)
+            }
+            Err(error) => stop_or_retry(shared, tag, "flush_failed", error),
+        };
+    }
+    if !*compaction_due {
+        return Ok(false);
+    }
+    match writer.compact_once().await {
+        Ok(Some(stats)) => {
+            shared.note(
+                tag,
+                "compaction",
+                format!(
+                    "{:?} {:?} to L{} inputs={} outputs={} bytes_in={} bytes_out={}",
+                    stats.kind,
+                    stats.reason,
+                    stats.output_level,
+                    stats.input_files,
+                    stats.output_files,
+                    stats.input_bytes,
+                    stats.output_bytes
+                ),
+            );
+            Ok(false)
+        }
+        Ok(None) => {
+            *compaction_due = false;
+            Ok(false)
+        }
+        Err(error) => stop_or_retry(shared, tag, "compaction_failed", error),
+    }
+}
+
+/// A terminal error stops the incarnation; anything else is retried later.
+fn stop_or_retry(shared: &Shared, tag: &str, kind: &str, error: WriterError) -> Result<bool, Stop> {
+    shared.note(tag, kind, error.to_string());
+    match error {
+        WriterError::Fenced { .. } => Err(Stop::Fenced),
+        WriterError::Unresolved { .. } | WriterError::Poisoned => Err(Stop::Poisoned),
+        _ => Ok(true),
+    }
+}
+
+/// Commits the batch's writes as one group, then serves its reads.
+async fn handle_batch(
+    shared: &Shared,
+    writer: &mut HostWriter,
+    endpoint: &Endpoint,
+    batch: Vec<(ClientRequest, SocketAddr)>,
+    tag: &str,
+) -> Result<(), Stop> {
+    let value_size = shared.config.clients.value_bytes;
+    let mut ops = Vec::new();
+    let mut writers = Vec::new();
+    let mut readers = Vec::new();
+    for (request, from) in batch {
+        match request.command {
+            KvCommand::Get { key } => readers.push((request.request_id, from, key)),
+            KvCommand::Put { key, value } => {
+                ops.push(WriteOp::Put {
+                    key: key_bytes(key),
+                    value: value_bytes(value, value_size),
+                    expires_at_ms: None,
+                });
+                writers.push((request.request_id, from));
+            }
+            KvCommand::Delete { key } => {
+                ops.push(WriteOp::Delete {
+                    key: key_bytes(key),
+                });
+                writers.push((request.request_id, from));
+            }
+        }
+    }
+    let mut stop = None;
+    if !ops.is_empty() {
+        let (answer, outcome) = match writer.commit(&ops).await {
+            Ok(_) => {
+                let user_bytes: u64 = ops.iter().map(op_user_bytes).sum();
+                shared.count(|c| c.user_bytes_written += user_bytes);
+                (ClientReply::Written, None)
+            }
+            Err(error @ WriterError::Fenced { .. }) => {
+                (ClientReply::NotLeader, Some((Stop::Fenced, error)))
+            }
+            Err(error) if error.outcome_unknown() => (
+                ClientReply::Unknown(error.to_string()),
+                Some((Stop::Poisoned, error)),
+            ),
+            Err(error @ WriterError::Poisoned) => (
+                ClientReply::Failed(error.to_string()),
+                Some((Stop::Poisoned, error)),
+            ),
+            Err(error) => (ClientReply::Failed(error.to_string()), None),
+        };
+        for (request_id, from) in writers {
+            reply(endpoint, from, request_id, answer.clone()).await;
+        }
+        if let Some((why, error)) = outcome {
+            shared.note(tag, "commit_stopped", error.to_string());
+            stop = Some(why);
+        }
+    }
+    if readers.is_empty() {
+        return stop.map_or(Ok(()), Err);
+    }
+    if stop.is_some() {
+        for (request_id, from, _) in readers {
+            reply(endpoint, from, request_id, ClientReply::NotLeader).await;
+        }
+        return stop.map_or(Ok(()), Err);
+    }
+    // Every read in the batch arrived before this check, so a read served after it cannot
+    // miss a write a newer writer acknowledged.
+    if let Err(error) = writer.confirm_leadership().await {
+        let fenced = matches!(error, WriterError::Fenced { .. });
+        let answer = if fenced {
+            ClientReply::NotLeader
+        } else {
+            ClientReply::Failed(error.to_string())
+        };
+        for (request_id, from, _) in readers {
+            reply(endpoint, from, request_id, answer.clone()).await;
+        }
+        return if fenced { Err(Stop::Fenced) } else { Ok(()) };
+    }
+    for (request_id, from, key) in readers {
+        let answer = match writer.get(&key_bytes(key)).await {
+            Ok(read) => {
+                shared.record_read_cost(read.cost.blocks, read.cost.sorted_runs);
+                ClientReply::Read(read.value.map(|bytes| parse_value(&bytes)).transpose())
+            }
+            Err(error) => ClientReply::Failed(error.to_string()),
+        };
+        reply(endpoint, from, request_id, answer).await;
+    }
+    Ok(())
+}
+
+/// Key + value bytes of one write, as amplification counts user bytes.
+fn op_user_bytes(op: &WriteOp) -> u64 {
+    match op {
+        WriteOp::Put { key, value, .. } => (key.len() + value.len()) as u64,
+        WriteOp::Delete { key } => key.len() as u64,
+    }
+}
