@@ -1,0 +1,133 @@
+//! `sim --seed N` as scripts use it: the JSON fields of the CLI contract, exit statuses,
+//! the trace file and its digest, and determinism across processes.
+#![allow(clippy::unwrap_used)]
+
+use std::process::{Command, Output};
+
+fn sim(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_sim"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn json(output: &Output) -> serde_json::Value {
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+#[test]
+fn json_has_every_field_of_the_contract() {
+    let output = sim(&["--seed", "3", "--ops", "400", "--json"]);
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let report = json(&output);
+    assert_eq!(report["seed"], 3);
+    assert_eq!(report["verdict"], "pass");
+    assert!(report["failures"].as_array().unwrap().is_empty());
+    assert_eq!(report["digest"].as_str().unwrap().len(), 16);
+    assert!(report["config"]["clients"]["clients"].as_u64().unwrap() >= 1);
+    assert!(report["sim_time_s"].as_f64().unwrap() > 0.0);
+    assert!(report["wall_time_s"].as_f64().unwrap() > 0.0);
+    for field in ["total", "ok", "failed", "indeterminate"] {
+        assert!(report["ops"][field].is_u64(), "ops.{field}");
+    }
+    assert_eq!(report["ops"]["total"], 400);
+    assert!(report["faults"].is_object());
+    assert!(report["crashes"].is_u64());
+    assert!(report["compactions"].is_u64());
+    for field in ["write", "space", "space_physical", "read_blocks_mean"] {
+        assert!(
+            report["amplification"][field].is_f64(),
+            "amplification.{field}"
+        );
+    }
+    for check in ["C1", "C3", "C4", "manifest-invariants"] {
+        assert_eq!(report["checks"][check], true, "{check}");
+    }
+}
+
+#[test]
+fn two_processes_give_the_same_digest_and_the_check_flag_agrees() {
+    let args = [
+        "--seed", "11", "--ops", "300", "--faults", "heavy", "--json",
+    ];
+    let first = json(&sim(&args));
+    let second = json(&sim(&args));
+    assert_eq!(first["digest"], second["digest"]);
+    let checked = sim(&[
+        "--seed",
+        "11",
+        "--ops",
+        "300",
+        "--faults",
+        "heavy",
+        "--json",
+        "--check-determinism",
+    ]);
+    assert_eq!(checked.status.code(), Some(0), "{checked:?}");
+    let checked = json(&checked);
+    assert_eq!(checked["checks"]["C6"], true);
+    assert_eq!(checked["digest"], first["digest"]);
+}
+
+#[test]
+fn the_trace_file_holds_every_event_and_hashes_to_the_digest() {
+    let dir = std::env::temp_dir().join(format!("sediment-trace-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("trace.jsonl");
+    let output = sim(&[
+        "--seed",
+        "5",
+        "--ops",
+        "200",
+        "--json",
+        "--trace",
+        path.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let report = json(&output);
+    let bytes = std::fs::read(&path).unwrap();
+    let lines = bytes.iter().filter(|byte| **byte == b'\n').count() as u64;
+    assert_eq!(lines, report["trace_events"].as_u64().unwrap());
+    let digest = format!("{:016x}", sim::trace::fnv1a64(&bytes));
+    assert_eq!(report["digest"], digest.as_str());
+    for line in bytes
+        .split(|byte| *byte == b'\n')
+        .filter(|line| !line.is_empty())
+    {
+        let event: serde_json::Value = serde_json::from_slice(line).unwrap();
+        assert!(event["at_ns"].is_u64() && event["type"].is_string());
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn the_human_summary_names_the_seed_config_checks_and_digest() {
+    let output = sim(&["--seed", "2", "--ops", "200"]);
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let text = String::from_utf8(output.stdout).unwrap();
+    for needle in ["seed 2", "config {", "checks: C1 ok", "digest "] {
+        assert!(text.contains(needle), "{needle:?} missing from:\n{text}");
+    }
+}
+
+#[test]
+fn bad_usage_exits_2_with_a_message_and_no_panic() {
+    for args in [
+        vec!["--seed", "1", "--faults", "sometimes"],
+        vec!["--seed", "1", "--ops", "0"],
+        vec!["--seed", "1", "--clients", "0"],
+        vec!["--seed", "1", "--style", "fifo"],
+        vec!["--seed", "1", "--style", "sideways"],
+        vec!["--seed", "1", "--topology", "remote"],
+        vec!["--seed", "1", "--durability", "checkpoint"],
+        vec!["--seed", "1", "--bug", "writer-no-fence"],
+        vec!["--seed", "not-a-number"],
+        vec!["--seed", "1", "--trace", "/nonexistent-dir/trace.jsonl"],
+    ] {
+        let output = sim(&args);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {output:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!stderr.is_empty(), "{args:?} printed no message");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+}
