@@ -70,6 +70,10 @@ impl<S: ObjectStore, C: Clock> Writer<S, C> {
         };
         writer.replay_listed_segments().await?;
         writer.fence_wal().await?;
+        // An incarnation paused between its epoch bump and its WAL fence may finish opening
+        // after a newer one started; its WAL fence then succeeds at a later segment. It must
+        // not serve: confirm the epoch is still current before acknowledging anything.
+        writer.refresh_manifest().await?;
         Ok(writer)
     }
 
