@@ -139,17 +139,6 @@ fn bad_usage_exits_two() {
 }
 
 #[test]
-fn the_simulator_says_it_does_not_exist_yet() {
-    for args in [&[][..], &["--seed", "7", "--ops", "100", "--json"][..]] {
-        let out = sim(args);
-        assert_eq!(out.status.code(), Some(2));
-        assert!(out.stdout.is_empty());
-        let stderr = String::from_utf8(out.stderr).unwrap();
-        assert!(stderr.contains("not built yet") && stderr.contains("sim lincheck"));
-    }
-}
-
-#[test]
 fn html_shows_the_failure() {
     let page = scratch("page.html");
     let out = sim(&[
