@@ -5,6 +5,8 @@
 //! [`ObjectStore`]: crate::store::ObjectStore
 //! [`Clock`]: crate::clock::Clock
 
+pub mod compaction_job;
+pub mod compactor;
 pub mod create;
 pub mod manifest_io;
 pub mod retry;

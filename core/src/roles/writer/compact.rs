@@ -7,41 +7,33 @@
 //! stale plan is dropped and its outputs become orphans for garbage collection. With no
 //! checkpoints to protect here, obsolete tables are deleted right after the install and then
 //! purged from the pending list; whatever fails stays pending and is retried by the next
-//! call, so the pending list never leaks.
+//! call, so the pending list never leaks. The job itself (fetch, merge, upload, install) is
+//! [`crate::roles::compaction_job`], shared with the standalone compactor.
 
 use super::{Writer, WriterError};
-use crate::checksum::crc32c;
 use crate::clock::Clock;
-use crate::codec::DecodeError;
 use crate::compaction::{
-    Busy, CompactionPlan, CompactionStats, CompactionStyle, PlanError, PlanKind, StallOptions,
-    StallState, estimated_pending_compaction_bytes, execute, stall_state,
+    Busy, CompactionPlan, CompactionStats, CompactionStyle, StallOptions, StallState,
+    estimated_pending_compaction_bytes, stall_state,
 };
 use crate::entry::WallMs;
-use crate::ids::{Epoch, IdRole, SstId};
+use crate::ids::{Epoch, SstId};
 use crate::layout::sst_path;
-use crate::manifest::{Edit, Manifest, ManifestError, Role};
-use crate::merge::{NoFilter, TtlFilter};
-use crate::roles::create::{CreateOutcome, create_resolving};
+use crate::manifest::{Edit, Manifest};
+use crate::roles::compaction_job::{
+    self, InstallError, InstallOutcome, InstallRequest, JobError, JobOutput, JobSettings,
+    OutputIds, install_job, require_epochs,
+};
 use crate::roles::manifest_io::{ManifestIoError, install, read_latest_manifest};
 use crate::roles::retry::retry_idempotent;
-use crate::sst::{SstMeta, SstReader};
-use crate::store::{GetRange, ObjectStore};
-use bytes::Bytes;
-use std::collections::BTreeSet;
+use crate::sst::SstReader;
+use crate::store::ObjectStore;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// A job whose outputs are uploaded: what to install, and what to report once installed.
 pub(super) struct CompactionJob {
     plan: CompactionPlan,
-    /// Encoded outputs with their metadata, in key order (empty for a move or a deletion).
-    outputs: Vec<(Bytes, SstMeta)>,
-    stats: CompactionStats,
-}
-
-impl CompactionJob {
-    fn output_metas(&self) -> Vec<SstMeta> {
-        self.outputs.iter().map(|(_, meta)| meta.clone()).collect()
-    }
+    output: JobOutput,
 }
 
 impl<S: ObjectStore, C: Clock> Writer<S, C> {
@@ -97,8 +89,8 @@ impl<S: ObjectStore, C: Clock> Writer<S, C> {
         stall_state(&self.manifest, &options, pending_bytes)
     }
 
-    /// Reads and merges the inputs of a merge plan and uploads its outputs; a move or a
-    /// deletion reads and writes nothing.
+    /// Reads and merges the inputs of a merge plan and uploads its outputs (the shared job
+    /// code, with the writer's reader cache); a move or a deletion reads and writes nothing.
     async fn run_plan(
         &mut self,
         plan: CompactionPlan,
@@ -106,106 +98,44 @@ impl<S: ObjectStore, C: Clock> Writer<S, C> {
         compactor_epoch: Epoch,
         now_ms: WallMs,
     ) -> Result<CompactionJob, WriterError> {
-        if plan.kind != PlanKind::Merge {
-            let stats = table_only_stats(&plan, &self.manifest);
-            return Ok(CompactionJob {
-                plan,
-                outputs: Vec::new(),
-                stats,
-            });
-        }
-        let mut inputs = Vec::with_capacity(plan.input_count());
-        for id in plan.input_ids() {
-            let Some((_, meta)) = self.manifest.find_live(id) else {
-                return Err(WriterError::Plan(PlanError::InputNotLive { id }));
-            };
-            let meta = meta.clone();
-            let reader = self.compaction_input(&meta).await?;
-            inputs.push((meta, reader));
-        }
-        let mut counter = self.next_compaction_sst_counter;
-        let mut exhausted = false;
-        let mut next_id = || {
-            let id = SstId::compose(IdRole::Compactor, compactor_epoch, counter);
-            counter = counter.saturating_add(1);
-            id.unwrap_or_else(|| {
-                exhausted = true;
-                SstId(0)
-            })
+        let first_counter = self.next_compaction_sst_counter;
+        let settings = JobSettings {
+            output_ids: OutputIds {
+                compactor_epoch,
+                first_counter,
+                count_max: u64::MAX - first_counter,
+            },
+            sst: self.options.sst,
+            retry: self.options.retry,
+            now_ms,
+            write_tag: self.write_tag("compaction"),
         };
-        let sst_options = self.options.sst;
-        let executed = if expires_by_ttl(style) {
-            let filter = TtlFilter { now_ms };
-            execute(&plan, &inputs, filter, now_ms, &mut next_id, &sst_options)
-        } else {
-            execute(&plan, &inputs, NoFilter, now_ms, &mut next_id, &sst_options)
-        };
-        self.next_compaction_sst_counter = counter;
-        if exhausted {
-            return Err(WriterError::IdCollision {
-                path: format!("compactor epoch {compactor_epoch} sst counter {counter}"),
-            });
-        }
-        let output = executed.map_err(WriterError::Compaction)?;
+        let job = compaction_job::CompactionJob::new(plan, &self.manifest, style, settings)
+            .map_err(WriterError::Plan)?;
+        let cached: BTreeMap<SstId, SstReader> = job
+            .inputs
+            .iter()
+            .filter_map(|meta| Some((meta.id, self.sst_cache.get(&meta.id)?.clone())))
+            .collect();
+        let inputs = compaction_job::fetch_inputs(&self.store, &self.clock, &job, &cached)
+            .await
+            .map_err(job_error)?;
+        let output = compaction_job::merge_inputs(&job, &inputs).map_err(job_error)?;
+        // Ids drawn are used up whatever the upload does: a retry picks afresh.
+        let drawn = output.outputs.len() as u64;
+        self.next_compaction_sst_counter = first_counter.saturating_add(drawn);
         self.stats.compaction_input_bytes += output.stats.input_bytes;
-        for (encoded, meta) in &output.outputs {
-            self.upload_output(meta, encoded.clone()).await?;
-            self.stats.compaction_output_bytes += meta.size_bytes;
+        for (meta, reader) in inputs {
+            self.cache_reader(meta.id, reader);
         }
+        compaction_job::upload_outputs(&self.store, &self.clock, &job, &output)
+            .await
+            .map_err(job_error)?;
+        self.stats.compaction_output_bytes += output.output_bytes();
         Ok(CompactionJob {
-            plan,
-            outputs: output.outputs,
-            stats: output.stats,
+            plan: job.plan,
+            output,
         })
-    }
-
-    /// An input table, from the reader cache or the store, checked against the checksum the
-    /// manifest records for the whole object.
-    async fn compaction_input(&mut self, meta: &SstMeta) -> Result<SstReader, WriterError> {
-        if let Some(reader) = self.sst_cache.get(&meta.id) {
-            return Ok(reader.clone());
-        }
-        let path = sst_path(meta.id);
-        let got = retry_idempotent(&self.clock, &self.options.retry, || {
-            self.store.get(&path, GetRange::Whole)
-        })
-        .await
-        .map_err(WriterError::Store)?;
-        let computed = crc32c(&got.bytes);
-        if computed != meta.object_crc32c {
-            let error = DecodeError::ChecksumMismatch {
-                what: "sst object",
-                offset: 0,
-                stored: meta.object_crc32c,
-                computed,
-            };
-            return Err(WriterError::CorruptSst { path, error });
-        }
-        let reader =
-            SstReader::open(got.bytes).map_err(|error| WriterError::CorruptSst { path, error })?;
-        self.cache_reader(meta.id, reader.clone());
-        Ok(reader)
-    }
-
-    /// Uploads one output under its new id; the id being taken is a collision, since ids
-    /// carry this incarnation's compactor epoch.
-    async fn upload_output(&mut self, meta: &SstMeta, encoded: Bytes) -> Result<(), WriterError> {
-        let path = sst_path(meta.id);
-        let tag = self.write_tag(&format!("compaction-sst{}", meta.id.0));
-        let uploaded = create_resolving(
-            &self.store,
-            &self.clock,
-            &self.options.retry,
-            &path,
-            encoded,
-            &tag,
-        )
-        .await;
-        match uploaded {
-            Ok(CreateOutcome::Created) => Ok(()),
-            Ok(CreateOutcome::Taken { .. }) => Err(WriterError::IdCollision { path }),
-            Err(error) => Err(WriterError::Store(error)),
-        }
     }
 
     /// Installs `job` on the newest manifest. `resolving`: an earlier install of the same
@@ -218,49 +148,32 @@ impl<S: ObjectStore, C: Clock> Writer<S, C> {
         let Some(compactor_epoch) = self.compactor_epoch else {
             return Ok(None);
         };
-        let writer_epoch = self.epoch;
         let tag = self.next_compaction_tag("compaction");
-        let metas = job.output_metas();
-        // `install` only carries manifest errors out of the closure; a plan refusal rides
-        // beside it and is checked first.
-        let mut refusal = None;
-        let installed = install(
-            &self.store,
-            &self.clock,
-            &self.options.retry,
-            self.options.cas_attempts_max,
-            &tag,
-            |latest| {
-                require_epochs(latest, writer_epoch, compactor_epoch)?;
-                if resolving && landed(&job.plan, &metas, latest) {
-                    return Ok(None);
-                }
-                match job.plan.into_edit(latest, &metas, compactor_epoch, false) {
-                    Ok(edit) => Ok(Some(edit)),
-                    Err(error) => {
-                        let stand_in = ManifestError::UnknownSst {
-                            id: refused_id(&error, &job.plan),
-                        };
-                        refusal = Some(error);
-                        Err(stand_in)
-                    }
-                }
-            },
-        )
-        .await;
-        let manifest = match (installed, refusal) {
-            (Ok(manifest), _) => manifest,
-            (Err(_), Some(PlanError::InputNotLive { .. })) => {
+        let metas = job.output.output_metas();
+        let request = InstallRequest {
+            plan: &job.plan,
+            outputs: &metas,
+            compactor_epoch,
+            writer_epoch: Some(self.epoch),
+            force_delete: false,
+            resolving,
+            retry: &self.options.retry,
+            cas_attempts_max: self.options.cas_attempts_max,
+            write_tag: &tag,
+        };
+        let manifest = match install_job(&self.store, &self.clock, request).await {
+            Ok(InstallOutcome::Installed(manifest)) => manifest,
+            Ok(InstallOutcome::Stale { .. }) => {
                 self.stats.compactions_stale += 1;
                 self.refresh_for_compaction(compactor_epoch).await?;
                 return Ok(None);
             }
-            (Err(_), Some(other)) => return Err(WriterError::Plan(other)),
-            (Err(ManifestIoError::Unresolved { path }), None) => {
+            Err(InstallError::Plan(error)) => return Err(WriterError::Plan(error)),
+            Err(InstallError::Manifest(ManifestIoError::Unresolved { path })) => {
                 self.unresolved_compaction = Some(job);
                 return Err(WriterError::Unresolved { path });
             }
-            (Err(error), None) => {
+            Err(InstallError::Manifest(error)) => {
                 let error = self.manifest_error(error);
                 if matches!(error, WriterError::Fenced { .. }) {
                     return Err(self.stop_if_terminal(error));
@@ -271,7 +184,7 @@ impl<S: ObjectStore, C: Clock> Writer<S, C> {
         self.manifest = manifest;
         self.stats.compactions += 1;
         self.stats.manifest_installs += 1;
-        for (encoded, meta) in job.outputs {
+        for (encoded, meta) in job.output.outputs {
             if let Ok(reader) = SstReader::open(encoded) {
                 self.cache_reader(meta.id, reader);
             }
@@ -279,7 +192,7 @@ impl<S: ObjectStore, C: Clock> Writer<S, C> {
         // The compaction landed whatever the purge does: a fenced purge stops the writer
         // for its next request, other failures leave the tables pending for the next call.
         let _ = self.purge_pending().await;
-        Ok(Some(job.stats))
+        Ok(Some(job.output.stats))
     }
 
     /// Deletes the objects of the tables pending deletion in the current manifest (never a
@@ -320,7 +233,7 @@ impl<S: ObjectStore, C: Clock> Writer<S, C> {
             self.options.cas_attempts_max,
             &tag,
             |latest| {
-                require_epochs(latest, writer_epoch, compactor_epoch)?;
+                require_epochs(latest, Some(writer_epoch), compactor_epoch)?;
                 let ids: BTreeSet<SstId> = latest
                     .referenced_by_pending()
                     .intersection(&deleted)
@@ -356,7 +269,7 @@ impl<S: ObjectStore, C: Clock> Writer<S, C> {
         let latest = read_latest_manifest(&self.store, &self.clock, &self.options.retry)
             .await
             .map_err(|error| self.manifest_error(error))?;
-        if let Err(rejected) = require_epochs(&latest, self.epoch, compactor_epoch) {
+        if let Err(rejected) = require_epochs(&latest, Some(self.epoch), compactor_epoch) {
             let fenced = WriterError::Fenced {
                 epoch: self.epoch,
                 detail: rejected.to_string(),
@@ -374,57 +287,20 @@ impl<S: ObjectStore, C: Clock> Writer<S, C> {
     }
 }
 
-/// Refuses to install on a manifest where this incarnation's writer or compactor epoch has
-/// been superseded.
-fn require_epochs(
-    latest: &Manifest,
-    writer_epoch: Epoch,
-    compactor_epoch: Epoch,
-) -> Result<(), ManifestError> {
-    if latest.writer_epoch != writer_epoch {
-        return Err(ManifestError::StaleEpoch {
-            role: Role::Writer,
-            edit_epoch: writer_epoch,
-            current_epoch: latest.writer_epoch,
-        });
-    }
-    if latest.compactor_epoch != compactor_epoch {
-        return Err(ManifestError::StaleEpoch {
-            role: Role::Compactor,
-            edit_epoch: compactor_epoch,
-            current_epoch: latest.compactor_epoch,
-        });
-    }
-    Ok(())
-}
-
-/// True when `latest` already holds the result of `plan`: only this incarnation's compactor
-/// edits the tree while its epochs stand (checked first) and it resolves an unknown install
-/// before picking again, so nothing else can have produced that result.
-fn landed(plan: &CompactionPlan, outputs: &[SstMeta], latest: &Manifest) -> bool {
-    let inputs = plan.input_ids();
-    match plan.kind {
-        // Output ids are new and unique to this job: one known means the edit landed.
-        PlanKind::Merge if !outputs.is_empty() => {
-            let known = latest.referenced_sst_ids();
-            outputs.iter().any(|meta| known.contains(&meta.id))
-        }
-        PlanKind::Merge | PlanKind::Delete => inputs.iter().all(|id| !latest.is_live(*id)),
-        PlanKind::Move => inputs.iter().all(|id| {
-            latest
-                .find_live(*id)
-                .is_some_and(|(level, _)| level == plan.output_level)
-        }),
-    }
-}
-
-/// The id to name in the manifest error that stands in for a plan refusal.
-fn refused_id(error: &PlanError, plan: &CompactionPlan) -> SstId {
+/// The writer's error for a job that failed before its install.
+fn job_error(error: JobError) -> WriterError {
     match error {
-        PlanError::InputNotLive { id } => *id,
-        PlanError::OutputsForNonMerge { .. } => {
-            plan.input_ids().first().copied().unwrap_or_default()
-        }
+        JobError::Store(error) => WriterError::Store(error),
+        JobError::CorruptSst { path, error } => WriterError::CorruptSst { path, error },
+        JobError::Execute(error) => WriterError::Compaction(error),
+        JobError::IdCollision { path } => WriterError::IdCollision { path },
+        JobError::OutputIdsExhausted {
+            compactor_epoch,
+            first_counter,
+            ..
+        } => WriterError::IdCollision {
+            path: format!("compactor epoch {compactor_epoch} sst counter {first_counter}"),
+        },
     }
 }
 
@@ -438,33 +314,6 @@ fn deletable_pending(manifest: &Manifest) -> BTreeSet<SstId> {
         .into_iter()
         .filter(|id| !live.contains(id) && !needed.contains(id))
         .collect()
-}
-
-/// Statistics of a move or a deletion, which read and write nothing.
-fn table_only_stats(plan: &CompactionPlan, manifest: &Manifest) -> CompactionStats {
-    let mut stats = CompactionStats::empty(plan.kind, plan.reason, plan.output_level);
-    let ids = plan.input_ids();
-    let tables = manifest.all_live_ssts().filter(|sst| ids.contains(&sst.id));
-    for sst in tables {
-        stats.input_files += 1;
-        match plan.kind {
-            PlanKind::Move => {
-                stats.moved_files += 1;
-                stats.moved_bytes = stats.moved_bytes.saturating_add(sst.size_bytes);
-            }
-            PlanKind::Delete | PlanKind::Merge => {
-                stats.deleted_files += 1;
-                stats.deleted_bytes = stats.deleted_bytes.saturating_add(sst.size_bytes);
-            }
-        }
-    }
-    stats
-}
-
-/// Per-entry TTL is enforced in merges only for FIFO with a TTL; elsewhere expired puts
-/// are hidden by reads and kept by compaction.
-fn expires_by_ttl(style: &CompactionStyle) -> bool {
-    matches!(style, CompactionStyle::Fifo(fifo) if fifo.ttl_ms > 0)
 }
 
 /// RocksDB's stall thresholds, sanitized as RocksDB does: the slowdown trigger is at least

@@ -1,0 +1,134 @@
+//! One compaction job, shared by the writer's embedded compactor and the standalone
+//! compactor: plan → fetch inputs → merge → upload outputs ([`run`]) → install by manifest
+//! CAS ([`install_job`]). One implementation, so both hosts obey the same protocol.
+//!
+//! A job is plain data fixed when it starts: the plan, the inputs' metadata as the manifest
+//! it was picked from lists them, the block of output ids reserved for it, and everything
+//! the merge needs (SST options, retry policy, the `now_ms` its filter judges by). Running it
+//! borrows no host state, so a host may run several at once.
+
+mod error;
+mod install;
+mod run;
+
+pub use error::JobError;
+pub(crate) use install::require_epochs;
+pub use install::{InstallError, InstallOutcome, InstallRequest, install_job};
+pub use run::{fetch_inputs, merge_inputs, run, upload_outputs};
+
+use crate::compaction::{CompactionPlan, CompactionStats, CompactionStyle, PlanError};
+use crate::entry::WallMs;
+use crate::ids::{Epoch, IdRole, SstId};
+use crate::manifest::Manifest;
+use crate::roles::retry::RetryPolicy;
+use crate::sst::{SstMeta, SstOptions};
+use bytes::Bytes;
+
+/// The output ids a job may use: `SstId::compose(Compactor, compactor_epoch, counter)` for
+/// `counter` in `first_counter..first_counter + count_max`, reserved when the job starts so
+/// concurrent jobs of one incarnation never share an id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OutputIds {
+    pub compactor_epoch: Epoch,
+    pub first_counter: u64,
+    pub count_max: u64,
+}
+
+impl OutputIds {
+    /// The `index`th id of the block; `None` past the block or the id's bit budget.
+    pub fn nth(&self, index: u64) -> Option<SstId> {
+        if index >= self.count_max {
+            return None;
+        }
+        let counter = self.first_counter.checked_add(index)?;
+        SstId::compose(IdRole::Compactor, self.compactor_epoch, counter)
+    }
+}
+
+/// A compaction decided and ready to run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CompactionJob {
+    pub plan: CompactionPlan,
+    /// Every input's metadata, as the manifest the plan was picked from lists it.
+    pub inputs: Vec<SstMeta>,
+    pub output_ids: OutputIds,
+    pub sst: SstOptions,
+    pub retry: RetryPolicy,
+    /// The wall clock of the host when the job started: the TTL filter and the outputs'
+    /// `created_at_ms` use it, so a rerun of the job builds the same tables.
+    pub now_ms: WallMs,
+    /// Whether the merge drops expired puts (FIFO with a TTL).
+    pub expire_by_ttl: bool,
+    /// Prefix of the write tags of this job's uploads; unique to the job.
+    pub write_tag: String,
+}
+
+/// Everything about a job but its plan and inputs: where outputs go and how to build them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct JobSettings {
+    pub output_ids: OutputIds,
+    pub sst: SstOptions,
+    pub retry: RetryPolicy,
+    pub now_ms: WallMs,
+    pub write_tag: String,
+}
+
+impl CompactionJob {
+    /// The job running `plan`, picked by `style` from `manifest`. Fails when an input is
+    /// not live in `manifest`.
+    pub fn new(
+        plan: CompactionPlan,
+        manifest: &Manifest,
+        style: &CompactionStyle,
+        settings: JobSettings,
+    ) -> Result<CompactionJob, PlanError> {
+        let mut inputs = Vec::with_capacity(plan.input_count());
+        for id in plan.input_ids() {
+            let Some((_, meta)) = manifest.find_live(id) else {
+                return Err(PlanError::InputNotLive { id });
+            };
+            inputs.push(meta.clone());
+        }
+        Ok(CompactionJob {
+            plan,
+            inputs,
+            output_ids: settings.output_ids,
+            sst: settings.sst,
+            retry: settings.retry,
+            now_ms: settings.now_ms,
+            expire_by_ttl: expires_by_ttl(style),
+            write_tag: settings.write_tag,
+        })
+    }
+
+    pub fn compactor_epoch(&self) -> Epoch {
+        self.output_ids.compactor_epoch
+    }
+}
+
+/// A job's result before install: the uploaded outputs (encoded, with metadata, in key
+/// order; none for a move or a deletion) and the statistics.
+#[derive(Clone, Debug)]
+pub struct JobOutput {
+    pub outputs: Vec<(Bytes, SstMeta)>,
+    pub stats: CompactionStats,
+}
+
+impl JobOutput {
+    /// The outputs' metadata, as the install edit takes it.
+    pub fn output_metas(&self) -> Vec<SstMeta> {
+        self.outputs.iter().map(|(_, meta)| meta.clone()).collect()
+    }
+
+    pub fn output_bytes(&self) -> u64 {
+        self.outputs
+            .iter()
+            .fold(0u64, |sum, (_, meta)| sum.saturating_add(meta.size_bytes))
+    }
+}
+
+/// Per-entry TTL is enforced in merges only for FIFO with a TTL; elsewhere expired puts
+/// are hidden by reads and kept by compaction.
+pub fn expires_by_ttl(style: &CompactionStyle) -> bool {
+    matches!(style, CompactionStyle::Fifo(fifo) if fifo.ttl_ms > 0)
+}

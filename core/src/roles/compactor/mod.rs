@@ -1,0 +1,155 @@
+//! The standalone compactor role (as `zerofs compactor` on SlateDB): its own node, its own
+//! compactor epoch, coordinating with the writer only through the manifest.
+//!
+//! Opening bumps the compactor epoch, so any older compactor — standalone or a writer's
+//! embedded one — can no longer install. The host drives jobs: [`Compactor::start_job`]
+//! picks one that overlaps no running job, [`run_job`] does its I/O and merge without
+//! borrowing the compactor (so several can run at once on separate tasks), and
+//! [`Compactor::finish_job`] installs it by manifest CAS after re-validating it on the
+//! newest manifest. Ownership (DESIGN.md): its edits only remove tables by id set and add
+//! level tables (or L0 tables for an intra-L0 merge); it never touches the WAL fields, so a
+//! lost race with a writer's flush is simply re-applied on the newest manifest.
+//!
+//! Deletion is deferred: inputs go onto the manifest's pending list (`force_delete: false`)
+//! and stay in the store for the garbage collector; this role deletes nothing.
+
+mod error;
+mod jobs;
+mod options;
+mod stats;
+
+pub use error::CompactorError;
+pub use jobs::{JobOutcome, run_job};
+pub use options::CompactorOptions;
+pub use stats::CompactorStats;
+
+use crate::clock::Clock;
+use crate::compaction::Busy;
+use crate::ids::Epoch;
+use crate::manifest::{Edit, Manifest, ManifestError};
+use crate::roles::manifest_io::{ManifestIoError, install, read_latest_manifest};
+use crate::store::ObjectStore;
+
+/// One standalone compactor incarnation. Methods take `&mut self`; the jobs themselves run
+/// through [`run_job`], which borrows only the store and the clock.
+pub struct Compactor<S, C> {
+    store: S,
+    clock: C,
+    options: CompactorOptions,
+    /// Distinguishes this incarnation's writes (node name, restart count).
+    tag: String,
+    epoch: Epoch,
+    /// The newest manifest this compactor knows.
+    manifest: Manifest,
+    /// Jobs started and not yet finished, for the picker.
+    busy: Busy,
+    /// Jobs started so far: also the index of the next job's block of output ids.
+    jobs_started: u64,
+    /// Install attempts so far: makes each install's write tag unique.
+    installs_started: u64,
+    /// Set once fenced: this incarnation can never install again.
+    fenced: Option<CompactorError>,
+    stats: CompactorStats,
+}
+
+impl<S: ObjectStore + Clone, C: Clock + Clone> Compactor<S, C> {
+    /// Bumps the compactor epoch (FenceCompactor by CAS): any older compactor — standalone or
+    /// a writer's embedded one — can no longer install. `tag` must be unique per call.
+    pub async fn open(
+        store: S,
+        clock: C,
+        options: CompactorOptions,
+        tag: &str,
+    ) -> Result<Self, CompactorError> {
+        let fence_tag = format!("compactor-open/{tag}");
+        let fenced = install(
+            &store,
+            &clock,
+            &options.retry,
+            options.cas_attempts_max,
+            &fence_tag,
+            |latest| {
+                let Some(new_epoch) = latest.compactor_epoch.0.checked_add(1) else {
+                    return Err(ManifestError::Overflow {
+                        what: "compactor epoch",
+                    });
+                };
+                Ok(Some(Edit::FenceCompactor {
+                    new_epoch: Epoch(new_epoch),
+                }))
+            },
+        )
+        .await;
+        let manifest = fenced.map_err(|error| match error {
+            ManifestIoError::Unresolved { path } => CompactorError::Unresolved { path },
+            other => CompactorError::Manifest(other),
+        })?;
+        Ok(Compactor {
+            store,
+            clock,
+            options,
+            tag: tag.to_string(),
+            epoch: manifest.compactor_epoch,
+            manifest,
+            busy: Busy::new(),
+            jobs_started: 0,
+            installs_started: 0,
+            fenced: None,
+            stats: CompactorStats::default(),
+        })
+    }
+
+    pub fn epoch(&self) -> Epoch {
+        self.epoch
+    }
+
+    /// The newest manifest this compactor knows.
+    pub fn manifest(&self) -> &Manifest {
+        &self.manifest
+    }
+
+    pub fn stats(&self) -> CompactorStats {
+        self.stats
+    }
+
+    /// Jobs started and not yet finished.
+    pub fn running_jobs(&self) -> usize {
+        self.busy.running.len()
+    }
+
+    /// Why this incarnation stopped, if it did.
+    pub fn fenced(&self) -> Option<&CompactorError> {
+        self.fenced.as_ref()
+    }
+
+    /// Re-reads the newest manifest (fenced if the compactor epoch moved on).
+    pub async fn refresh(&mut self) -> Result<(), CompactorError> {
+        if let Some(error) = &self.fenced {
+            return Err(error.clone());
+        }
+        let latest = read_latest_manifest(&self.store, &self.clock, &self.options.retry)
+            .await
+            .map_err(CompactorError::Manifest)?;
+        if latest.compactor_epoch != self.epoch {
+            let detail = format!(
+                "the manifest's compactor epoch is {}",
+                latest.compactor_epoch
+            );
+            return Err(self.fence(detail));
+        }
+        self.manifest = latest;
+        Ok(())
+    }
+
+    /// Records that a newer compactor exists; returns the error to report.
+    fn fence(&mut self, detail: String) -> CompactorError {
+        let error = CompactorError::Fenced {
+            epoch: self.epoch,
+            detail,
+        };
+        if self.fenced.is_none() {
+            self.fenced = Some(error.clone());
+        }
+        error
+    }
+}

@@ -1,0 +1,32 @@
+//! Standalone compactor configuration.
+
+use crate::compaction::CompactionStyle;
+use crate::compaction::leveled::LeveledOptions;
+use crate::roles::retry::RetryPolicy;
+use crate::sst::SstOptions;
+
+/// How the standalone compactor picks, builds, retries and how much it runs at once.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CompactorOptions {
+    /// The strategy (RocksDB: `compaction_style`); default leveled with RocksDB's defaults.
+    pub style: CompactionStyle,
+    pub sst: SstOptions,
+    pub retry: RetryPolicy,
+    /// Lost manifest races tolerated per install before giving up.
+    pub cas_attempts_max: u32,
+    /// Jobs running at once, on non-overlapping inputs (RocksDB:
+    /// `max_background_compactions`); default 1, and 0 counts as 1.
+    pub max_concurrent_compactions: usize,
+}
+
+impl Default for CompactorOptions {
+    fn default() -> Self {
+        CompactorOptions {
+            style: CompactionStyle::Leveled(LeveledOptions::default()),
+            sst: SstOptions::default(),
+            retry: RetryPolicy::default(),
+            cas_attempts_max: 16,
+            max_concurrent_compactions: 1,
+        }
+    }
+}
