@@ -12,7 +12,7 @@ use bytes::Bytes;
 use lsm_core::compaction::CompactionStyle;
 use lsm_core::compaction::leveled::LeveledOptions;
 use lsm_core::ids::{Epoch, SstId};
-use lsm_core::layout::{MANIFEST_PREFIX, SST_PREFIX, WRITE_TAG_ATTRIBUTE, parse_sst_path};
+use lsm_core::layout::{MANIFEST_PREFIX, WRITE_TAG_ATTRIBUTE};
 use lsm_core::manifest::{Manifest, check_invariants};
 use lsm_core::roles::compaction_job::{
     CompactionJob, InstallOutcome, InstallRequest, OutputIds, install_job,
@@ -20,7 +20,7 @@ use lsm_core::roles::compaction_job::{
 use lsm_core::roles::compactor::{
     Compactor, CompactorError, CompactorOptions, JobOutcome, run_job,
 };
-use lsm_core::roles::manifest_io::{read_latest_manifest, read_manifest};
+use lsm_core::roles::manifest_io::read_manifest;
 use lsm_core::roles::retry::RetryPolicy;
 use lsm_core::roles::writer::{WriteOp, Writer, WriterError, WriterOptions};
 use lsm_core::sst::SstOptions;
@@ -31,7 +31,10 @@ use lsm_core::store::{
 use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
 use std::sync::{Arc, Mutex};
-use writer_support::{Fault, FaultyStore, TestClock, block_on};
+use writer_support::{
+    Fault, FaultyStore, TestClock, block_on, delete, latest_manifest, manifest_object_count, put,
+    read, sst_objects,
+};
 
 const L0_TRIGGER: usize = 4;
 /// Bound on the steps of one catch-up loop.
@@ -73,20 +76,6 @@ fn compactor_options(max_concurrent_compactions: usize) -> CompactorOptions {
     }
 }
 
-fn put(key: &str, value: &str) -> WriteOp {
-    WriteOp::Put {
-        key: Bytes::copy_from_slice(key.as_bytes()),
-        value: Bytes::copy_from_slice(value.as_bytes()),
-        expires_at_ms: None,
-    }
-}
-
-fn delete(key: &str) -> WriteOp {
-    WriteOp::Delete {
-        key: Bytes::copy_from_slice(key.as_bytes()),
-    }
-}
-
 fn open_writer<S: ObjectStore>(store: S, tag: &str) -> Writer<S, TestClock> {
     block_on(Writer::open(
         store,
@@ -109,34 +98,6 @@ fn open_compactor<S: ObjectStore + Clone>(
         tag,
     ))
     .unwrap()
-}
-
-fn read<S: ObjectStore>(writer: &mut Writer<S, TestClock>, key: &str) -> Option<String> {
-    block_on(writer.get(key.as_bytes()))
-        .unwrap()
-        .value
-        .map(|v| String::from_utf8(v.to_vec()).unwrap())
-}
-
-fn latest_manifest<S: ObjectStore>(store: &S) -> Manifest {
-    block_on(read_latest_manifest(
-        store,
-        &TestClock::default(),
-        &RetryPolicy::default(),
-    ))
-    .unwrap()
-}
-
-fn sst_objects(store: &MemoryStore) -> BTreeSet<SstId> {
-    block_on(store.list(SST_PREFIX))
-        .unwrap()
-        .iter()
-        .filter_map(|meta| parse_sst_path(&meta.path))
-        .collect()
-}
-
-fn manifest_object_count(store: &MemoryStore) -> usize {
-    block_on(store.list(MANIFEST_PREFIX)).unwrap().len()
 }
 
 /// Every manifest version in the store, oldest first.

@@ -11,11 +11,11 @@ use lsm_core::compaction::leveled::LeveledOptions;
 use lsm_core::compaction::universal::UniversalOptions;
 use lsm_core::compaction::{CompactionStyle, StallState};
 use lsm_core::ids::{Epoch, SstId};
-use lsm_core::layout::{MANIFEST_PREFIX, SST_PREFIX, parse_sst_path};
+use lsm_core::layout::MANIFEST_PREFIX;
 use lsm_core::manifest::{Edit, Manifest, check_invariants};
-use lsm_core::roles::manifest_io::{install, read_latest_manifest};
+use lsm_core::roles::manifest_io::install;
 use lsm_core::roles::retry::RetryPolicy;
-use lsm_core::roles::writer::{WriteOp, Writer, WriterError, WriterOptions};
+use lsm_core::roles::writer::{Writer, WriterError, WriterOptions};
 use lsm_core::sst::SstOptions;
 use lsm_core::store::{
     Attributes, ETag, GetRange, GetResult, MemoryStore, ObjectMeta, ObjectStore, PutMode,
@@ -25,7 +25,10 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use writer_support::{Fault, FaultyStore, TestClock, block_on};
+use writer_support::{
+    Fault, FaultyStore, TestClock, block_on, delete, latest_manifest, manifest_object_count, put,
+    read, sst_objects,
+};
 
 /// Each strategy's L0 compaction trigger, kept small so that compactions happen often.
 const L0_TRIGGER: usize = 4;
@@ -73,20 +76,6 @@ fn options(style: Option<CompactionStyle>) -> WriterOptions {
     }
 }
 
-fn put(key: &str, value: &str) -> WriteOp {
-    WriteOp::Put {
-        key: Bytes::copy_from_slice(key.as_bytes()),
-        value: Bytes::copy_from_slice(value.as_bytes()),
-        expires_at_ms: None,
-    }
-}
-
-fn delete(key: &str) -> WriteOp {
-    WriteOp::Delete {
-        key: Bytes::copy_from_slice(key.as_bytes()),
-    }
-}
-
 fn open<S: ObjectStore>(
     store: S,
     style: Option<CompactionStyle>,
@@ -99,34 +88,6 @@ fn open<S: ObjectStore>(
         tag,
     ))
     .unwrap()
-}
-
-fn read<S: ObjectStore>(writer: &mut Writer<S, TestClock>, key: &str) -> Option<String> {
-    block_on(writer.get(key.as_bytes()))
-        .unwrap()
-        .value
-        .map(|v| String::from_utf8(v.to_vec()).unwrap())
-}
-
-fn latest_manifest<S: ObjectStore>(store: &S) -> Manifest {
-    block_on(read_latest_manifest(
-        store,
-        &TestClock::default(),
-        &RetryPolicy::default(),
-    ))
-    .unwrap()
-}
-
-fn sst_objects(store: &MemoryStore) -> BTreeSet<SstId> {
-    block_on(store.list(SST_PREFIX))
-        .unwrap()
-        .iter()
-        .filter_map(|meta| parse_sst_path(&meta.path))
-        .collect()
-}
-
-fn manifest_object_count(store: &MemoryStore) -> usize {
-    block_on(store.list(MANIFEST_PREFIX)).unwrap().len()
 }
 
 /// Compacts until the strategy has nothing to do; returns how many compactions ran.

@@ -4,31 +4,16 @@
 
 mod writer_support;
 
-use bytes::Bytes;
-use lsm_core::roles::writer::{WriteOp, Writer, WriterError, WriterOptions};
+use lsm_core::roles::writer::{Writer, WriterError, WriterOptions};
 use lsm_core::store::MemoryStore;
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use writer_support::{Fault, FaultyStore, TestClock, block_on};
+use writer_support::{Fault, FaultyStore, TestClock, block_on, delete, put, read};
 
 fn small_options() -> WriterOptions {
     WriterOptions {
         memtable_size_bytes: 2 << 10,
         ..WriterOptions::default()
-    }
-}
-
-fn put(key: &str, value: &str) -> WriteOp {
-    WriteOp::Put {
-        key: Bytes::copy_from_slice(key.as_bytes()),
-        value: Bytes::copy_from_slice(value.as_bytes()),
-        expires_at_ms: None,
-    }
-}
-
-fn delete(key: &str) -> WriteOp {
-    WriteOp::Delete {
-        key: Bytes::copy_from_slice(key.as_bytes()),
     }
 }
 
@@ -40,16 +25,6 @@ fn open<S: lsm_core::store::ObjectStore>(store: S, tag: &str) -> Writer<S, TestC
         tag,
     ))
     .unwrap()
-}
-
-fn read<S: lsm_core::store::ObjectStore>(
-    writer: &mut Writer<S, TestClock>,
-    key: &str,
-) -> Option<String> {
-    block_on(writer.get(key.as_bytes()))
-        .unwrap()
-        .value
-        .map(|v| String::from_utf8(v.to_vec()).unwrap())
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! Driving role futures without a runtime: the memory store answers at once and the test
 //! clock's sleep only advances virtual time, so one poll loop completes any of them.
 #![allow(dead_code)]
+#![allow(clippy::unwrap_used)]
 
 use bytes::Bytes;
 use lsm_core::clock::Clock;
@@ -134,4 +135,54 @@ impl ObjectStore for FaultyStore {
     ) -> impl Future<Output = Result<Vec<ObjectMeta>, StoreError>> + Send {
         self.inner.list(prefix)
     }
+}
+
+/// A put of `key` to `value`, without expiry.
+pub fn put(key: &str, value: &str) -> lsm_core::roles::writer::WriteOp {
+    lsm_core::roles::writer::WriteOp::Put {
+        key: Bytes::copy_from_slice(key.as_bytes()),
+        value: Bytes::copy_from_slice(value.as_bytes()),
+        expires_at_ms: None,
+    }
+}
+
+pub fn delete(key: &str) -> lsm_core::roles::writer::WriteOp {
+    lsm_core::roles::writer::WriteOp::Delete {
+        key: Bytes::copy_from_slice(key.as_bytes()),
+    }
+}
+
+/// The writer's current value of `key`, as text.
+pub fn read<S: ObjectStore>(
+    writer: &mut lsm_core::roles::writer::Writer<S, TestClock>,
+    key: &str,
+) -> Option<String> {
+    block_on(writer.get(key.as_bytes()))
+        .unwrap()
+        .value
+        .map(|v| String::from_utf8(v.to_vec()).unwrap())
+}
+
+pub fn latest_manifest<S: ObjectStore>(store: &S) -> lsm_core::manifest::Manifest {
+    block_on(lsm_core::roles::manifest_io::read_latest_manifest(
+        store,
+        &TestClock::default(),
+        &lsm_core::roles::retry::RetryPolicy::default(),
+    ))
+    .unwrap()
+}
+
+/// Ids of every SST object in the store (live, pending or orphaned).
+pub fn sst_objects(store: &MemoryStore) -> std::collections::BTreeSet<lsm_core::ids::SstId> {
+    block_on(store.list(lsm_core::layout::SST_PREFIX))
+        .unwrap()
+        .iter()
+        .filter_map(|meta| lsm_core::layout::parse_sst_path(&meta.path))
+        .collect()
+}
+
+pub fn manifest_object_count(store: &MemoryStore) -> usize {
+    block_on(store.list(lsm_core::layout::MANIFEST_PREFIX))
+        .unwrap()
+        .len()
 }
