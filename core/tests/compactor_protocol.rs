@@ -525,7 +525,7 @@ fn a_flush_racing_a_compaction_install_lands_and_so_does_the_compaction() {
 }
 
 #[test]
-fn a_stale_job_installs_nothing_and_leaves_its_outputs_as_orphans() {
+fn a_stale_job_installs_nothing_and_deletes_its_own_outputs() {
     let store = Arc::new(MemoryStore::new());
     let mut writer = open_writer(store.clone(), "w");
     let mut model = BTreeMap::new();
@@ -570,8 +570,9 @@ fn a_stale_job_installs_nothing_and_leaves_its_outputs_as_orphans() {
     assert_eq!(compactor.running_jobs(), 0);
     let manifest = latest_manifest(&store);
     let objects = sst_objects(&store);
+    assert_eq!(compactor.stats().orphans_deleted, orphans.len() as u64);
     for id in &orphans {
-        assert!(objects.contains(id), "orphan {id} was deleted");
+        assert!(!objects.contains(id), "orphan {id} was left behind");
         assert!(
             !manifest.referenced_sst_ids().contains(id),
             "orphan {id} referenced"

@@ -55,6 +55,31 @@ pub fn apply(base: &Manifest, edit: &Edit) -> Result<Manifest, ManifestError> {
             require_current(Role::Compactor, *compactor_epoch, base.compactor_epoch)?;
             apply_compaction(&mut next, removed, added, *force_delete)?;
         }
+        Edit::Checkpoint {
+            writer_epoch,
+            flush,
+            checkpoint,
+            release,
+        } => {
+            require_current(Role::Writer, *writer_epoch, base.writer_epoch)?;
+            if let Some(flush) = flush {
+                apply_flush(
+                    &mut next,
+                    &flush.sst,
+                    flush.wal_replay_point,
+                    flush.last_seq,
+                )?;
+            }
+            if checkpoint.manifest_version != next.version {
+                return Err(ManifestError::CheckpointVersionMismatch {
+                    id: checkpoint.id,
+                    named: checkpoint.manifest_version,
+                    created: next.version,
+                });
+            }
+            remove_checkpoints(&mut next, release)?;
+            add_checkpoint(&mut next, checkpoint)?;
+        }
         Edit::AddCheckpoint { checkpoint } => add_checkpoint(&mut next, checkpoint)?,
         Edit::RemoveCheckpoints { ids } => remove_checkpoints(&mut next, ids)?,
         Edit::PurgePending { ids } => purge_pending(&mut next, ids)?,

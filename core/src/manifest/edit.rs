@@ -10,6 +10,14 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use std::fmt;
 
+/// A memtable flushed as part of another edit: the fields of [`Edit::Flush`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FlushedTable {
+    pub sst: SstMeta,
+    pub wal_replay_point: WalId,
+    pub last_seq: SeqNum,
+}
+
 /// The fenced roles.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Role {
@@ -61,6 +69,17 @@ pub enum Edit {
         added: Vec<(usize, SstMeta)>,
         force_delete: bool,
     },
+    /// The writer takes a checkpoint in one step: it may first flush its memtable into
+    /// `flush` (so the checkpoint holds every write acknowledged so far), then records
+    /// `checkpoint`, which must name the version this edit creates, and drops the older
+    /// checkpoints in `release` (retention). One edit, so a crash leaves either all of it or
+    /// none: in `checkpoint` durability mode the newest flushed state is always a checkpoint.
+    Checkpoint {
+        writer_epoch: Epoch,
+        flush: Option<FlushedTable>,
+        checkpoint: Checkpoint,
+        release: BTreeSet<CheckpointId>,
+    },
     /// Records a checkpoint; its id must be unused and not below `next_checkpoint_id`.
     AddCheckpoint { checkpoint: Checkpoint },
     /// Drops checkpoints (expired or released); every id must be listed.
@@ -73,9 +92,9 @@ impl Edit {
     /// The fenced role whose epoch the edit carries, with that epoch.
     pub fn fenced_role(&self) -> Option<(Role, Epoch)> {
         match self {
-            Edit::Flush { writer_epoch, .. } | Edit::WriterSetWal { writer_epoch, .. } => {
-                Some((Role::Writer, *writer_epoch))
-            }
+            Edit::Flush { writer_epoch, .. }
+            | Edit::WriterSetWal { writer_epoch, .. }
+            | Edit::Checkpoint { writer_epoch, .. } => Some((Role::Writer, *writer_epoch)),
             Edit::FenceWriter { new_epoch } => Some((Role::Writer, *new_epoch)),
             Edit::FenceCompactor { new_epoch } => Some((Role::Compactor, *new_epoch)),
             Edit::Compaction {
@@ -95,6 +114,7 @@ impl Edit {
             Edit::FenceWriter { .. } => "fence_writer",
             Edit::FenceCompactor { .. } => "fence_compactor",
             Edit::Compaction { .. } => "compaction",
+            Edit::Checkpoint { .. } => "checkpoint",
             Edit::AddCheckpoint { .. } => "add_checkpoint",
             Edit::RemoveCheckpoints { .. } => "remove_checkpoints",
             Edit::PurgePending { .. } => "purge_pending",

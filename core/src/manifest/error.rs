@@ -1,7 +1,7 @@
 //! Why an edit was refused, and why bytes are not a manifest.
 
 use crate::codec::DecodeError;
-use crate::ids::{CheckpointId, Epoch, SstId};
+use crate::ids::{CheckpointId, Epoch, ManifestVersion, SstId};
 use crate::manifest::edit::Role;
 use crate::manifest::invariants::InvariantViolation;
 use std::fmt;
@@ -71,6 +71,13 @@ pub enum ManifestError {
         id: CheckpointId,
         next_checkpoint_id: CheckpointId,
     },
+    /// A checkpoint taken by [`crate::manifest::Edit::Checkpoint`] must name the version
+    /// that edit creates.
+    CheckpointVersionMismatch {
+        id: CheckpointId,
+        named: ManifestVersion,
+        created: ManifestVersion,
+    },
     /// A table to purge is not pending deletion.
     NotPending { id: SstId },
     /// A counter (`what`) would pass `u64::MAX`.
@@ -137,6 +144,10 @@ impl fmt::Display for ManifestError {
             } => write!(
                 f,
                 "checkpoint id {id} is below next_checkpoint_id {next_checkpoint_id}"
+            ),
+            E::CheckpointVersionMismatch { id, named, created } => write!(
+                f,
+                "checkpoint {id} names version {named} but the edit creates version {created}"
             ),
             E::NotPending { id } => write!(f, "sst {id} is not pending deletion"),
             E::Overflow { what } => write!(f, "{what} overflows"),

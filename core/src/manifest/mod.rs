@@ -21,7 +21,7 @@ pub use codec::{
     MANIFEST_BODY_LIMIT_BYTES, MANIFEST_FORMAT_VERSION, MANIFEST_MAGIC, decode_manifest,
     encode_manifest,
 };
-pub use edit::{Edit, Role};
+pub use edit::{Edit, FlushedTable, Role};
 pub use error::{ManifestDecodeError, ManifestEncodeError, ManifestError, RegressedField};
 pub use invariants::{InvariantViolation, check_invariants};
 pub use model::{Checkpoint, MAX_LEVELS, Manifest, PendingDeletion};

@@ -23,6 +23,8 @@ pub struct PendingDeletion {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Checkpoint {
     pub id: CheckpointId,
+    /// Who took it and why (for example `writer`); retention counts checkpoints per name.
+    pub name: String,
     pub manifest_version: ManifestVersion,
     /// Wall clock of the node that created it.
     pub created_at_ms: WallMs,

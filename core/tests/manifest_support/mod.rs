@@ -39,6 +39,7 @@ pub fn sst(id: u64, smallest: u16, largest: u16, seqs: (u64, u64)) -> SstMeta {
 pub fn checkpoint(id: u64, manifest_version: u64) -> Checkpoint {
     Checkpoint {
         id: CheckpointId(id),
+        name: "test".to_string(),
         manifest_version: ManifestVersion(manifest_version),
         created_at_ms: 5_000,
         expires_at_ms: Some(65_000),
@@ -291,6 +292,7 @@ pub fn edit_for(m: &Manifest, step: &Step, ids: &mut IdSource) -> Option<Edit> {
             Some(Edit::AddCheckpoint {
                 checkpoint: Checkpoint {
                     id: CheckpointId(m.next_checkpoint_id.0 + u64::from(skip_ids)),
+                    name: "test".to_string(),
                     manifest_version: m.version,
                     created_at_ms,
                     expires_at_ms: ttl_ms.map(|ttl| created_at_ms + u64::from(ttl)),

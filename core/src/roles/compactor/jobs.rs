@@ -5,12 +5,15 @@ use super::{Compactor, CompactorError};
 use crate::clock::Clock;
 use crate::compaction::CompactionStats;
 use crate::ids::{ManifestVersion, SstId};
+use crate::layout::sst_path;
 use crate::roles::compaction_job::{
     self, CompactionJob, InstallError, InstallOutcome, InstallRequest, JobOutput, JobSettings,
     OutputIds, install_job,
 };
 use crate::roles::manifest_io::ManifestIoError;
+use crate::roles::retry::retry_idempotent;
 use crate::store::ObjectStore;
+use std::collections::BTreeSet;
 
 /// Output ids reserved per job: a merge writes at most this many tables (the counter has 36
 /// bits, so an incarnation can start 2^20 jobs before it must be reopened).
@@ -126,7 +129,7 @@ impl<S: ObjectStore + Clone, C: Clock + Clone> Compactor<S, C> {
                 outputs: &metas,
                 compactor_epoch: self.epoch,
                 writer_epoch: None,
-                force_delete: false,
+                force_delete: self.options.force_delete,
                 resolving,
                 retry: &self.options.retry,
                 cas_attempts_max: self.options.cas_attempts_max,
@@ -136,6 +139,12 @@ impl<S: ObjectStore + Clone, C: Clock + Clone> Compactor<S, C> {
                 Ok(InstallOutcome::Installed(manifest)) => {
                     let manifest_version = manifest.version;
                     self.manifest = manifest;
+                    if self.options.force_delete {
+                        let kept: BTreeSet<SstId> = metas.iter().map(|meta| meta.id).collect();
+                        let removed = job.plan.input_ids();
+                        let deleted = self.delete_unreferenced(removed.difference(&kept)).await;
+                        self.stats.inputs_force_deleted += deleted;
+                    }
                     self.stats.compactions_installed += 1;
                     return Ok(JobOutcome::Installed {
                         stats: output.stats,
@@ -146,6 +155,11 @@ impl<S: ObjectStore + Clone, C: Clock + Clone> Compactor<S, C> {
                     self.stats.installs_stale += 1;
                     // Best effort: a failure here (fenced included) shows at the next call.
                     let _ = self.refresh().await;
+                    if self.fenced.is_none() {
+                        let outputs: Vec<SstId> = metas.iter().map(|meta| meta.id).collect();
+                        let deleted = self.delete_unreferenced(outputs.iter()).await;
+                        self.stats.orphans_deleted += deleted;
+                    }
                     return Ok(JobOutcome::Stale { id });
                 }
                 Err(InstallError::Manifest(ManifestIoError::Unresolved { path })) => {
@@ -166,5 +180,23 @@ impl<S: ObjectStore + Clone, C: Clock + Clone> Compactor<S, C> {
         Err(CompactorError::Unresolved {
             path: unresolved_path,
         })
+    }
+
+    /// Deletes the objects of `ids` that the newest manifest this compactor knows neither
+    /// lists nor keeps pending; returns how many deletes succeeded (best effort).
+    async fn delete_unreferenced<'a>(&self, ids: impl Iterator<Item = &'a SstId>) -> u64 {
+        let referenced = self.manifest.referenced_sst_ids();
+        let mut deleted = 0;
+        for id in ids.filter(|id| !referenced.contains(id)) {
+            let path = sst_path(*id);
+            let result = retry_idempotent(&self.clock, &self.options.retry, || {
+                self.store.delete(&path)
+            })
+            .await;
+            if result.is_ok() {
+                deleted += 1;
+            }
+        }
+        deleted
     }
 }

@@ -10,8 +10,9 @@
 //! level tables (or L0 tables for an intra-L0 merge); it never touches the WAL fields, so a
 //! lost race with a writer's flush is simply re-applied on the newest manifest.
 //!
-//! Deletion is deferred: inputs go onto the manifest's pending list (`force_delete: false`)
-//! and stay in the store for the garbage collector; this role deletes nothing.
+//! Deletion is deferred: inputs go onto the manifest's pending list and stay in the store
+//! for the garbage collector. This role deletes only the outputs of its own stale jobs
+//! (never installed, never to be) and, under the unsafe `force_delete`, its inputs.
 
 mod error;
 mod jobs;

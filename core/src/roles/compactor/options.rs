@@ -17,6 +17,10 @@ pub struct CompactorOptions {
     /// Jobs running at once, on non-overlapping inputs (RocksDB:
     /// `max_background_compactions`); default 1, and 0 counts as 1.
     pub max_concurrent_compactions: usize,
+    /// Delete inputs at install instead of deferring them to the garbage collector
+    /// (Garnet's `CompactionForceDelete`). UNSAFE on purpose: a checkpoint may still need
+    /// them. Default false.
+    pub force_delete: bool,
 }
 
 impl Default for CompactorOptions {
@@ -27,6 +31,7 @@ impl Default for CompactorOptions {
             retry: RetryPolicy::default(),
             cas_attempts_max: 16,
             max_concurrent_compactions: 1,
+            force_delete: false,
         }
     }
 }

@@ -19,4 +19,8 @@ pub struct CompactorStats {
     pub input_bytes: u64,
     /// Bytes of the outputs uploaded by jobs that reached install, installed or not.
     pub output_bytes: u64,
+    /// Outputs of stale jobs this incarnation deleted itself (the rest wait for GC).
+    pub orphans_deleted: u64,
+    /// Inputs deleted at install under `force_delete`.
+    pub inputs_force_deleted: u64,
 }

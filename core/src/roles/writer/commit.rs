@@ -1,6 +1,6 @@
 //! Group commit: one WAL segment per batch, acknowledged only once durable.
 
-use super::{Writer, WriterError};
+use super::{Durability, Writer, WriterError};
 use crate::clock::Clock;
 use crate::entry::{Entry, WallMs};
 use crate::ids::{SeqNum, WalId};
@@ -34,7 +34,8 @@ pub struct CommitReceipt {
 
 impl<S: ObjectStore, C: Clock> Writer<S, C> {
     /// Makes `ops` durable as one WAL segment, then applies them to the memtable. On `Ok`
-    /// every op is durable; on an error other than `Unresolved`, none is.
+    /// every op is durable; on an error other than `Unresolved`, none is. In `checkpoint`
+    /// durability mode there is no WAL: `Ok` means applied, durable at the next checkpoint.
     pub async fn commit(&mut self, ops: &[WriteOp]) -> Result<CommitReceipt, WriterError> {
         self.check_running()?;
         let entries = self.assign_sequence_numbers(ops);
@@ -45,6 +46,20 @@ impl<S: ObjectStore, C: Clock> Writer<S, C> {
         };
         let (first_seq, last_seq) = (first.seq(), last.seq());
         let wal_id = self.next_wal_id;
+        if self.options.durability == Durability::Checkpoint {
+            // No WAL: acknowledged once in the memtable; durable at the next checkpoint.
+            for entry in entries {
+                self.memtable.insert(entry).map_err(WriterError::Memtable)?;
+            }
+            self.next_seq = SeqNum(last_seq.0 + 1);
+            self.stats.commits += 1;
+            self.stats.entries_committed += ops.len() as u64;
+            return Ok(CommitReceipt {
+                wal_id,
+                first_seq,
+                last_seq,
+            });
+        }
         let batch = WalBatch::new(entries);
         let created = self
             .create_wal_segment(wal_id, std::slice::from_ref(&batch), "wal")
@@ -82,6 +97,10 @@ impl<S: ObjectStore, C: Clock> Writer<S, C> {
     pub async fn confirm_leadership(&mut self) -> Result<(), WriterError> {
         self.check_running()?;
         self.stats.leadership_checks += 1;
+        if self.options.durability == Durability::Checkpoint {
+            // Without a WAL to fence, the manifest's writer epoch is the only witness.
+            return self.refresh_manifest().await.map(|_| ());
+        }
         let path = wal_path(self.next_wal_id);
         let probe =
             retry_idempotent(&self.clock, &self.options.retry, || self.store.head(&path)).await;

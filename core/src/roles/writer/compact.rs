@@ -54,7 +54,9 @@ impl<S: ObjectStore, C: Clock> Writer<S, C> {
         if let Some(job) = self.unresolved_compaction.take() {
             return self.install_compaction(job, true).await;
         }
-        self.purge_pending().await?;
+        if self.options.purge_obsolete {
+            self.purge_pending().await?;
+        }
         let now_ms = self.clock.wall_ms();
         let Some(plan) = style.pick(&self.manifest, &Busy::new(), now_ms) else {
             return Ok(None);
@@ -155,7 +157,7 @@ impl<S: ObjectStore, C: Clock> Writer<S, C> {
             outputs: &metas,
             compactor_epoch,
             writer_epoch: Some(self.epoch),
-            force_delete: false,
+            force_delete: self.options.force_delete,
             resolving,
             retry: &self.options.retry,
             cas_attempts_max: self.options.cas_attempts_max,
@@ -166,6 +168,16 @@ impl<S: ObjectStore, C: Clock> Writer<S, C> {
             Ok(InstallOutcome::Stale { .. }) => {
                 self.stats.compactions_stale += 1;
                 self.refresh_for_compaction(compactor_epoch).await?;
+                // Never installed and never to be: delete the outputs now rather than leave
+                // them to GC, which spares uploads of a current epoch (they may be in flight).
+                let referenced = self.manifest.referenced_sst_ids();
+                for meta in metas.iter().filter(|meta| !referenced.contains(&meta.id)) {
+                    let path = sst_path(meta.id);
+                    let _ = retry_idempotent(&self.clock, &self.options.retry, || {
+                        self.store.delete(&path)
+                    })
+                    .await;
+                }
                 return Ok(None);
             }
             Err(InstallError::Plan(error)) => return Err(WriterError::Plan(error)),
@@ -184,15 +196,36 @@ impl<S: ObjectStore, C: Clock> Writer<S, C> {
         self.manifest = manifest;
         self.stats.compactions += 1;
         self.stats.manifest_installs += 1;
-        for (encoded, meta) in job.output.outputs {
-            if let Ok(reader) = SstReader::open(encoded) {
+        for (encoded, meta) in &job.output.outputs {
+            if let Ok(reader) = SstReader::open(encoded.clone()) {
                 self.cache_reader(meta.id, reader);
             }
         }
-        // The compaction landed whatever the purge does: a fenced purge stops the writer
-        // for its next request, other failures leave the tables pending for the next call.
-        let _ = self.purge_pending().await;
+        if self.options.force_delete {
+            self.delete_removed_inputs(&job).await;
+        } else if self.options.purge_obsolete {
+            // The compaction landed whatever the purge does: a fenced purge stops the writer
+            // for its next request, other failures leave the tables pending for the next call.
+            let _ = self.purge_pending().await;
+        }
         Ok(Some(job.output.stats))
+    }
+
+    /// `force_delete`: the inputs left the manifest without a pending entry, so delete
+    /// their objects now (best effort: one that fails stays as an unreferenced object).
+    async fn delete_removed_inputs(&mut self, job: &CompactionJob) {
+        let kept: BTreeSet<SstId> = job.output.output_metas().iter().map(|m| m.id).collect();
+        for id in job.plan.input_ids().difference(&kept) {
+            let path = sst_path(*id);
+            let deleted = retry_idempotent(&self.clock, &self.options.retry, || {
+                self.store.delete(&path)
+            })
+            .await;
+            if deleted.is_ok() {
+                self.sst_cache.remove(id);
+                self.stats.tables_force_deleted += 1;
+            }
+        }
     }
 
     /// Deletes the objects of the tables pending deletion in the current manifest (never a

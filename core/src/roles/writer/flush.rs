@@ -1,6 +1,6 @@
 //! Flush: the memtable becomes an L0 SST, uploaded, then installed by manifest CAS.
 
-use super::{Writer, WriterError};
+use super::{Durability, WRITER_CHECKPOINT_NAME, Writer, WriterError};
 use crate::clock::Clock;
 use crate::ids::{IdRole, SeqNum, SstId, WalId};
 use crate::layout::sst_path;
@@ -41,6 +41,9 @@ impl<S: ObjectStore, C: Clock> Writer<S, C> {
     /// A failure leaves the data readable and the flush pending, to be retried.
     pub async fn flush(&mut self) -> Result<Option<SstMeta>, WriterError> {
         self.check_running()?;
+        if self.options.durability == Durability::Checkpoint {
+            return self.flush_as_checkpoint().await;
+        }
         if self.flushing.is_none() {
             if self.memtable.is_empty() {
                 return Ok(None);
@@ -103,7 +106,21 @@ impl<S: ObjectStore, C: Clock> Writer<S, C> {
         Ok(Some(meta))
     }
 
-    fn freeze_for_flush(&mut self) -> Result<(), WriterError> {
+    /// Without a WAL every flush is a checkpoint, so that the newest flushed state is always
+    /// one a crash can roll back to exactly.
+    async fn flush_as_checkpoint(&mut self) -> Result<Option<SstMeta>, WriterError> {
+        if self.flushing.is_none() {
+            if self.memtable.is_empty() {
+                return Ok(None);
+            }
+            self.freeze_for_flush()?;
+        }
+        let meta = self.flushing.as_ref().map(|pending| pending.meta.clone());
+        self.checkpoint(WRITER_CHECKPOINT_NAME).await?;
+        Ok(meta)
+    }
+
+    pub(super) fn freeze_for_flush(&mut self) -> Result<(), WriterError> {
         let memtable = std::mem::take(&mut self.memtable);
         let counter = self.next_sst_counter;
         let id = SstId::compose(IdRole::Writer, self.epoch, counter).ok_or(
@@ -139,7 +156,11 @@ impl<S: ObjectStore, C: Clock> Writer<S, C> {
         Ok(())
     }
 
-    async fn upload_sst(&mut self, meta: &SstMeta, encoded: Bytes) -> Result<(), WriterError> {
+    pub(super) async fn upload_sst(
+        &mut self,
+        meta: &SstMeta,
+        encoded: Bytes,
+    ) -> Result<(), WriterError> {
         let path = sst_path(meta.id);
         let tag = self.write_tag(&format!("sst{}", meta.id.0));
         let uploaded = create_resolving(

@@ -11,6 +11,7 @@
 //! With [`WriterOptions::compaction`] set, the writer also hosts an embedded compactor
 //! ([`Writer::compact_once`]) under a compactor epoch it fences at open.
 
+mod checkpoint;
 mod commit;
 mod compact;
 mod error;
@@ -20,9 +21,10 @@ mod read;
 mod recovery;
 mod stats;
 
+pub use checkpoint::WRITER_CHECKPOINT_NAME;
 pub use commit::{CommitReceipt, WriteOp};
 pub use error::WriterError;
-pub use options::WriterOptions;
+pub use options::{Durability, WriterOptions};
 pub use read::ReadResult;
 pub use stats::{ReadCost, WriterStats};
 

@@ -29,6 +29,35 @@ pub struct WriterOptions {
     /// adds L0 tables and leaves the tree to an external compactor, stalling writes when L0
     /// grows. `Some` also makes the writer fence the compactor epoch when it opens.
     pub compaction: Option<CompactionStyle>,
+    /// With `compaction` set: leave compaction to a standalone compactor (as `zerofs run
+    /// --no-compactor`); the style then only sets the write-stall thresholds. Default false.
+    pub no_compactor: bool,
+    /// The embedded compactor deletes obsolete tables no checkpoint needs right after its
+    /// install (true, the default); false leaves them all to a garbage collector.
+    pub purge_obsolete: bool,
+    /// The embedded compactor deletes its inputs at install instead of deferring them
+    /// (Garnet's `CompactionForceDelete`). UNSAFE on purpose: a checkpoint may still need
+    /// them. Default false.
+    pub force_delete: bool,
+    /// What an acknowledgement promises.
+    pub durability: Durability,
+    /// Checkpoints of one name kept when the writer takes another (Garnet keeps one).
+    pub checkpoints_retained: usize,
+    /// A checkpoint expires this long after it was taken (by the wall clock of whoever
+    /// judges); `None`: never.
+    pub checkpoint_lifetime_ms: Option<u64>,
+}
+
+/// What survives a crash (Garnet with or without its AOF, ZeroFS with or without its WAL).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Durability {
+    /// A write is acknowledged once its WAL segment is durable; it survives any crash.
+    #[default]
+    Wal,
+    /// No WAL: a write is acknowledged once in the memtable; a crash rolls the state back to
+    /// the last durable checkpoint, exactly. Every flush is a checkpoint.
+    Checkpoint,
 }
 
 impl Default for WriterOptions {
@@ -43,6 +72,12 @@ impl Default for WriterOptions {
             sst_cache_entries_max: 4096,
             compaction: None,
             wal_segments_flush_trigger: 64,
+            no_compactor: false,
+            purge_obsolete: true,
+            force_delete: false,
+            durability: Durability::Wal,
+            checkpoints_retained: 1,
+            checkpoint_lifetime_ms: None,
         }
     }
 }

@@ -1,7 +1,7 @@
 //! Opening a writer: fence older incarnations (and their compactor, when compaction is
 //! embedded), replay the WAL, fence the WAL.
 
-use super::{Writer, WriterError, WriterOptions, WriterStats};
+use super::{Durability, Writer, WriterError, WriterOptions, WriterStats};
 use crate::clock::Clock;
 use crate::ids::{Epoch, SeqNum, WalId};
 use crate::layout::{WAL_PREFIX, parse_wal_path, wal_path};
@@ -42,7 +42,7 @@ impl<S: ObjectStore, C: Clock> Writer<S, C> {
         .await;
         let manifest = fenced.map_err(open_error)?;
         let epoch = manifest.writer_epoch;
-        let (manifest, compactor_epoch) = if options.compaction.is_some() {
+        let (manifest, compactor_epoch) = if options.compaction.is_some() && !options.no_compactor {
             let manifest = fence_compactor(&store, &clock, &options, tag, epoch).await?;
             let compactor_epoch = manifest.compactor_epoch;
             (manifest, Some(compactor_epoch))
@@ -68,8 +68,10 @@ impl<S: ObjectStore, C: Clock> Writer<S, C> {
             stopped: None,
             stats: WriterStats::default(),
         };
-        writer.replay_listed_segments().await?;
-        writer.fence_wal().await?;
+        if writer.options.durability == Durability::Wal {
+            writer.replay_listed_segments().await?;
+            writer.fence_wal().await?;
+        }
         // An incarnation paused between its epoch bump and its WAL fence may finish opening
         // after a newer one started; its WAL fence then succeeds at a later segment. It must
         // not serve: confirm the epoch is still current before acknowledging anything.

@@ -26,6 +26,12 @@ pub struct WriterStats {
     /// Purges that failed (a delete or the manifest install); the tables stay pending and
     /// the next `compact_once` retries.
     pub purge_failures: u64,
+    /// Checkpoints this incarnation took (each with any flush it carried).
+    pub checkpoints: u64,
+    /// Checkpoint installs started, landed or not: makes each install's write tag unique.
+    pub checkpoint_attempts: u64,
+    /// Tables the embedded compactor deleted at install under `force_delete`.
+    pub tables_force_deleted: u64,
 }
 
 /// What one point read cost: read amplification, measured.

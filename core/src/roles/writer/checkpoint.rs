@@ -1,0 +1,132 @@
+//! Checkpoints: durable, named references to a manifest version, taken by the writer
+//! periodically and on demand (and, in `checkpoint` durability mode, at every flush).
+//!
+//! A checkpoint is one manifest edit that first flushes the memtable into an L0 table, so
+//! it holds every write acknowledged before it was taken, then records the checkpoint and
+//! releases older ones of the same name beyond `checkpoints_retained`. Garbage collection
+//! deletes a table pending deletion only once no listed checkpoint still reads it.
+
+use super::{Writer, WriterError};
+use crate::clock::Clock;
+use crate::ids::{CheckpointId, ManifestVersion, SeqNum};
+use crate::manifest::{Checkpoint, Edit, FlushedTable, ManifestError};
+use crate::roles::manifest_io::install;
+use crate::sst::SstReader;
+use crate::store::ObjectStore;
+use std::collections::BTreeSet;
+
+/// The name of the checkpoints the writer takes for itself (periodic, on demand, and the
+/// flushes of `checkpoint` durability mode): retention counts them together.
+pub const WRITER_CHECKPOINT_NAME: &str = "writer";
+
+impl<S: ObjectStore, C: Clock> Writer<S, C> {
+    /// Takes a checkpoint named `name` holding every write acknowledged so far, and releases
+    /// the oldest checkpoints of that name so that `checkpoints_retained` remain. Returns the
+    /// checkpoint recorded. On an error the memtable stays readable and its flush pending;
+    /// an `Unresolved` install may have landed (a later checkpoint releases a duplicate).
+    pub async fn checkpoint(&mut self, name: &str) -> Result<Checkpoint, WriterError> {
+        self.check_running()?;
+        if self.flushing.is_none() && !self.memtable.is_empty() {
+            self.freeze_for_flush()?;
+        }
+        let pending = self
+            .flushing
+            .as_ref()
+            .map(|pending| (pending.meta.clone(), pending.wal_replay_point));
+        if let Some(flushing) = self.flushing.as_ref() {
+            let (meta, encoded) = (flushing.meta.clone(), flushing.encoded.clone());
+            self.upload_sst(&meta, encoded).await?;
+        }
+        let epoch = self.epoch;
+        let created_at_ms = self.clock.wall_ms();
+        let expires_at_ms = self
+            .options
+            .checkpoint_lifetime_ms
+            .map(|lifetime_ms| created_at_ms.saturating_add(lifetime_ms));
+        let keep_older = self.options.checkpoints_retained.max(1) - 1;
+        self.stats.checkpoint_attempts += 1;
+        let tag = self.write_tag(&format!("checkpoint{}", self.stats.checkpoint_attempts));
+        let mut taken: Option<Checkpoint> = None;
+        let installed = install(
+            &self.store,
+            &self.clock,
+            &self.options.retry,
+            self.options.cas_attempts_max,
+            &tag,
+            |latest| {
+                // Sequence numbers only grow and only this incarnation's flushes move
+                // `last_seq` while its epoch is current: at or past the table's largest, an
+                // earlier attempt whose reply was lost already installed it.
+                let flush = pending
+                    .as_ref()
+                    .filter(|(meta, _)| {
+                        !(latest.writer_epoch == epoch && latest.last_seq >= meta.largest_seq)
+                    })
+                    .map(|(meta, wal_replay_point)| FlushedTable {
+                        sst: meta.clone(),
+                        wal_replay_point: *wal_replay_point,
+                        last_seq: SeqNum(latest.last_seq.0.max(meta.largest_seq.0)),
+                    });
+                let version = latest
+                    .version
+                    .0
+                    .checked_add(1)
+                    .ok_or(ManifestError::Overflow {
+                        what: "manifest version",
+                    })?;
+                let same_name: Vec<CheckpointId> = latest
+                    .checkpoints
+                    .iter()
+                    .filter(|listed| listed.name == name)
+                    .map(|listed| listed.id)
+                    .collect();
+                let release: BTreeSet<CheckpointId> = same_name
+                    .iter()
+                    .take(same_name.len().saturating_sub(keep_older))
+                    .copied()
+                    .collect();
+                let checkpoint = Checkpoint {
+                    id: latest.next_checkpoint_id,
+                    name: name.to_string(),
+                    manifest_version: ManifestVersion(version),
+                    created_at_ms,
+                    expires_at_ms,
+                };
+                taken = Some(checkpoint.clone());
+                Ok(Some(Edit::Checkpoint {
+                    writer_epoch: epoch,
+                    flush,
+                    checkpoint,
+                    release,
+                }))
+            },
+        )
+        .await;
+        let manifest = match installed {
+            Ok(manifest) => manifest,
+            Err(error) => {
+                let error = self.manifest_error(error);
+                if matches!(error, WriterError::Fenced { .. }) {
+                    return Err(self.stop_if_terminal(error));
+                }
+                return Err(error);
+            }
+        };
+        let Some(checkpoint) = taken else {
+            return Err(WriterError::Unresolved {
+                path: format!("checkpoint {name}: no edit was made"),
+            });
+        };
+        self.manifest = manifest;
+        if let Some(flushed) = self.flushing.take() {
+            if let Ok(reader) = SstReader::open(flushed.encoded) {
+                self.cache_reader(flushed.meta.id, reader);
+            }
+            self.stats.flushes += 1;
+            self.stats.flush_bytes += flushed.meta.size_bytes;
+        }
+        self.stats.checkpoints += 1;
+        self.stats.manifest_installs += 1;
+        Ok(checkpoint)
+    }
+}
