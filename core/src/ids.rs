@@ -74,6 +74,29 @@ impl SstId {
                 | counter,
         ))
     }
+
+    /// The role that minted this id, if its role bits name one (ids built by hand in tests,
+    /// or by anything other than [`SstId::compose`], may name none).
+    pub fn role(self) -> Option<IdRole> {
+        match self.0 >> (Self::EPOCH_BITS + Self::COUNTER_BITS) {
+            1 => Some(IdRole::Writer),
+            2 => Some(IdRole::Compactor),
+            3 => Some(IdRole::RemoteWorker),
+            _ => None,
+        }
+    }
+
+    /// The epoch of the incarnation that minted this id (meaningful when [`SstId::role`] is
+    /// `Some`): garbage collection uses it to tell a fenced incarnation's uploads, which can
+    /// never be installed, from work still in flight.
+    pub fn epoch(self) -> Epoch {
+        Epoch((self.0 >> Self::COUNTER_BITS) & ((1 << Self::EPOCH_BITS) - 1))
+    }
+
+    /// The per-incarnation counter part of the id.
+    pub fn counter(self) -> u64 {
+        self.0 & ((1 << Self::COUNTER_BITS) - 1)
+    }
 }
 
 #[cfg(test)]
@@ -94,5 +117,26 @@ mod tests {
         }
         assert!(SstId::compose(IdRole::Writer, Epoch(1 << 24), 0).is_none());
         assert!(SstId::compose(IdRole::Writer, Epoch(0), 1 << 36).is_none());
+    }
+
+    #[test]
+    fn role_epoch_and_counter_invert_compose() {
+        let roles = [IdRole::Writer, IdRole::Compactor, IdRole::RemoteWorker];
+        let epochs = [0, 1, 77, (1 << 24) - 1];
+        let counters = [0, 1, 123_456, (1 << 36) - 1];
+        for role in roles {
+            for epoch in epochs {
+                for counter in counters {
+                    let id = SstId::compose(role, Epoch(epoch), counter).unwrap();
+                    assert_eq!(id.role(), Some(role));
+                    assert_eq!(id.epoch(), Epoch(epoch));
+                    assert_eq!(id.counter(), counter);
+                }
+            }
+        }
+        assert_eq!(SstId(5).role(), None);
+        assert_eq!(SstId(5).epoch(), Epoch(0));
+        assert_eq!(SstId(u64::MAX).role(), None);
+        assert_eq!(SstId(4 << 60).role(), None);
     }
 }

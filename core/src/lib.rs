@@ -11,6 +11,7 @@ pub mod clock;
 pub mod codec;
 pub mod compaction;
 pub mod entry;
+pub mod gc;
 pub mod ids;
 pub mod layout;
 pub mod manifest;

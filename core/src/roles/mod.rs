@@ -5,9 +5,11 @@
 //! [`ObjectStore`]: crate::store::ObjectStore
 //! [`Clock`]: crate::clock::Clock
 
+pub mod checkpoint_reader;
 pub mod compaction_job;
 pub mod compactor;
 pub mod create;
+pub mod gc;
 pub mod manifest_io;
 pub mod retry;
 pub mod writer;

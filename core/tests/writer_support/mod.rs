@@ -186,3 +186,153 @@ pub fn manifest_object_count(store: &MemoryStore) -> usize {
         .unwrap()
         .len()
 }
+
+/// A hook run once, with the inner store, before the next manifest put goes through.
+pub type ManifestPutHook = Box<dyn FnOnce(&MemoryStore) + Send>;
+
+/// A memory store whose next puts and deletes fail as queued (then behave), which logs the
+/// paths it deleted, and which can stage a rival manifest write just before the next one.
+#[derive(Clone)]
+pub struct ControlledStore {
+    pub inner: Arc<MemoryStore>,
+    put_faults: Arc<std::sync::Mutex<std::collections::VecDeque<Fault>>>,
+    delete_faults: Arc<std::sync::Mutex<std::collections::VecDeque<Fault>>>,
+    deleted: Arc<std::sync::Mutex<Vec<String>>>,
+    before_manifest_put: Arc<std::sync::Mutex<Option<ManifestPutHook>>>,
+}
+
+impl ControlledStore {
+    pub fn new(inner: Arc<MemoryStore>) -> ControlledStore {
+        ControlledStore {
+            inner,
+            put_faults: Default::default(),
+            delete_faults: Default::default(),
+            deleted: Default::default(),
+            before_manifest_put: Default::default(),
+        }
+    }
+
+    pub fn fail_next_puts(&self, faults: impl IntoIterator<Item = Fault>) {
+        self.put_faults.lock().unwrap().extend(faults);
+    }
+
+    pub fn fail_next_deletes(&self, faults: impl IntoIterator<Item = Fault>) {
+        self.delete_faults.lock().unwrap().extend(faults);
+    }
+
+    /// Paths whose delete reached the store, in order.
+    pub fn deleted_paths(&self) -> Vec<String> {
+        self.deleted.lock().unwrap().clone()
+    }
+
+    pub fn before_next_manifest_put(&self, hook: ManifestPutHook) {
+        *self.before_manifest_put.lock().unwrap() = Some(hook);
+    }
+
+    fn pop(queue: &std::sync::Mutex<std::collections::VecDeque<Fault>>) -> Fault {
+        queue.lock().unwrap().pop_front().unwrap_or(Fault::None)
+    }
+}
+
+impl ObjectStore for ControlledStore {
+    fn get(
+        &self,
+        path: &str,
+        range: GetRange,
+    ) -> impl Future<Output = Result<GetResult, StoreError>> + Send {
+        self.inner.get(path, range)
+    }
+
+    fn head(&self, path: &str) -> impl Future<Output = Result<ObjectMeta, StoreError>> + Send {
+        self.inner.head(path)
+    }
+
+    async fn put(
+        &self,
+        path: &str,
+        bytes: Bytes,
+        mode: PutMode,
+        attributes: Attributes,
+    ) -> Result<ETag, StoreError> {
+        if path.starts_with(lsm_core::layout::MANIFEST_PREFIX) {
+            let hook = self.before_manifest_put.lock().unwrap().take();
+            if let Some(hook) = hook {
+                hook(&self.inner);
+            }
+        }
+        let lost = StoreError::UnknownOutcome {
+            path: path.to_string(),
+        };
+        match Self::pop(&self.put_faults) {
+            Fault::None => self.inner.put(path, bytes, mode, attributes).await,
+            Fault::Transient => Err(StoreError::Transient {
+                path: path.to_string(),
+                detail: "injected".into(),
+            }),
+            Fault::LostReplyApplied => {
+                let _ = self.inner.put(path, bytes, mode, attributes).await;
+                Err(lost)
+            }
+            Fault::LostReplyDropped => Err(lost),
+        }
+    }
+
+    async fn delete(&self, path: &str) -> Result<(), StoreError> {
+        let lost = StoreError::UnknownOutcome {
+            path: path.to_string(),
+        };
+        let fault = Self::pop(&self.delete_faults);
+        if matches!(fault, Fault::None | Fault::LostReplyApplied) {
+            self.deleted.lock().unwrap().push(path.to_string());
+        }
+        match fault {
+            Fault::None => self.inner.delete(path).await,
+            Fault::Transient => Err(StoreError::Transient {
+                path: path.to_string(),
+                detail: "injected".into(),
+            }),
+            Fault::LostReplyApplied => {
+                let _ = self.inner.delete(path).await;
+                Err(lost)
+            }
+            Fault::LostReplyDropped => Err(lost),
+        }
+    }
+
+    fn list(
+        &self,
+        prefix: &str,
+    ) -> impl Future<Output = Result<Vec<ObjectMeta>, StoreError>> + Send {
+        self.inner.list(prefix)
+    }
+}
+
+/// Installs a checkpoint of the newest manifest version; returns it.
+pub fn add_checkpoint<S: ObjectStore>(
+    store: &S,
+    created_at_ms: u64,
+    expires_at_ms: Option<u64>,
+) -> lsm_core::manifest::Checkpoint {
+    static CHECKPOINTS_ADDED: AtomicU64 = AtomicU64::new(0);
+    let unique = CHECKPOINTS_ADDED.fetch_add(1, Ordering::SeqCst);
+    let mut added = None;
+    block_on(lsm_core::roles::manifest_io::install(
+        store,
+        &TestClock::default(),
+        &lsm_core::roles::retry::RetryPolicy::default(),
+        16,
+        &format!("test/checkpoint/{unique}"),
+        |latest| {
+            let checkpoint = lsm_core::manifest::Checkpoint {
+                id: latest.next_checkpoint_id,
+                manifest_version: latest.version,
+                created_at_ms,
+                expires_at_ms,
+            };
+            added = Some(checkpoint.clone());
+            Ok(Some(lsm_core::manifest::Edit::AddCheckpoint { checkpoint }))
+        },
+    ))
+    .unwrap();
+    added.unwrap()
+}

@@ -11,7 +11,8 @@ use std::process::ExitCode;
 
 use clap::Args;
 use sim::world::{
-    self, CLIENTS_MAX, FaultLevel, OPS_MAX, Overrides, RunReport, WorldConfig, WorldStyle,
+    self, CLIENTS_MAX, FaultLevel, OPS_MAX, Overrides, RunReport, Topology, WorldConfig,
+    WorldStyle, parse_durability,
 };
 
 use super::EXIT_USAGE;
@@ -34,12 +35,18 @@ pub struct RunArgs {
     /// Compaction style: leveled or universal (drawn when absent).
     #[arg(long)]
     pub style: Option<String>,
-    /// Topology: embedded (the writer runs its own compactor).
+    /// Topology: embedded (the writer runs its own compactor) or standalone (a compactor on
+    /// its own node); drawn when absent.
     #[arg(long)]
     pub topology: Option<String>,
-    /// Durability mode: wal.
+    /// Durability mode: wal (an acknowledged write survives any crash) or checkpoint (no
+    /// WAL: a crash rolls back to the last checkpoint); drawn when absent.
     #[arg(long)]
     pub durability: Option<String>,
+    /// Compaction deletes its inputs at install instead of deferring them to the garbage
+    /// collector. UNSAFE on purpose: the run shows the loss it causes.
+    #[arg(long)]
+    pub force_delete: bool,
     /// Fault level: none, light, heavy or swarm (default swarm: every rate drawn).
     #[arg(long)]
     pub faults: Option<String>,
@@ -166,22 +173,25 @@ fn overrides(args: &RunArgs) -> Result<Overrides, String> {
             ));
         }
     };
-    match args.topology.as_deref() {
-        None | Some("embedded") => {}
-        Some(other @ ("standalone" | "remote")) => {
-            return Err(format!(
-                "--topology {other} is not available yet; runs use the embedded topology"
-            ));
+    let topology = match args.topology.as_deref() {
+        None => None,
+        Some("remote") => {
+            return Err(
+                "--topology remote is not available yet; expected embedded or standalone"
+                    .to_string(),
+            );
         }
-        Some(other) => return Err(format!("unknown --topology {other:?}")),
-    }
-    match args.durability.as_deref() {
-        None | Some("wal") => {}
-        Some("checkpoint") => {
-            return Err("--durability checkpoint is not available yet; runs use wal".to_string());
-        }
-        Some(other) => return Err(format!("unknown --durability {other:?}")),
-    }
+        Some(text) => Some(Topology::parse(text).ok_or_else(|| {
+            format!("unknown --topology {text:?}; expected embedded or standalone")
+        })?),
+    };
+    let durability =
+        match args.durability.as_deref() {
+            None => None,
+            Some(text) => Some(parse_durability(text).ok_or_else(|| {
+                format!("unknown --durability {text:?}; expected wal or checkpoint")
+            })?),
+        };
     if let Some(bug) = &args.bug {
         return Err(format!(
             "unknown --bug {bug:?}: no injectable bugs exist yet"
@@ -198,6 +208,9 @@ fn overrides(args: &RunArgs) -> Result<Overrides, String> {
         clients: args.clients,
         style,
         faults,
+        topology,
+        durability,
+        force_delete: args.force_delete,
     })
 }
 
@@ -215,6 +228,15 @@ fn replay_command(seed: u64, args: &RunArgs) -> String {
     }
     if let Some(faults) = &args.faults {
         command.push_str(&format!(" --faults {faults}"));
+    }
+    if let Some(topology) = &args.topology {
+        command.push_str(&format!(" --topology {topology}"));
+    }
+    if let Some(durability) = &args.durability {
+        command.push_str(&format!(" --durability {durability}"));
+    }
+    if args.force_delete {
+        command.push_str(" --force-delete");
     }
     command
 }

@@ -5,6 +5,7 @@
 use crate::clock::ClockParams;
 use crate::rng::{self, Stream};
 use crate::store::StoreFaultConfig;
+use lsm_core::roles::writer::Durability;
 use serde::Serialize;
 
 /// How faulty the world is: the store's faults, the clocks and the process incidents.
@@ -48,6 +49,53 @@ impl WorldStyle {
     }
 }
 
+/// Where compaction runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Topology {
+    /// Inside the writer (its embedded compactor).
+    Embedded,
+    /// A writer with `no_compactor` and a compactor on its own node, coordinating only
+    /// through the manifest (as `zerofs run --no-compactor` + `zerofs compactor`).
+    Standalone,
+}
+
+impl Topology {
+    pub fn parse(text: &str) -> Option<Topology> {
+        match text {
+            "embedded" => Some(Topology::Embedded),
+            "standalone" => Some(Topology::Standalone),
+            _ => None,
+        }
+    }
+}
+
+/// Parses a durability mode name as the command line spells it.
+pub fn parse_durability(text: &str) -> Option<Durability> {
+    match text {
+        "wal" => Some(Durability::Wal),
+        "checkpoint" => Some(Durability::Checkpoint),
+        _ => None,
+    }
+}
+
+/// The protocols' shape: topology, durability, checkpoints and garbage collection.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct LsmShape {
+    pub topology: Topology,
+    pub durability: Durability,
+    /// Compaction deletes its inputs at install (unsafe on purpose).
+    pub force_delete: bool,
+    /// The writer takes a checkpoint this often (on its own clock).
+    pub checkpoint_interval_ms: u64,
+    /// A checkpoint expires this long after it was taken.
+    pub checkpoint_lifetime_ms: u64,
+    /// The garbage collector runs a pass this often (on its own clock).
+    pub gc_interval_ms: u64,
+    /// The standalone compactor polls the manifest this often when idle.
+    pub compactor_poll_ms: u64,
+}
+
 /// What the command line fixed; `None` is drawn from the seed.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Overrides {
@@ -55,6 +103,9 @@ pub struct Overrides {
     pub clients: Option<u32>,
     pub style: Option<WorldStyle>,
     pub faults: Option<FaultLevel>,
+    pub topology: Option<Topology>,
+    pub durability: Option<Durability>,
+    pub force_delete: bool,
 }
 
 /// Kills and pauses of the writer.
@@ -158,6 +209,7 @@ pub struct WorldConfig {
     pub processes: ProcessFaults,
     pub writer: WriterShape,
     pub clients: ClientShape,
+    pub lsm: LsmShape,
 }
 
 /// Client operations of a default run.
@@ -226,6 +278,34 @@ impl WorldConfig {
             think_ms_mean: rng::uniform_u64(&mut client_rng, 50, 1_000),
             op_timeout_ms: rng::uniform_u64(&mut client_rng, 1_000, 10_000),
         };
+        let mut lsm_rng = rng::stream(seed, "config/lsm");
+        let checkpoint_interval_ms = rng::uniform_u64(&mut lsm_rng, 2_000, 60_000);
+        let lsm = LsmShape {
+            topology: if rng::chance(&mut lsm_rng, 0.5) {
+                Topology::Embedded
+            } else {
+                Topology::Standalone
+            },
+            durability: if rng::chance(&mut lsm_rng, 0.7) {
+                Durability::Wal
+            } else {
+                Durability::Checkpoint
+            },
+            force_delete: overrides.force_delete,
+            checkpoint_interval_ms,
+            checkpoint_lifetime_ms: checkpoint_interval_ms.saturating_mul(rng::uniform_u64(
+                &mut lsm_rng,
+                3,
+                10,
+            )),
+            gc_interval_ms: rng::uniform_u64(&mut lsm_rng, 500, 20_000),
+            compactor_poll_ms: rng::uniform_u64(&mut lsm_rng, 50, 2_000),
+        };
+        let lsm = LsmShape {
+            topology: overrides.topology.unwrap_or(lsm.topology),
+            durability: overrides.durability.unwrap_or(lsm.durability),
+            ..lsm
+        };
         WorldConfig {
             seed,
             fault_level,
@@ -234,6 +314,7 @@ impl WorldConfig {
             processes,
             writer,
             clients,
+            lsm,
         }
     }
 }

@@ -3,6 +3,7 @@
 //! WAL field backwards (manifest invariants), and no object the newest manifest needs goes
 //! missing (C3: at every delete, at every new manifest, and at the end).
 
+use super::checkpoint_watch::CheckpointWatch;
 use crate::store::{AppliedMutation, MutationChange, StoreObserver, StoreState};
 use crate::trace::{Trace, TraceEvent};
 use lsm_core::layout::{SST_PREFIX, parse_sst_path, parse_wal_path, sst_path, wal_path};
@@ -20,7 +21,7 @@ pub struct Violations {
 }
 
 impl Violations {
-    fn push(&mut self, what: String) {
+    pub fn push(&mut self, what: String) {
         self.count += 1;
         if self.first.len() < VIOLATIONS_KEPT_MAX {
             self.first.push(what);
@@ -35,11 +36,20 @@ struct State {
     deletes_checked: u64,
     manifest_invariants: Violations,
     reference_integrity: Violations,
+    checkpoints: CheckpointWatch,
+    /// Tables that went onto a pending list (deletion deferred).
+    pending_added: u64,
 }
+
+/// Every this many manifest versions, every listed checkpoint is read again (C2).
+const CHECKPOINT_VERIFY_EVERY_VERSIONS: u64 = 16;
 
 /// The observer; read its findings with [`IntegrityObserver::report`].
 pub struct IntegrityObserver {
     trace: Trace,
+    /// `checkpoint` durability mode: each new writer epoch must start from the newest
+    /// checkpoint's content exactly.
+    check_recovery: bool,
     state: Mutex<State>,
 }
 
@@ -51,12 +61,20 @@ pub struct IntegrityReport {
     pub newest_version: Option<u64>,
     pub manifest_invariants: Violations,
     pub reference_integrity: Violations,
+    /// C2.
+    pub checkpoint_stability: Violations,
+    pub recovery: Violations,
+    pub checkpoints_recorded: u64,
+    pub checkpoint_verifications: u64,
+    pub recoveries_checked: u64,
+    pub pending_added: u64,
 }
 
 impl IntegrityObserver {
-    pub fn new(trace: Trace) -> IntegrityObserver {
+    pub fn new(trace: Trace, check_recovery: bool) -> IntegrityObserver {
         IntegrityObserver {
             trace,
+            check_recovery,
             state: Mutex::new(State::default()),
         }
     }
@@ -75,6 +93,12 @@ impl IntegrityObserver {
             newest_version: state.newest.as_ref().map(|m| m.version.0),
             manifest_invariants: state.manifest_invariants.clone(),
             reference_integrity: state.reference_integrity.clone(),
+            checkpoint_stability: state.checkpoints.stability.clone(),
+            recovery: state.checkpoints.recovery.clone(),
+            checkpoints_recorded: state.checkpoints.checkpoints_recorded,
+            checkpoint_verifications: state.checkpoints.verifications,
+            recoveries_checked: state.checkpoints.recoveries_checked,
+            pending_added: state.pending_added,
         }
     }
 
@@ -89,6 +113,16 @@ impl IntegrityObserver {
                 ));
             }
         }
+        let protected = state.checkpoints.protected_tables();
+        for id in protected {
+            let path = sst_path(id);
+            if store.get(&path, GetRange::Whole).is_err() {
+                state.reference_integrity.push(format!(
+                    "at the end: {path} is read by a live checkpoint but missing"
+                ));
+            }
+        }
+        state.checkpoints.verify(store, "at the end");
     }
 
     fn on_manifest_put(&self, path: &str, bytes: &[u8], store: &StoreState, state: &mut State) {
@@ -137,12 +171,34 @@ impl IntegrityObserver {
                 ),
             },
         );
+        state.checkpoints.on_manifest(&manifest, store);
+        let previous_writer_epoch = state.newest.as_ref().map(|newest| newest.writer_epoch);
         let newer = state
             .newest
             .as_ref()
             .is_none_or(|newest| manifest.version > newest.version);
         if newer {
+            let known = state
+                .newest
+                .as_ref()
+                .map(Manifest::referenced_by_pending)
+                .unwrap_or_default();
+            state.pending_added += manifest
+                .pending_deletion
+                .iter()
+                .filter(|pending| !known.contains(&pending.sst.id))
+                .count() as u64;
+            if self.check_recovery
+                && previous_writer_epoch.is_some_and(|epoch| manifest.writer_epoch > epoch)
+            {
+                state.checkpoints.check_recovery(&manifest, store);
+            }
+            state.checkpoints.retain_listed(&manifest);
             state.newest = Some(manifest);
+        }
+        if state.manifest_versions_seen % CHECKPOINT_VERIFY_EVERY_VERSIONS == 0 {
+            let when = format!("after {} manifest versions", state.manifest_versions_seen);
+            state.checkpoints.verify(store, &when);
         }
     }
 
@@ -155,6 +211,13 @@ impl IntegrityObserver {
             state.reference_integrity.push(format!(
                 "{path} deleted while live in manifest v{}",
                 newest.version.0
+            ));
+        }
+        if let Some(id) = parse_sst_path(path)
+            && let Some(checkpoint) = state.checkpoints.checkpoint_reading(id)
+        {
+            state.reference_integrity.push(format!(
+                "{path} deleted while live checkpoint {checkpoint} reads it"
             ));
         }
         if let Some(id) = parse_wal_path(path)

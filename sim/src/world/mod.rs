@@ -13,13 +13,18 @@
 //!   every final read is answered;
 //! - C6 with `--check-determinism`: the caller runs the seed twice and compares digests.
 
+mod background_nodes;
+mod checkpoint_watch;
 mod client;
+mod compactor_host;
 mod config;
 mod final_phase;
+mod gc_host;
 mod host_store;
 mod integrity;
 mod mailbox;
 mod protocol;
+mod quiescence;
 mod report;
 mod run_world;
 mod shared;
@@ -27,9 +32,10 @@ mod supervisor;
 mod writer_host;
 
 pub use config::{
-    CLIENTS_MAX, DEFAULT_OPS, FaultLevel, OPS_MAX, Overrides, WorldConfig, WorldStyle,
+    CLIENTS_MAX, DEFAULT_OPS, FaultLevel, LsmShape, OPS_MAX, Overrides, Topology, WorldConfig,
+    WorldStyle, parse_durability,
 };
-pub use report::{Amplification, Failure, OpsSummary, ProcessSummary, RunReport};
+pub use report::{Amplification, Failure, LsmSummary, OpsSummary, ProcessSummary, RunReport};
 
 use crate::trace::Trace;
 use std::io::Write;

@@ -56,6 +56,35 @@ pub struct Amplification {
     pub live_logical_bytes: u64,
 }
 
+/// What the LSM protocols did: compactions, fencing, checkpoints, deletion, stalls.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct LsmSummary {
+    pub topology: String,
+    pub durability: String,
+    /// Compactions installed (by the writer's embedded compactor or a standalone one).
+    pub compactions_installed: u64,
+    /// Installs refused because an input was no longer live (their outputs are deleted).
+    pub installs_rejected_stale: u64,
+    /// Installs refused by fencing (a newer compactor epoch).
+    pub installs_rejected_fenced: u64,
+    pub compactor_opens: u64,
+    pub compactors_fenced: u64,
+    pub checkpoints_taken: u64,
+    pub checkpoints_verified: u64,
+    pub checkpoints_expired: u64,
+    pub recoveries_checked: u64,
+    /// Tables put on the pending list (deletion deferred) and deleted from it by GC.
+    pub deletions_deferred: u64,
+    pub deletions_done: u64,
+    /// Inputs deleted at install under `--force-delete`.
+    pub deletions_forced: u64,
+    pub orphans_collected: u64,
+    pub gc_passes: u64,
+    pub stall_time_ms: u64,
+    /// How the tree came to rest after the faults (C4).
+    pub rest: String,
+}
+
 /// Everything one run reports.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RunReport {
@@ -73,6 +102,7 @@ pub struct RunReport {
     pub crashes: u64,
     pub processes: ProcessSummary,
     pub compactions: u64,
+    pub lsm: LsmSummary,
     pub flushes: u64,
     pub manifest_versions: u64,
     pub amplification: Amplification,
@@ -140,6 +170,24 @@ impl RunReport {
             a.read_blocks_mean,
             a.read_blocks_p99,
             a.read_sorted_runs_mean
+        );
+        let l = &self.lsm;
+        let _ = writeln!(
+            out,
+            "protocols: {} topology, {} durability; {} compactions installed, {} rejected stale, {} fenced; {} checkpoints ({} verified, {} expired); deletions {} deferred, {} done, {} forced; {} orphans collected; stalled {} ms",
+            l.topology,
+            l.durability,
+            l.compactions_installed,
+            l.installs_rejected_stale,
+            l.installs_rejected_fenced,
+            l.checkpoints_taken,
+            l.checkpoints_verified,
+            l.checkpoints_expired,
+            l.deletions_deferred,
+            l.deletions_done,
+            l.deletions_forced,
+            l.orphans_collected,
+            l.stall_time_ms
         );
         let checks: Vec<String> = self
             .checks

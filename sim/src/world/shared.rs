@@ -43,6 +43,26 @@ pub struct Counters {
     /// Key + value bytes of every put and delete made durable.
     pub user_bytes_written: u64,
     pub final_reads_unanswered: u64,
+    /// Simulated time the writer spent stopped by the write-stall rules.
+    pub stall_ms: u64,
+    pub compactor_opens: u64,
+    pub compactor_open_failures: u64,
+    /// Compactor incarnations that found themselves fenced by a newer one.
+    pub compactors_fenced: u64,
+    pub compactor_jobs_failed: u64,
+    pub compactor_installs: u64,
+    /// Installs refused because an input was no longer live.
+    pub compactor_installs_stale: u64,
+    /// Installs refused because a newer compactor epoch exists.
+    pub compactor_installs_fenced: u64,
+    pub compactor_input_bytes: u64,
+    pub compactor_output_bytes: u64,
+    pub compactor_orphans_deleted: u64,
+    pub gc_passes: u64,
+    pub gc_pass_failures: u64,
+    pub gc_pending_deleted: u64,
+    pub gc_orphans_deleted: u64,
+    pub gc_checkpoints_expired: u64,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -67,6 +87,10 @@ pub struct Shared {
     read_blocks: Mutex<Histogram<u64>>,
     read_runs: Mutex<Histogram<u64>>,
     next_client_id: Mutex<u64>,
+    /// Incarnations started per background node (compactors, garbage collector).
+    node_incarnations: Mutex<BTreeMap<String, u64>>,
+    /// The compactor node that should run; the other one exits once it finds itself fenced.
+    active_compactor: Mutex<usize>,
 }
 
 impl Shared {
@@ -83,7 +107,25 @@ impl Shared {
             read_blocks: Mutex::new(new_histogram()),
             read_runs: Mutex::new(new_histogram()),
             next_client_id: Mutex::new(0),
+            node_incarnations: Mutex::new(BTreeMap::new()),
+            active_compactor: Mutex::new(0),
         }
+    }
+
+    /// The next incarnation number of background node `node` (unique across restarts).
+    pub fn next_node_incarnation(&self, node: &str) -> u64 {
+        let mut incarnations = lock(&self.node_incarnations);
+        let next = incarnations.entry(node.to_string()).or_insert(0);
+        *next += 1;
+        *next
+    }
+
+    pub fn active_compactor(&self) -> usize {
+        *lock(&self.active_compactor)
+    }
+
+    pub fn activate_compactor(&self, index: usize) {
+        *lock(&self.active_compactor) = index;
     }
 
     pub fn routing(&self) -> Routing {
@@ -147,22 +189,7 @@ impl Shared {
         let all = lock(&self.writer_stats);
         let mut total = WriterStats::default();
         for stats in all.values() {
-            total.commits += stats.commits;
-            total.entries_committed += stats.entries_committed;
-            total.wal_bytes += stats.wal_bytes;
-            total.flushes += stats.flushes;
-            total.flush_bytes += stats.flush_bytes;
-            total.manifest_installs += stats.manifest_installs;
-            total.wal_segments_replayed += stats.wal_segments_replayed;
-            total.entries_replayed += stats.entries_replayed;
-            total.reads += stats.reads;
-            total.leadership_checks += stats.leadership_checks;
-            total.compactions += stats.compactions;
-            total.compaction_input_bytes += stats.compaction_input_bytes;
-            total.compaction_output_bytes += stats.compaction_output_bytes;
-            total.compactions_stale += stats.compactions_stale;
-            total.tables_deleted += stats.tables_deleted;
-            total.purge_failures += stats.purge_failures;
+            total.accumulate(stats);
         }
         total
     }

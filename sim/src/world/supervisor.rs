@@ -15,17 +15,38 @@ use std::time::Duration;
 /// How long an incident waits, at most, for the writer to have a request in flight.
 const AIM_WAIT_STEPS_MAX: u32 = 200;
 const AIM_STEP: Duration = Duration::from_millis(5);
+/// Share of incidents that hit a background process (compactor, garbage collector) when
+/// the world has some.
+const BACKGROUND_INCIDENT_SHARE: f64 = 0.4;
+
+/// A process other than the writer that incidents may hit.
+pub struct BackgroundNode {
+    pub name: String,
+    pub node: NodeHandle,
+    /// `Some(index)` for compactor node `index`: a long pause fails over to the other one.
+    pub compactor: Option<usize>,
+}
 
 pub struct Supervisor {
     shared: Arc<Shared>,
     hosts: Vec<NodeHandle>,
+    background: Vec<BackgroundNode>,
     rng: Stream,
 }
 
 impl Supervisor {
-    pub fn new(shared: Arc<Shared>, hosts: Vec<NodeHandle>) -> Supervisor {
+    pub fn new(
+        shared: Arc<Shared>,
+        hosts: Vec<NodeHandle>,
+        background: Vec<BackgroundNode>,
+    ) -> Supervisor {
         let rng = rng::stream(shared.config.seed, "supervisor");
-        Supervisor { shared, hosts, rng }
+        Supervisor {
+            shared,
+            hosts,
+            background,
+            rng,
+        }
     }
 
     fn host_id(&self, host: usize) -> Option<madsim::task::NodeId> {
@@ -43,6 +64,20 @@ impl Supervisor {
             madsim::time::sleep(Duration::from_millis(wait_ms as u64)).await;
             if stop.load(Ordering::Relaxed) {
                 return;
+            }
+            if !self.background.is_empty() && rng::chance(&mut self.rng, BACKGROUND_INCIDENT_SHARE)
+            {
+                let last = self.background.len() as u64 - 1;
+                let target = rng::uniform_u64(&mut self.rng, 0, last) as usize;
+                if rng::chance(&mut self.rng, faults.pause_share) {
+                    let pause_ms = rng::uniform_u64(&mut self.rng, 1, faults.pause_ms_max.max(1));
+                    self.pause_background(target, pause_ms, faults.failover_after_ms)
+                        .await;
+                } else {
+                    let delay_ms = rng::uniform_u64(&mut self.rng, 0, faults.restart_delay_ms_max);
+                    self.kill_background(target, delay_ms).await;
+                }
+                continue;
             }
             let active = self.shared.routing().active_host;
             if rng::chance(&mut self.rng, faults.in_flight_bias) {
@@ -132,6 +167,69 @@ impl Supervisor {
     }
 
     /// After the faults, when the active host does not come back: restart it.
+    async fn kill_background(&self, target: usize, delay_ms: u64) {
+        let Some(background) = self.background.get(target) else {
+            return;
+        };
+        let handle = Handle::current();
+        handle.kill(background.node.id());
+        self.shared
+            .trace
+            .record(&background.name, TraceEvent::Crash);
+        self.shared.count(|c| c.crashes += 1);
+        madsim::time::sleep(Duration::from_millis(delay_ms)).await;
+        handle.kill(background.node.id());
+        handle.restart(background.node.id());
+        self.shared
+            .trace
+            .record(&background.name, TraceEvent::Restart);
+        self.shared.count(|c| c.restarts += 1);
+    }
+
+    /// Pauses a background process; a compactor paused past the failover timeout is
+    /// replaced by one on the other compactor node, and wakes as a zombie.
+    async fn pause_background(&self, target: usize, pause_ms: u64, failover_after_ms: u64) {
+        let Some(background) = self.background.get(target) else {
+            return;
+        };
+        let handle = Handle::current();
+        handle.pause(background.node.id());
+        self.shared
+            .trace
+            .record(&background.name, TraceEvent::Pause);
+        self.shared.count(|c| c.pauses += 1);
+        let standby = background.compactor.and_then(|index| {
+            let other = (index + 1) % 2;
+            self.background
+                .iter()
+                .find(|node| node.compactor == Some(other))
+                .map(|node| (other, node))
+        });
+        match standby {
+            Some((other, node)) if pause_ms > failover_after_ms => {
+                madsim::time::sleep(Duration::from_millis(failover_after_ms)).await;
+                self.shared.activate_compactor(other);
+                self.shared.note(
+                    &background.name,
+                    "compactor_failover",
+                    format!("to {}", node.name),
+                );
+                self.shared.count(|c| c.failovers += 1);
+                handle.kill(node.node.id());
+                handle.restart(node.node.id());
+                self.shared.trace.record(&node.name, TraceEvent::Restart);
+                self.shared.count(|c| c.restarts += 1);
+                madsim::time::sleep(Duration::from_millis(pause_ms - failover_after_ms)).await;
+            }
+            _ => madsim::time::sleep(Duration::from_millis(pause_ms)).await,
+        }
+        handle.resume(background.node.id());
+        self.shared
+            .trace
+            .record(&background.name, TraceEvent::Resume);
+        self.shared.count(|c| c.resumes += 1);
+    }
+
     pub fn restart_active(&self) {
         self.restart(self.shared.routing().active_host);
     }

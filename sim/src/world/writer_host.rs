@@ -10,7 +10,7 @@
 //! it answers `NotLeader` to everything. An active host whose writer was fenced anyway (a
 //! zombie that finished opening after the failover fences the WAL too) opens again.
 
-use super::config::{WorldConfig, WorldStyle};
+use super::config::{Topology, WorldConfig, WorldStyle};
 use super::host_store::HostStore;
 use super::mailbox::Mailbox;
 use super::protocol::{
@@ -21,10 +21,14 @@ use super::shared::Shared;
 use crate::clock::SimClock;
 use crate::store::SimStore;
 use lsm_core::compaction::CompactionStyle;
+use lsm_core::compaction::StallState;
 use lsm_core::compaction::leveled::LeveledOptions;
 use lsm_core::compaction::universal::UniversalOptions;
-use lsm_core::roles::writer::{WriteOp, Writer, WriterError, WriterOptions};
+use lsm_core::roles::writer::{
+    WRITER_CHECKPOINT_NAME, WriteOp, Writer, WriterError, WriterOptions,
+};
 use madsim::net::Endpoint;
+use madsim::time::Instant;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -34,6 +38,12 @@ const OPEN_ATTEMPTS_MAX: u32 = 1_000;
 const OPEN_RETRY_DELAY: Duration = Duration::from_millis(200);
 /// Wait before retrying a failed flush or compaction when no request is waiting.
 const BACKGROUND_RETRY_DELAY: Duration = Duration::from_millis(100);
+/// Without its own compactor the writer re-reads the manifest this often, to pick up what
+/// the standalone compactor installed (and, while stalled, to notice L0 shrink).
+const MANIFEST_POLL: Duration = Duration::from_millis(500);
+const STALL_POLL: Duration = Duration::from_millis(100);
+/// L0 tables that trigger a compaction, in every style the world runs.
+pub const L0_COMPACTION_TRIGGER: usize = 4;
 
 type HostWriter = Writer<HostStore, SimClock>;
 type Inbox = Mailbox<(ClientRequest, SocketAddr)>;
@@ -51,22 +61,30 @@ pub fn writer_options(config: &WorldConfig) -> WriterOptions {
     let memtable = config.writer.memtable_size_bytes;
     let style = match config.writer.style {
         WorldStyle::Leveled => CompactionStyle::Leveled(LeveledOptions {
-            level0_file_num_compaction_trigger: 4,
+            level0_file_num_compaction_trigger: L0_COMPACTION_TRIGGER,
             max_bytes_for_level_base: memtable.saturating_mul(4),
             target_file_size_base: memtable,
             ..LeveledOptions::default()
         }),
         WorldStyle::Universal => CompactionStyle::Universal(UniversalOptions {
-            level0_file_num_compaction_trigger: 4,
+            level0_file_num_compaction_trigger: L0_COMPACTION_TRIGGER,
             write_buffer_size: memtable,
             target_file_size_base: memtable.saturating_mul(4),
             ..UniversalOptions::default()
         }),
     };
+    let standalone = config.lsm.topology == Topology::Standalone;
     WriterOptions {
         memtable_size_bytes: memtable,
         commit_entries_max: config.writer.commit_entries_max,
         compaction: Some(style),
+        no_compactor: standalone,
+        // The garbage collector's node deletes; the embedded compactor only defers.
+        purge_obsolete: false,
+        force_delete: config.lsm.force_delete,
+        durability: config.lsm.durability,
+        checkpoints_retained: 1,
+        checkpoint_lifetime_ms: Some(config.lsm.checkpoint_lifetime_ms),
         ..WriterOptions::default()
     }
 }
@@ -200,18 +218,37 @@ async fn serve(
 ) -> Stop {
     let window = Duration::from_millis(shared.config.writer.commit_window_ms);
     let batch_max = shared.config.writer.commit_entries_max.max(1);
+    let checkpoint_every = Duration::from_millis(shared.config.lsm.checkpoint_interval_ms.max(1));
+    let polls_manifest = shared.config.lsm.topology == Topology::Standalone;
+    let mut next_checkpoint = Instant::now() + checkpoint_every;
+    let mut next_poll = Instant::now() + MANIFEST_POLL;
     let mut compaction_due = true;
     let mut background_failed = false;
     loop {
+        let stalled = matches!(writer.stall_state(), StallState::Stopped { .. });
         let background_due = writer.needs_flush() || compaction_due;
-        if inbox.is_empty() {
+        if stalled {
+            // RocksDB's stop rule: no write until compaction brings L0 back down.
+            let started = Instant::now();
+            madsim::time::sleep(STALL_POLL).await;
+            let stalled_ms = started.elapsed().as_millis() as u64;
+            shared.count(|c| c.stall_ms += stalled_ms);
+            next_poll = Instant::now();
+        } else if inbox.is_empty() {
+            let timer = next_checkpoint.min(if polls_manifest {
+                next_poll
+            } else {
+                next_checkpoint
+            });
+            let until_timer = timer.saturating_duration_since(Instant::now());
             if !background_due {
-                inbox.ready().await;
+                let _ = madsim::time::timeout(until_timer, inbox.ready()).await;
             } else if background_failed {
-                let _ = madsim::time::timeout(BACKGROUND_RETRY_DELAY, inbox.ready()).await;
+                let wait = BACKGROUND_RETRY_DELAY.min(until_timer);
+                let _ = madsim::time::timeout(wait, inbox.ready()).await;
             }
         }
-        if !inbox.is_empty() {
+        if !stalled && !inbox.is_empty() {
             if !window.is_zero() {
                 madsim::time::sleep(window).await;
             }
@@ -225,6 +262,41 @@ async fn serve(
             Ok(failed) => background_failed = failed,
             Err(stop) => return stop,
         }
+        if Instant::now() >= next_checkpoint {
+            next_checkpoint = Instant::now() + checkpoint_every;
+            let manifest = writer.manifest();
+            let unchanged = writer.memtable_size_bytes() == 0
+                && manifest
+                    .checkpoints
+                    .iter()
+                    .any(|checkpoint| checkpoint.manifest_version == manifest.version);
+            if !unchanged && let Err(stop) = take_checkpoint(shared, writer, tag).await {
+                return stop;
+            }
+        }
+        if polls_manifest && Instant::now() >= next_poll {
+            next_poll = Instant::now() + MANIFEST_POLL;
+            if let Err(error) = writer.refresh_manifest().await
+                && let Err(stop) = stop_or_retry(shared, tag, "manifest_poll_failed", error)
+            {
+                return stop;
+            }
+        }
+    }
+}
+
+/// A periodic checkpoint; a failure other than fencing waits for the next period.
+async fn take_checkpoint(shared: &Shared, writer: &mut HostWriter, tag: &str) -> Result<(), Stop> {
+    match writer.checkpoint(WRITER_CHECKPOINT_NAME).await {
+        Ok(checkpoint) => {
+            shared.note(
+                tag,
+                "checkpoint",
+                format!("id={} v{}", checkpoint.id, checkpoint.manifest_version.0),
+            );
+            Ok(())
+        }
+        Err(error) => stop_or_retry(shared, tag, "checkpoint_failed", error).map(|_| ()),
     }
 }
 

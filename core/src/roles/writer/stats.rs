@@ -34,6 +34,42 @@ pub struct WriterStats {
     pub tables_force_deleted: u64,
 }
 
+impl WriterStats {
+    /// Adds `other`'s counters to these (totals over incarnations); saturates.
+    pub fn accumulate(&mut self, other: &WriterStats) {
+        let pairs = [
+            (&mut self.commits, other.commits),
+            (&mut self.entries_committed, other.entries_committed),
+            (&mut self.wal_bytes, other.wal_bytes),
+            (&mut self.flushes, other.flushes),
+            (&mut self.flush_bytes, other.flush_bytes),
+            (&mut self.manifest_installs, other.manifest_installs),
+            (&mut self.wal_segments_replayed, other.wal_segments_replayed),
+            (&mut self.entries_replayed, other.entries_replayed),
+            (&mut self.reads, other.reads),
+            (&mut self.leadership_checks, other.leadership_checks),
+            (&mut self.compactions, other.compactions),
+            (
+                &mut self.compaction_input_bytes,
+                other.compaction_input_bytes,
+            ),
+            (
+                &mut self.compaction_output_bytes,
+                other.compaction_output_bytes,
+            ),
+            (&mut self.compactions_stale, other.compactions_stale),
+            (&mut self.tables_deleted, other.tables_deleted),
+            (&mut self.purge_failures, other.purge_failures),
+            (&mut self.checkpoints, other.checkpoints),
+            (&mut self.checkpoint_attempts, other.checkpoint_attempts),
+            (&mut self.tables_force_deleted, other.tables_force_deleted),
+        ];
+        for (total, add) in pairs {
+            *total = total.saturating_add(add);
+        }
+    }
+}
+
 /// What one point read cost: read amplification, measured.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ReadCost {

@@ -1,0 +1,223 @@
+//! The garbage collector role: deletes what compaction left pending once no checkpoint can
+//! need it, removes expired checkpoints, and collects the orphans of fenced incarnations.
+//!
+//! One pass ([`GarbageCollector::run_once`]):
+//! 1. LIST `sst/` first, then read the newest manifest, so every listed object that belongs
+//!    to the tree is referenced by the manifest read (see [`crate::gc`]).
+//! 2. Plan with [`plan_gc`] on this node's wall clock.
+//! 3. Remove the expired checkpoints by manifest CAS, re-checked on the newest manifest,
+//!    and re-plan on the manifest that holds the removal: a pending table is deleted only
+//!    once the checkpoints that protected it are gone from the manifest.
+//! 4. Delete the objects (idempotent deletes, transient errors retried).
+//! 5. THEN purge the deleted tables from the pending list by a `PurgePending` CAS, keeping
+//!    only ids still pending on the newest manifest. Delete-then-purge: a crash in between
+//!    leaves a pending entry whose object is gone, which the next pass deletes again (a
+//!    no-op) and purges. Purge-then-delete would leak the object.
+
+mod error;
+mod stats;
+
+pub use error::GcError;
+pub use stats::{GcPassStats, GcStats};
+
+use crate::clock::Clock;
+use crate::gc::{GcOptions, GcPlan, plan_gc};
+use crate::ids::{CheckpointId, SstId};
+use crate::layout::SST_PREFIX;
+use crate::manifest::{Edit, Manifest};
+use crate::roles::manifest_io::{install, read_latest_manifest};
+use crate::roles::retry::retry_idempotent;
+use crate::store::ObjectStore;
+use std::collections::BTreeSet;
+
+/// One garbage collector. Any number may run at once (each pass re-validates on the newest
+/// manifest), though one per deployment is the intent.
+pub struct GarbageCollector<S, C> {
+    store: S,
+    clock: C,
+    options: GcOptions,
+    /// Distinguishes this collector's manifest writes from any other's.
+    tag: String,
+    stats: GcStats,
+}
+
+impl<S: ObjectStore, C: Clock> GarbageCollector<S, C> {
+    pub fn new(store: S, clock: C, options: GcOptions) -> Self {
+        GarbageCollector {
+            store,
+            clock,
+            options,
+            tag: "gc".to_string(),
+            stats: GcStats::default(),
+        }
+    }
+
+    /// Names this incarnation (node and restart count) in its manifest write tags. The tags
+    /// also carry the wall clock and pass number, but only a unique name makes two
+    /// collectors' tags certainly differ, which resolving an unknown outcome relies on.
+    pub fn with_tag(mut self, tag: &str) -> Self {
+        self.tag = tag.to_string();
+        self
+    }
+
+    pub fn options(&self) -> &GcOptions {
+        &self.options
+    }
+
+    /// Totals over every pass so far.
+    pub fn stats(&self) -> GcStats {
+        self.stats
+    }
+
+    /// Runs one pass; see the module documentation for its steps. A failed pass still adds
+    /// what it did to [`GarbageCollector::stats`] and counts one error.
+    pub async fn run_once(&mut self) -> Result<GcPassStats, GcError> {
+        self.stats.passes += 1;
+        let mut pass = GcPassStats::default();
+        let result = self.pass(&mut pass).await;
+        self.stats.add(&pass);
+        if result.is_err() {
+            self.stats.errors += 1;
+        }
+        result.map(|()| pass)
+    }
+
+    async fn pass(&self, pass: &mut GcPassStats) -> Result<(), GcError> {
+        let pass_tag = format!(
+            "gc/{}/t{}/p{}",
+            self.tag,
+            self.clock.wall_ms(),
+            self.stats.passes
+        );
+        let listed = retry_idempotent(&self.clock, &self.options.retry, || {
+            self.store.list(SST_PREFIX)
+        })
+        .await
+        .map_err(GcError::from_store)?;
+        let manifest = read_latest_manifest(&self.store, &self.clock, &self.options.retry)
+            .await
+            .map_err(GcError::from_manifest)?;
+        let now_wall_ms = self.clock.wall_ms();
+        let mut plan = plan_gc(&manifest, &listed, now_wall_ms, &self.options);
+        if !plan.expired_checkpoints.is_empty() {
+            let manifest = self
+                .remove_checkpoints(&plan.expired_checkpoints, &pass_tag, pass)
+                .await?;
+            plan = plan_gc(&manifest, &listed, now_wall_ms, &self.options);
+            if !plan.expired_checkpoints.is_empty() {
+                // More checkpoints expired in a race with this pass: their tables stay
+                // protected until a pass has removed them from the manifest.
+                pass.manifest_version = plan.manifest_version;
+                pass.kept = plan.kept;
+                return Ok(());
+            }
+        }
+        pass.manifest_version = plan.manifest_version;
+        pass.kept = plan.kept;
+        let (deleted_pending, failure) = self.delete_planned(&plan, pass).await;
+        if !deleted_pending.is_empty() {
+            let purged = self.purge(&deleted_pending, &pass_tag, pass).await;
+            if failure.is_none() {
+                purged?;
+            }
+        }
+        failure.map_or(Ok(()), Err)
+    }
+
+    /// Removes the checkpoints of `expired` still listed on the newest manifest; returns the
+    /// manifest that no longer lists them.
+    async fn remove_checkpoints(
+        &self,
+        expired: &BTreeSet<CheckpointId>,
+        pass_tag: &str,
+        pass: &mut GcPassStats,
+    ) -> Result<Manifest, GcError> {
+        let mut attempts = 0u64;
+        let mut removed = 0u64;
+        let installed = install(
+            &self.store,
+            &self.clock,
+            &self.options.retry,
+            self.options.cas_attempts_max,
+            &format!("{pass_tag}/expire"),
+            |latest| {
+                attempts += 1;
+                let ids: BTreeSet<CheckpointId> = latest
+                    .checkpoints
+                    .iter()
+                    .map(|checkpoint| checkpoint.id)
+                    .filter(|id| expired.contains(id))
+                    .collect();
+                removed = ids.len() as u64;
+                Ok((!ids.is_empty()).then_some(Edit::RemoveCheckpoints { ids }))
+            },
+        )
+        .await;
+        pass.cas_conflicts += attempts.saturating_sub(1);
+        let manifest = installed.map_err(GcError::from_manifest)?;
+        pass.checkpoints_expired += removed;
+        Ok(manifest)
+    }
+
+    /// Deletes every planned object in order, stopping at the first that fails for good.
+    /// Returns the pending tables whose objects are gone, and the failure if any.
+    async fn delete_planned(
+        &self,
+        plan: &GcPlan,
+        pass: &mut GcPassStats,
+    ) -> (BTreeSet<SstId>, Option<GcError>) {
+        let pending: BTreeSet<SstId> = plan.pending_to_delete.iter().map(|d| d.id).collect();
+        let mut deleted_pending = BTreeSet::new();
+        for planned in plan.deletes() {
+            let deleted = retry_idempotent(&self.clock, &self.options.retry, || {
+                self.store.delete(&planned.path)
+            })
+            .await;
+            if let Err(error) = deleted {
+                return (deleted_pending, Some(GcError::from_store(error)));
+            }
+            pass.bytes_deleted += planned.listed_size_bytes.unwrap_or(0);
+            if pending.contains(&planned.id) {
+                pass.pending_deleted += 1;
+                deleted_pending.insert(planned.id);
+            } else {
+                pass.orphans_deleted += 1;
+            }
+        }
+        (deleted_pending, None)
+    }
+
+    /// Removes from the pending list the deleted tables still listed there on the newest
+    /// manifest.
+    async fn purge(
+        &self,
+        deleted: &BTreeSet<SstId>,
+        pass_tag: &str,
+        pass: &mut GcPassStats,
+    ) -> Result<(), GcError> {
+        let mut attempts = 0u64;
+        let mut purged = 0u64;
+        let installed = install(
+            &self.store,
+            &self.clock,
+            &self.options.retry,
+            self.options.cas_attempts_max,
+            &format!("{pass_tag}/purge"),
+            |latest| {
+                attempts += 1;
+                let ids: BTreeSet<SstId> = latest
+                    .referenced_by_pending()
+                    .intersection(deleted)
+                    .copied()
+                    .collect();
+                purged = ids.len() as u64;
+                Ok((!ids.is_empty()).then_some(Edit::PurgePending { ids }))
+            },
+        )
+        .await;
+        pass.cas_conflicts += attempts.saturating_sub(1);
+        installed.map_err(GcError::from_manifest)?;
+        pass.pending_purged += purged;
+        Ok(())
+    }
+}

@@ -1,0 +1,50 @@
+//! What the garbage collector did, per pass and in total.
+
+use crate::gc::GcKept;
+use crate::ids::ManifestVersion;
+
+/// What one pass did (up to the point where it stopped, for a failed pass).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct GcPassStats {
+    /// The manifest the deletions were planned on.
+    pub manifest_version: ManifestVersion,
+    /// Expired checkpoints removed from the manifest by this pass.
+    pub checkpoints_expired: u64,
+    /// Pending tables whose objects were deleted.
+    pub pending_deleted: u64,
+    /// Pending entries removed from the manifest (deleted by this pass or an interrupted one).
+    pub pending_purged: u64,
+    /// Orphan objects deleted.
+    pub orphans_deleted: u64,
+    /// Bytes of the deleted objects, as the listing showed them.
+    pub bytes_deleted: u64,
+    /// Manifest installs that lost a race and were re-applied on the newest manifest.
+    pub cas_conflicts: u64,
+    /// What the plan left alone, and why.
+    pub kept: GcKept,
+}
+
+/// Totals over every pass of one collector.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct GcStats {
+    pub passes: u64,
+    pub checkpoints_expired: u64,
+    pub pending_deleted: u64,
+    pub pending_purged: u64,
+    pub orphans_deleted: u64,
+    pub bytes_deleted: u64,
+    pub cas_conflicts: u64,
+    /// Passes that ended in an error.
+    pub errors: u64,
+}
+
+impl GcStats {
+    pub(super) fn add(&mut self, pass: &GcPassStats) {
+        self.checkpoints_expired += pass.checkpoints_expired;
+        self.pending_deleted += pass.pending_deleted;
+        self.pending_purged += pass.pending_purged;
+        self.orphans_deleted += pass.orphans_deleted;
+        self.bytes_deleted += pass.bytes_deleted;
+        self.cas_conflicts += pass.cas_conflicts;
+    }
+}

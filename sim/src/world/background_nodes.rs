@@ -1,0 +1,63 @@
+//! The world's background processes, each on its own node with its own clock: the
+//! garbage collector (every topology) and, in the standalone topology, two compactor nodes
+//! (the active one and a standby for failover).
+
+use super::compactor_host::{COMPACTOR_NODES, compactor_main, compactor_node_name};
+use super::config::Topology;
+use super::gc_host::{GC_NODE, gc_main};
+use super::shared::Shared;
+use super::supervisor::BackgroundNode;
+use crate::clock::{ClockPlan, SimClock};
+use crate::rng;
+use crate::store::StoreNode;
+use crate::trace::Trace;
+use madsim::runtime::Handle;
+use std::net::{IpAddr, Ipv4Addr};
+use std::sync::Arc;
+
+/// Starts the background nodes; returns them (for the supervisor) and their clocks.
+pub fn spawn_background(
+    shared: &Arc<Shared>,
+    store: &StoreNode,
+    trace: &Trace,
+) -> (Vec<BackgroundNode>, Vec<SimClock>) {
+    let config = &shared.config;
+    let mut nodes = Vec::new();
+    let mut clocks = Vec::new();
+    let mut names: Vec<(String, Option<usize>)> = vec![(GC_NODE.to_string(), None)];
+    if config.lsm.topology == Topology::Standalone {
+        names.extend((0..COMPACTOR_NODES).map(|index| (compactor_node_name(index), Some(index))));
+    }
+    for (slot, (name, compactor)) in names.into_iter().enumerate() {
+        let plan = ClockPlan::draw(
+            &mut rng::stream(config.seed, &format!("clock/{name}")),
+            &config.clocks,
+        );
+        let clock = SimClock::new(&name, plan, trace.clone());
+        clock.spawn_driver();
+        clocks.push(clock.clone());
+        let client = store.client(&name);
+        let node_shared = shared.clone();
+        let node = Handle::current()
+            .create_node()
+            .name(name.clone())
+            .ip(IpAddr::V4(Ipv4Addr::new(10, 0, 3, 10 + slot as u8)))
+            .init(move || {
+                let shared = node_shared.clone();
+                let (store, clock) = (client.clone(), clock.clone());
+                async move {
+                    match compactor {
+                        Some(index) => compactor_main(shared, store, clock, index).await,
+                        None => gc_main(shared, store, clock).await,
+                    }
+                }
+            })
+            .build();
+        nodes.push(BackgroundNode {
+            name,
+            node,
+            compactor,
+        });
+    }
+    (nodes, clocks)
+}

@@ -1,0 +1,154 @@
+//! C2 checkpoint stability, watched from the store: when a checkpoint becomes durable (the
+//! manifest naming it is put), its content — every visible key and value of the tree at
+//! its version — is read straight from the store and its digest recorded; later, at
+//! regular points of the run and at the end, every checkpoint still listed is read again
+//! and must be readable with the same digest. In `checkpoint` durability mode it also
+//! checks recovery: a new writer epoch must start from exactly the newest checkpoint's
+//! content.
+
+use super::integrity::Violations;
+use crate::store::StoreState;
+use bytes::Bytes;
+use lsm_core::ids::{CheckpointId, SeqNum, SstId};
+use lsm_core::layout::sst_path;
+use lsm_core::manifest::Manifest;
+use lsm_core::roles::checkpoint_reader::content_digest;
+use lsm_core::sst::SstReader;
+use lsm_core::store::GetRange;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// A checkpoint as it was when it became durable.
+struct Recorded {
+    tables: BTreeSet<SstId>,
+    tree: Manifest,
+    digest: u64,
+}
+
+#[derive(Default)]
+pub struct CheckpointWatch {
+    recorded: BTreeMap<CheckpointId, Recorded>,
+    pub stability: Violations,
+    pub recovery: Violations,
+    pub checkpoints_recorded: u64,
+    pub verifications: u64,
+    pub recoveries_checked: u64,
+}
+
+impl CheckpointWatch {
+    /// Records the checkpoints `manifest` (just put) creates, and forgets released ones.
+    pub fn on_manifest(&mut self, manifest: &Manifest, store: &StoreState) {
+        for checkpoint in &manifest.checkpoints {
+            if self.recorded.contains_key(&checkpoint.id)
+                || checkpoint.manifest_version != manifest.version
+            {
+                continue;
+            }
+            match tree_content(manifest, store) {
+                Ok(content) => {
+                    self.checkpoints_recorded += 1;
+                    self.recorded.insert(
+                        checkpoint.id,
+                        Recorded {
+                            tables: manifest.live_sst_ids(),
+                            tree: manifest.clone(),
+                            digest: content_digest(&content),
+                        },
+                    );
+                }
+                Err(error) => self.stability.push(format!(
+                    "checkpoint {} unreadable when taken at v{}: {error}",
+                    checkpoint.id, manifest.version.0
+                )),
+            }
+        }
+    }
+
+    /// Forgets checkpoints `newest` no longer lists (released or expired).
+    pub fn retain_listed(&mut self, newest: &Manifest) {
+        let listed: BTreeSet<CheckpointId> = newest.checkpoints.iter().map(|c| c.id).collect();
+        self.recorded.retain(|id, _| listed.contains(id));
+    }
+
+    /// Tables some listed checkpoint still reads.
+    pub fn protected_tables(&self) -> BTreeSet<SstId> {
+        self.recorded
+            .values()
+            .flat_map(|recorded| recorded.tables.iter().copied())
+            .collect()
+    }
+
+    /// Which listed checkpoint reads `id`, if any.
+    pub fn checkpoint_reading(&self, id: SstId) -> Option<CheckpointId> {
+        self.recorded
+            .iter()
+            .find(|(_, recorded)| recorded.tables.contains(&id))
+            .map(|(checkpoint, _)| *checkpoint)
+    }
+
+    /// Re-reads every listed checkpoint: still readable, same digest.
+    pub fn verify(&mut self, store: &StoreState, when: &str) {
+        for (id, recorded) in &self.recorded {
+            self.verifications += 1;
+            match tree_content(&recorded.tree, store) {
+                Ok(content) if content_digest(&content) == recorded.digest => {}
+                Ok(_) => self
+                    .stability
+                    .push(format!("{when}: checkpoint {id} changed content")),
+                Err(error) => self
+                    .stability
+                    .push(format!("{when}: checkpoint {id} unreadable: {error}")),
+            }
+        }
+    }
+
+    /// Checkpoint durability mode: the manifest a new writer epoch starts from must hold
+    /// exactly the newest checkpoint's content (compactions since change no visible value).
+    pub fn check_recovery(&mut self, manifest: &Manifest, store: &StoreState) {
+        let Some(newest) = manifest.checkpoints.iter().max_by_key(|c| c.id) else {
+            return;
+        };
+        let Some(recorded) = self.recorded.get(&newest.id) else {
+            return;
+        };
+        self.recoveries_checked += 1;
+        match tree_content(manifest, store) {
+            Ok(content) if content_digest(&content) == recorded.digest => {}
+            Ok(_) => self.recovery.push(format!(
+                "writer epoch {} recovered at v{} to a state other than checkpoint {}",
+                manifest.writer_epoch, manifest.version.0, newest.id
+            )),
+            Err(error) => self.recovery.push(format!(
+                "writer epoch {} recovered at v{} from an unreadable tree: {error}",
+                manifest.writer_epoch, manifest.version.0
+            )),
+        }
+    }
+}
+
+/// Every visible key and value of `manifest`'s tree, read from the store as it is now.
+fn tree_content(manifest: &Manifest, store: &StoreState) -> Result<BTreeMap<Bytes, Bytes>, String> {
+    let mut newest: BTreeMap<Bytes, (SeqNum, Option<Bytes>)> = BTreeMap::new();
+    for sst in manifest.all_live_ssts() {
+        let path = sst_path(sst.id);
+        let got = store
+            .get(&path, GetRange::Whole)
+            .map_err(|error| format!("{path}: {error}"))?;
+        let reader = SstReader::open(got.bytes).map_err(|error| format!("{path}: {error}"))?;
+        for entry in reader.iter() {
+            let entry = entry.map_err(|error| format!("{path}: {error}"))?;
+            let seq = entry.seq();
+            let value = (!entry.is_tombstone()).then(|| entry.value.clone());
+            let key = entry.key.user_key.clone();
+            match newest.get(&key) {
+                Some((known, _)) if *known >= seq => {}
+                _ => {
+                    newest.insert(key, (seq, value));
+                }
+            }
+        }
+    }
+    Ok(newest
+        .into_iter()
+        .filter_map(|(key, (_, value))| Some((key, value?)))
+        .collect())
+}

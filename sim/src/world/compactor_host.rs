@@ -1,0 +1,165 @@
+//! The standalone compactor's nodes (topology `standalone`): the writer runs with
+//! `no_compactor` and a compactor on its own node coordinates with it only through the
+//! manifest, as `zerofs compactor` does on SlateDB. Two nodes exist so that a compactor
+//! paused past the failover timeout is replaced by one on the other node; when the paused
+//! one wakes it is a zombie whose installs the manifest refuses (compactor epoch), and it
+//! exits once it notices.
+
+use super::config::WorldConfig;
+use super::shared::Shared;
+use super::writer_host::writer_options;
+use crate::clock::SimClock;
+use crate::store::SimStore;
+use lsm_core::compaction::CompactionStyle;
+use lsm_core::compaction::leveled::LeveledOptions;
+use lsm_core::roles::compactor::{Compactor, CompactorOptions, JobOutcome, run_job};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Compactor nodes: the active one and a standby.
+pub const COMPACTOR_NODES: usize = 2;
+const OPEN_ATTEMPTS_MAX: u32 = 1_000;
+const OPEN_RETRY_DELAY: Duration = Duration::from_millis(200);
+
+type HostCompactor = Compactor<SimStore, SimClock>;
+
+pub fn compactor_node_name(index: usize) -> String {
+    format!("compactor-{index}")
+}
+
+/// The same strategy and table options the writer's stall rules assume.
+pub fn compactor_options(config: &WorldConfig) -> CompactorOptions {
+    let writer = writer_options(config);
+    CompactorOptions {
+        style: writer
+            .compaction
+            .unwrap_or(CompactionStyle::Leveled(LeveledOptions::default())),
+        sst: writer.sst,
+        retry: writer.retry,
+        cas_attempts_max: writer.cas_attempts_max,
+        max_concurrent_compactions: 1,
+        force_delete: config.lsm.force_delete,
+    }
+}
+
+/// One compactor node's life: open (fence older compactors), then pick, run and install
+/// jobs until fenced; reopen if still the active node, exit otherwise.
+pub async fn compactor_main(shared: Arc<Shared>, store: SimStore, clock: SimClock, index: usize) {
+    let name = compactor_node_name(index);
+    let options = compactor_options(&shared.config);
+    let poll = Duration::from_millis(shared.config.lsm.compactor_poll_ms.max(1));
+    while shared.active_compactor() == index {
+        let incarnation = shared.next_node_incarnation(&name);
+        let tag = format!("{name}/i{incarnation}");
+        let Some(mut compactor) = open(&shared, &store, &clock, &options, &tag).await else {
+            return;
+        };
+        run(&shared, &store, &clock, &mut compactor, &tag, poll).await;
+        shared.count(|c| c.compactors_fenced += 1);
+        shared.note(&name, "compactor_fenced", tag);
+    }
+}
+
+async fn open(
+    shared: &Shared,
+    store: &SimStore,
+    clock: &SimClock,
+    options: &CompactorOptions,
+    tag: &str,
+) -> Option<HostCompactor> {
+    for attempt in 0..OPEN_ATTEMPTS_MAX {
+        let attempt_tag = format!("{tag}/a{attempt}");
+        let opened =
+            Compactor::open(store.clone(), clock.clone(), options.clone(), &attempt_tag).await;
+        match opened {
+            Ok(compactor) => {
+                shared.count(|c| c.compactor_opens += 1);
+                shared.note(
+                    tag,
+                    "compactor_open",
+                    format!("epoch={}", compactor.epoch()),
+                );
+                return Some(compactor);
+            }
+            Err(error) => {
+                shared.count(|c| c.compactor_open_failures += 1);
+                shared.note(tag, "compactor_open_failed", error.to_string());
+                madsim::time::sleep(OPEN_RETRY_DELAY).await;
+            }
+        }
+    }
+    None
+}
+
+/// Runs jobs one at a time until this incarnation is fenced.
+async fn run(
+    shared: &Shared,
+    store: &SimStore,
+    clock: &SimClock,
+    compactor: &mut HostCompactor,
+    tag: &str,
+    poll: Duration,
+) {
+    let mut orphans_counted = 0;
+    loop {
+        if let Err(error) = compactor.refresh().await {
+            if error.is_fenced() {
+                return;
+            }
+            shared.note(tag, "compactor_refresh_failed", error.to_string());
+            madsim::time::sleep(poll).await;
+            continue;
+        }
+        let Some(job) = compactor.start_job() else {
+            madsim::time::sleep(poll).await;
+            continue;
+        };
+        let result = run_job(store, clock, &job).await;
+        match compactor.finish_job(job, result).await {
+            Ok(JobOutcome::Installed {
+                stats,
+                manifest_version,
+            }) => {
+                shared.count(|c| {
+                    c.compactor_installs += 1;
+                    c.compactor_input_bytes += stats.input_bytes;
+                    c.compactor_output_bytes += stats.output_bytes;
+                });
+                shared.note(
+                    tag,
+                    "compaction",
+                    format!(
+                        "{:?} {:?} to L{} inputs={} outputs={} v{}",
+                        stats.kind,
+                        stats.reason,
+                        stats.output_level,
+                        stats.input_files,
+                        stats.output_files,
+                        manifest_version.0
+                    ),
+                );
+            }
+            Ok(JobOutcome::Stale { id }) => {
+                shared.count(|c| c.compactor_installs_stale += 1);
+                shared.note(
+                    tag,
+                    "compaction_stale",
+                    format!("input {id} no longer live"),
+                );
+            }
+            Err(error) if error.is_fenced() => {
+                shared.count(|c| c.compactor_installs_fenced += 1);
+                return;
+            }
+            Err(error) => {
+                shared.count(|c| c.compactor_jobs_failed += 1);
+                shared.note(tag, "compaction_failed", error.to_string());
+                madsim::time::sleep(poll).await;
+            }
+        }
+        let orphans_deleted = compactor.stats().orphans_deleted;
+        let new_orphans = orphans_deleted - orphans_counted;
+        orphans_counted = orphans_deleted;
+        shared.count(|c| c.compactor_orphans_deleted += new_orphans);
+    }
+}

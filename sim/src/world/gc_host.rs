@@ -1,0 +1,59 @@
+//! The garbage collector's node: every `gc_interval_ms` on its own clock it runs one pass
+//! of core's [`GarbageCollector`] — expire checkpoints by its wall clock, delete pending
+//! tables no checkpoint needs once a newer checkpoint exists (Garnet's rule), delete
+//! orphans of fenced epochs — and the supervisor kills, restarts and pauses it like the
+//! other processes.
+
+use super::shared::Shared;
+use super::writer_host::writer_options;
+use crate::clock::SimClock;
+use crate::store::SimStore;
+use lsm_core::gc::GcOptions;
+use lsm_core::roles::gc::GarbageCollector;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub const GC_NODE: &str = "gc";
+
+pub async fn gc_main(shared: Arc<Shared>, store: SimStore, clock: SimClock) {
+    let incarnation = shared.next_node_incarnation(GC_NODE);
+    let tag = format!("{GC_NODE}/i{incarnation}");
+    let writer = writer_options(&shared.config);
+    let options = GcOptions {
+        retry: writer.retry,
+        cas_attempts_max: writer.cas_attempts_max,
+        ..GcOptions::default()
+    };
+    let mut collector = GarbageCollector::new(store, clock, options).with_tag(&tag);
+    let interval = Duration::from_millis(shared.config.lsm.gc_interval_ms.max(1));
+    loop {
+        madsim::time::sleep(interval).await;
+        match collector.run_once().await {
+            Ok(pass) => {
+                shared.count(|c| {
+                    c.gc_passes += 1;
+                    c.gc_pending_deleted += pass.pending_deleted;
+                    c.gc_orphans_deleted += pass.orphans_deleted;
+                    c.gc_checkpoints_expired += pass.checkpoints_expired;
+                });
+                if pass.pending_deleted + pass.orphans_deleted + pass.checkpoints_expired > 0 {
+                    shared.note(
+                        &tag,
+                        "gc_pass",
+                        format!(
+                            "v{} pending_deleted={} orphans_deleted={} checkpoints_expired={}",
+                            pass.manifest_version.0,
+                            pass.pending_deleted,
+                            pass.orphans_deleted,
+                            pass.checkpoints_expired
+                        ),
+                    );
+                }
+            }
+            Err(error) => {
+                shared.count(|c| c.gc_pass_failures += 1);
+                shared.note(&tag, "gc_pass_failed", error.to_string());
+            }
+        }
+    }
+}

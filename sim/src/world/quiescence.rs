@@ -1,0 +1,83 @@
+//! C4's LSM half: once faults stop and the clients are done, the background processes
+//! must bring the tree back to rest — L0 under its compaction trigger, the pending list
+//! drained (after a checkpoint newer than every compaction, then a GC pass), and no orphan
+//! left that the garbage collector may collect (an unreferenced table of a fenced epoch).
+
+use crate::store::{StoreNode, StoreState};
+use lsm_core::ids::IdRole;
+use lsm_core::layout::{SST_PREFIX, parse_sst_path};
+use lsm_core::manifest::{Manifest, decode_manifest};
+use lsm_core::store::GetRange;
+use std::time::Duration;
+
+/// How long the tree may take to come to rest, polled this often.
+const QUIESCE_WAIT: Duration = Duration::from_secs(900);
+const QUIESCE_POLL: Duration = Duration::from_secs(1);
+
+/// The tree once it came to rest, or when the wait ran out.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Rest {
+    pub reached: bool,
+    pub l0_tables: usize,
+    pub l0_trigger: usize,
+    pub pending: usize,
+    pub collectable_orphans: usize,
+    pub waited_ms: u64,
+}
+
+impl Rest {
+    pub fn describe(&self) -> String {
+        format!(
+            "after {} ms: L0 {} tables (trigger {}), {} pending deletion, {} collectable orphans",
+            self.waited_ms, self.l0_tables, self.l0_trigger, self.pending, self.collectable_orphans
+        )
+    }
+}
+
+pub async fn await_rest(store: &StoreNode, l0_trigger: usize) -> Rest {
+    let polls = QUIESCE_WAIT.as_millis() / QUIESCE_POLL.as_millis();
+    let mut rest = Rest::default();
+    for poll in 0..=polls {
+        rest = store.with_state(|state| measure(state, l0_trigger));
+        rest.waited_ms = (poll * QUIESCE_POLL.as_millis()) as u64;
+        if rest.reached {
+            return rest;
+        }
+        madsim::time::sleep(QUIESCE_POLL).await;
+    }
+    rest
+}
+
+fn measure(state: &StoreState, l0_trigger: usize) -> Rest {
+    let Some(newest) = newest_manifest(state) else {
+        return Rest::default();
+    };
+    let referenced = newest.referenced_sst_ids();
+    let collectable_orphans = state
+        .list(SST_PREFIX)
+        .iter()
+        .filter_map(|meta| parse_sst_path(&meta.path))
+        .filter(|id| !referenced.contains(id))
+        .filter(|id| match id.role() {
+            Some(IdRole::Writer) => id.epoch() < newest.writer_epoch,
+            Some(IdRole::Compactor) => id.epoch() < newest.compactor_epoch,
+            _ => false,
+        })
+        .count();
+    let l0_tables = newest.l0.len();
+    let pending = newest.pending_deletion.len();
+    Rest {
+        reached: l0_tables < l0_trigger.max(1) && pending == 0 && collectable_orphans == 0,
+        l0_tables,
+        l0_trigger,
+        pending,
+        collectable_orphans,
+        waited_ms: 0,
+    }
+}
+
+fn newest_manifest(state: &StoreState) -> Option<Manifest> {
+    let newest = state.list(lsm_core::layout::MANIFEST_PREFIX).pop()?;
+    let object = state.get(&newest.path, GetRange::Whole).ok()?;
+    decode_manifest(&object.bytes).ok()
+}
