@@ -3,12 +3,15 @@
 //! from the seed except where fixed.
 #![allow(clippy::unwrap_used)]
 
+use lsm_core::roles::writer::Durability;
 use sim::world::{self, FaultLevel, Overrides, RunReport, WorldConfig, WorldStyle};
 
 fn run(seed: u64, faults: FaultLevel, ops: u64) -> RunReport {
+    // C1 applies in `wal` durability mode, which these tests check throughout.
     let overrides = Overrides {
         ops: Some(ops),
         faults: Some(faults),
+        durability: Some(Durability::Wal),
         ..Overrides::default()
     };
     let config = WorldConfig::draw(seed, &overrides);

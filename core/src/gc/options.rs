@@ -17,6 +17,10 @@ pub struct GcOptions {
     pub retry: RetryPolicy,
     /// Lost manifest races tolerated per install before giving up the pass.
     pub cas_attempts_max: u32,
+    /// Never expire the newest checkpoint of a name: its owner maintains it and releases
+    /// it by retention. Keeps Garnet's rule live when the collector's clock runs ahead of
+    /// the owner's by more than a checkpoint's lifetime. Default false (expiry as written).
+    pub keep_newest_per_name: bool,
 }
 
 impl Default for GcOptions {
@@ -26,6 +30,7 @@ impl Default for GcOptions {
             deletes_per_pass_max: 1000,
             retry: RetryPolicy::default(),
             cas_attempts_max: 16,
+            keep_newest_per_name: false,
         }
     }
 }

@@ -83,9 +83,31 @@ pub fn plan_gc(
         manifest_version: manifest.version,
         ..GcPlan::default()
     };
+    // With `keep_newest_per_name`, the newest checkpoint of each name is the one its owner
+    // still maintains (and
+    // releases by retention when it takes the next): expiry never removes it. Otherwise a
+    // collector whose clock runs ahead of the owner's by more than the lifetime expires
+    // every checkpoint as soon as it is taken, and Garnet's rule (delete only after a newer
+    // checkpoint) then never deletes anything — a liveness bug found by the simulator.
+    let newest_of_name: BTreeSet<CheckpointId> = manifest
+        .checkpoints
+        .iter()
+        .map(|checkpoint| {
+            manifest
+                .checkpoints
+                .iter()
+                .filter(|other| other.name == checkpoint.name)
+                .map(|other| other.id)
+                .max()
+                .unwrap_or(checkpoint.id)
+        })
+        .collect();
     plan.expired_checkpoints = manifest
         .checkpoints
         .iter()
+        .filter(|checkpoint| {
+            !(options.keep_newest_per_name && newest_of_name.contains(&checkpoint.id))
+        })
         .filter(|checkpoint| is_expired(checkpoint, now_wall_ms))
         .map(|checkpoint| checkpoint.id)
         .collect();

@@ -45,6 +45,7 @@ fn compactor_id(epoch: u64, counter: u64) -> SstId {
 fn checkpoint(id: u64, version: u64, expires_at_ms: Option<u64>) -> Checkpoint {
     Checkpoint {
         id: CheckpointId(id),
+        name: "test".to_string(),
         manifest_version: ManifestVersion(version),
         created_at_ms: 0,
         expires_at_ms,

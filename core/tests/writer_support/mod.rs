@@ -325,6 +325,7 @@ pub fn add_checkpoint<S: ObjectStore>(
         |latest| {
             let checkpoint = lsm_core::manifest::Checkpoint {
                 id: latest.next_checkpoint_id,
+                name: "test".to_string(),
                 manifest_version: latest.version,
                 created_at_ms,
                 expires_at_ms,

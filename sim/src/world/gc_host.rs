@@ -22,6 +22,7 @@ pub async fn gc_main(shared: Arc<Shared>, store: SimStore, clock: SimClock) {
     let options = GcOptions {
         retry: writer.retry,
         cas_attempts_max: writer.cas_attempts_max,
+        keep_newest_per_name: true,
         ..GcOptions::default()
     };
     let mut collector = GarbageCollector::new(store, clock, options).with_tag(&tag);
