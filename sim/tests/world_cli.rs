@@ -102,7 +102,7 @@ fn the_trace_file_holds_every_event_and_hashes_to_the_digest() {
 
 #[test]
 fn the_human_summary_names_the_seed_config_checks_and_digest() {
-    let output = sim(&["--seed", "2", "--ops", "200"]);
+    let output = sim(&["--seed", "2", "--ops", "200", "--durability", "wal"]);
     assert_eq!(output.status.code(), Some(0), "{output:?}");
     let text = String::from_utf8(output.stdout).unwrap();
     for needle in ["seed 2", "config {", "checks: C1 ok", "digest "] {
@@ -119,7 +119,7 @@ fn bad_usage_exits_2_with_a_message_and_no_panic() {
         vec!["--seed", "1", "--style", "fifo"],
         vec!["--seed", "1", "--style", "sideways"],
         vec!["--seed", "1", "--topology", "remote"],
-        vec!["--seed", "1", "--durability", "checkpoint"],
+        vec!["--seed", "1", "--durability", "none"],
         vec!["--seed", "1", "--bug", "writer-no-fence"],
         vec!["--seed", "not-a-number"],
         vec!["--seed", "1", "--trace", "/nonexistent-dir/trace.jsonl"],

@@ -234,6 +234,8 @@ async fn serve(
             let stalled_ms = started.elapsed().as_millis() as u64;
             shared.count(|c| c.stall_ms += stalled_ms);
             next_poll = Instant::now();
+            // Only compaction ends a stall: keep trying (no flush will re-arm it).
+            compaction_due = true;
         } else if inbox.is_empty() {
             let timer = next_checkpoint.min(if polls_manifest {
                 next_poll
@@ -264,6 +266,9 @@ async fn serve(
         }
         if Instant::now() >= next_checkpoint {
             next_checkpoint = Instant::now() + checkpoint_every;
+            // Re-arm the embedded compactor now and then: a pick that found nothing (or
+            // went stale) is not re-armed by a flush while the writer is idle.
+            compaction_due = true;
             let manifest = writer.manifest();
             let unchanged = writer.memtable_size_bytes() == 0
                 && manifest
