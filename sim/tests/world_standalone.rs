@@ -62,3 +62,14 @@ fn embedded_worlds_defer_deletion_to_the_garbage_collector_too() {
     assert!(report.lsm.deletions_deferred > 0, "{}", report.summary());
     assert!(report.lsm.deletions_done > 0, "{}", report.summary());
 }
+
+#[test]
+fn force_delete_is_caught_by_the_checkpoint_checks() {
+    let report = run(1, Topology::Standalone, Durability::Checkpoint, true);
+    assert!(!report.passed(), "{}", report.summary());
+    let caught = ["C2", "C3"]
+        .iter()
+        .any(|check| report.checks.get(*check) == Some(&false));
+    assert!(caught, "{}", report.summary());
+    assert!(report.lsm.deletions_forced > 0, "{}", report.summary());
+}

@@ -9,10 +9,10 @@
 use super::integrity::Violations;
 use crate::store::StoreState;
 use bytes::Bytes;
-use lsm_core::ids::{CheckpointId, SeqNum, SstId};
+use lsm_core::ids::{CheckpointId, SstId};
 use lsm_core::layout::sst_path;
 use lsm_core::manifest::Manifest;
-use lsm_core::roles::checkpoint_reader::content_digest;
+use lsm_core::roles::checkpoint_reader::{content_digest, visible_content};
 use lsm_core::sst::SstReader;
 use lsm_core::store::GetRange;
 use std::collections::{BTreeMap, BTreeSet};
@@ -127,28 +127,13 @@ impl CheckpointWatch {
 
 /// Every visible key and value of `manifest`'s tree, read from the store as it is now.
 fn tree_content(manifest: &Manifest, store: &StoreState) -> Result<BTreeMap<Bytes, Bytes>, String> {
-    let mut newest: BTreeMap<Bytes, (SeqNum, Option<Bytes>)> = BTreeMap::new();
+    let mut tables = Vec::new();
     for sst in manifest.all_live_ssts() {
         let path = sst_path(sst.id);
         let got = store
             .get(&path, GetRange::Whole)
             .map_err(|error| format!("{path}: {error}"))?;
-        let reader = SstReader::open(got.bytes).map_err(|error| format!("{path}: {error}"))?;
-        for entry in reader.iter() {
-            let entry = entry.map_err(|error| format!("{path}: {error}"))?;
-            let seq = entry.seq();
-            let value = (!entry.is_tombstone()).then(|| entry.value.clone());
-            let key = entry.key.user_key.clone();
-            match newest.get(&key) {
-                Some((known, _)) if *known >= seq => {}
-                _ => {
-                    newest.insert(key, (seq, value));
-                }
-            }
-        }
+        tables.push(SstReader::open(got.bytes).map_err(|error| format!("{path}: {error}"))?);
     }
-    Ok(newest
-        .into_iter()
-        .filter_map(|(key, (_, value))| Some((key, value?)))
-        .collect())
+    visible_content(&tables, None).map_err(|error| error.to_string())
 }

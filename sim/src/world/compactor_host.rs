@@ -100,7 +100,7 @@ async fn run(
     tag: &str,
     poll: Duration,
 ) {
-    let mut orphans_counted = 0;
+    let (mut orphans_counted, mut forced_counted) = (0, 0);
     loop {
         if let Err(error) = compactor.refresh().await {
             if error.is_fenced() {
@@ -157,9 +157,13 @@ async fn run(
                 madsim::time::sleep(poll).await;
             }
         }
-        let orphans_deleted = compactor.stats().orphans_deleted;
-        let new_orphans = orphans_deleted - orphans_counted;
-        orphans_counted = orphans_deleted;
-        shared.count(|c| c.compactor_orphans_deleted += new_orphans);
+        let stats = compactor.stats();
+        let new_orphans = stats.orphans_deleted - orphans_counted;
+        let new_forced = stats.inputs_force_deleted - forced_counted;
+        (orphans_counted, forced_counted) = (stats.orphans_deleted, stats.inputs_force_deleted);
+        shared.count(|c| {
+            c.compactor_orphans_deleted += new_orphans;
+            c.compactor_inputs_force_deleted += new_forced;
+        });
     }
 }

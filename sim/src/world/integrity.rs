@@ -296,3 +296,10 @@ fn regressions(previous: &Manifest, next: &Manifest) -> Vec<String> {
 pub fn sst_bytes_in_store(store: &StoreState) -> u64 {
     store.total_bytes_under(SST_PREFIX)
 }
+
+/// The newest manifest in the store, if it decodes.
+pub fn newest_manifest(state: &StoreState) -> Option<Manifest> {
+    let newest = state.list(lsm_core::layout::MANIFEST_PREFIX).pop()?;
+    let object = state.get(&newest.path, GetRange::Whole).ok()?;
+    decode_manifest(&object.bytes).ok()
+}

@@ -3,11 +3,10 @@
 //! drained (after a checkpoint newer than every compaction, then a GC pass), and no orphan
 //! left that the garbage collector may collect (an unreferenced table of a fenced epoch).
 
+use super::integrity::newest_manifest;
 use crate::store::{StoreNode, StoreState};
 use lsm_core::ids::IdRole;
 use lsm_core::layout::{SST_PREFIX, parse_sst_path};
-use lsm_core::manifest::{Manifest, decode_manifest};
-use lsm_core::store::GetRange;
 use std::time::Duration;
 
 /// How long the tree may take to come to rest, polled this often.
@@ -74,10 +73,4 @@ fn measure(state: &StoreState, l0_trigger: usize) -> Rest {
         collectable_orphans,
         waited_ms: 0,
     }
-}
-
-fn newest_manifest(state: &StoreState) -> Option<Manifest> {
-    let newest = state.list(lsm_core::layout::MANIFEST_PREFIX).pop()?;
-    let object = state.get(&newest.path, GetRange::Whole).ok()?;
-    decode_manifest(&object.bytes).ok()
 }

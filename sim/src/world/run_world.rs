@@ -6,7 +6,7 @@ use super::client::{ClientPlan, client_main};
 use super::config::WorldConfig;
 use super::final_phase::{await_recovery, final_reads};
 use super::integrity::Violations;
-use super::integrity::{IntegrityObserver, sst_bytes_in_store};
+use super::integrity::{IntegrityObserver, newest_manifest, sst_bytes_in_store};
 use super::protocol::{WRITER_HOSTS, client_ip, writer_host_address, writer_host_name};
 use super::quiescence::await_rest;
 use super::report::{Amplification, Failure, LsmSummary, OpsSummary, ProcessSummary, RunReport};
@@ -20,9 +20,8 @@ use crate::lincheck::{CheckOptions, History, Limits, Verdict, check};
 use crate::rng;
 use crate::store::{StoreConfig, StoreFaultConfig, StoreNode};
 use crate::trace::Trace;
-use lsm_core::manifest::{Manifest, decode_manifest};
+use lsm_core::manifest::Manifest;
 use lsm_core::roles::writer::Durability;
-use lsm_core::store::GetRange;
 use madsim::runtime::Handle;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -297,7 +296,7 @@ pub async fn run_world(config: WorldConfig, trace: Trace) -> Result<RunReport, S
             recoveries_checked: found.recoveries_checked,
             deletions_deferred: found.pending_added,
             deletions_done: counters.gc_pending_deleted,
-            deletions_forced: writer.tables_force_deleted,
+            deletions_forced: writer.tables_force_deleted + counters.compactor_inputs_force_deleted,
             orphans_collected: counters.gc_orphans_deleted + counters.compactor_orphans_deleted,
             gc_passes: counters.gc_passes,
             stall_time_ms: counters.stall_ms,
@@ -310,13 +309,6 @@ pub async fn run_world(config: WorldConfig, trace: Trace) -> Result<RunReport, S
         trace_events: 0,
         replay: String::new(),
     })
-}
-
-/// The newest manifest in the store, if any decodes.
-fn newest_manifest(state: &crate::store::StoreState) -> Option<Manifest> {
-    let newest = state.list(lsm_core::layout::MANIFEST_PREFIX).pop()?;
-    let object = state.get(&newest.path, GetRange::Whole).ok()?;
-    decode_manifest(&object.bytes).ok()
 }
 
 /// Records check `name` as passed when `found` is empty, and its failure otherwise.

@@ -58,6 +58,7 @@ pub struct Counters {
     pub compactor_input_bytes: u64,
     pub compactor_output_bytes: u64,
     pub compactor_orphans_deleted: u64,
+    pub compactor_inputs_force_deleted: u64,
     pub gc_passes: u64,
     pub gc_pass_failures: u64,
     pub gc_pending_deleted: u64,

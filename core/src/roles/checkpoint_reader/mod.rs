@@ -7,19 +7,22 @@
 //! is a typed error naming its path, which the simulator's checks turn into a checkpoint
 //! stability or reference integrity failure.
 
+mod content;
 mod digest;
 mod error;
 
+pub use content::visible_content;
+use content::visible_value;
 pub use digest::content_digest;
 pub use error::{CheckpointReadError, TableDefect};
 
 use crate::checksum::crc32c;
 use crate::clock::Clock;
-use crate::entry::{Entry, Lookup, WallMs};
+use crate::entry::{Lookup, WallMs};
 use crate::ids::{CheckpointId, ManifestVersion, SstId};
 use crate::layout::{manifest_path, sst_path};
 use crate::manifest::{Checkpoint, Manifest};
-use crate::merge::{MergeError, MergeOptions, MergingIterator, NoFilter};
+use crate::merge::MergeError;
 use crate::roles::manifest_io::{ManifestIoError, read_latest_manifest, read_manifest};
 use crate::roles::retry::{RetryPolicy, retry_idempotent};
 use crate::sst::{SstMeta, SstReader};
@@ -140,19 +143,11 @@ impl<S: ObjectStore, C: Clock> CheckpointReader<S, C> {
         now_wall_ms: Option<WallMs>,
     ) -> Result<BTreeMap<Bytes, Bytes>, CheckpointReadError> {
         let metas: Vec<SstMeta> = self.manifest.all_live_ssts().cloned().collect();
-        let mut sources = Vec::with_capacity(metas.len());
+        let mut tables = Vec::with_capacity(metas.len());
         for meta in &metas {
-            sources.push(self.table(meta).await?.iter());
+            tables.push(self.table(meta).await?);
         }
-        let merge_options = MergeOptions { bottommost: true };
-        let mut content = BTreeMap::new();
-        for merged in MergingIterator::new(sources, merge_options, NoFilter) {
-            let entry = merged.map_err(|error| merge_error(&metas, error))?;
-            if let Some(value) = visible_value(&entry, now_wall_ms) {
-                content.insert(entry.key.user_key, value);
-            }
-        }
-        Ok(content)
+        visible_content(&tables, now_wall_ms).map_err(|error| merge_error(&metas, error))
     }
 
     /// The opened table `meta` names, fetched and verified on first use.
@@ -220,15 +215,6 @@ fn tables_that_may_hold(manifest: &Manifest, key: &[u8]) -> Vec<SstMeta> {
         run.get(index).filter(|sst| sst.may_contain_key(key))
     });
     l0.chain(levels).cloned().collect()
-}
-
-/// A put's value unless it has expired by `now_wall_ms`.
-fn visible_value(entry: &Entry, now_wall_ms: Option<WallMs>) -> Option<Bytes> {
-    if entry.is_tombstone() || now_wall_ms.is_some_and(|now| entry.is_expired_at(now)) {
-        None
-    } else {
-        Some(entry.value.clone())
-    }
 }
 
 fn defect(meta: &SstMeta, defect: TableDefect) -> CheckpointReadError {

@@ -7,10 +7,12 @@
 //! the merge needs (SST options, retry policy, the `now_ms` its filter judges by). Running it
 //! borrows no host state, so a host may run several at once.
 
+mod cleanup;
 mod error;
 mod install;
 mod run;
 
+pub use cleanup::delete_tables;
 pub use error::JobError;
 pub(crate) use install::require_epochs;
 pub use install::{InstallError, InstallOutcome, InstallRequest, install_job};

@@ -5,13 +5,11 @@ use super::{Compactor, CompactorError};
 use crate::clock::Clock;
 use crate::compaction::CompactionStats;
 use crate::ids::{ManifestVersion, SstId};
-use crate::layout::sst_path;
 use crate::roles::compaction_job::{
     self, CompactionJob, InstallError, InstallOutcome, InstallRequest, JobOutput, JobSettings,
-    OutputIds, install_job,
+    OutputIds, delete_tables, install_job,
 };
 use crate::roles::manifest_io::ManifestIoError;
-use crate::roles::retry::retry_idempotent;
 use crate::store::ObjectStore;
 use std::collections::BTreeSet;
 
@@ -186,17 +184,9 @@ impl<S: ObjectStore + Clone, C: Clock + Clone> Compactor<S, C> {
     /// lists nor keeps pending; returns how many deletes succeeded (best effort).
     async fn delete_unreferenced<'a>(&self, ids: impl Iterator<Item = &'a SstId>) -> u64 {
         let referenced = self.manifest.referenced_sst_ids();
-        let mut deleted = 0;
-        for id in ids.filter(|id| !referenced.contains(id)) {
-            let path = sst_path(*id);
-            let result = retry_idempotent(&self.clock, &self.options.retry, || {
-                self.store.delete(&path)
-            })
-            .await;
-            if result.is_ok() {
-                deleted += 1;
-            }
-        }
-        deleted
+        let unreferenced = ids.copied().filter(|id| !referenced.contains(id));
+        delete_tables(&self.store, &self.clock, &self.options.retry, unreferenced)
+            .await
+            .len() as u64
     }
 }

@@ -22,7 +22,7 @@ use crate::layout::sst_path;
 use crate::manifest::{Edit, Manifest};
 use crate::roles::compaction_job::{
     self, InstallError, InstallOutcome, InstallRequest, JobError, JobOutput, JobSettings,
-    OutputIds, install_job, require_epochs,
+    OutputIds, delete_tables, install_job, require_epochs,
 };
 use crate::roles::manifest_io::{ManifestIoError, install, read_latest_manifest};
 use crate::roles::retry::retry_idempotent;
@@ -171,13 +171,9 @@ impl<S: ObjectStore, C: Clock> Writer<S, C> {
                 // Never installed and never to be: delete the outputs now rather than leave
                 // them to GC, which spares uploads of a current epoch (they may be in flight).
                 let referenced = self.manifest.referenced_sst_ids();
-                for meta in metas.iter().filter(|meta| !referenced.contains(&meta.id)) {
-                    let path = sst_path(meta.id);
-                    let _ = retry_idempotent(&self.clock, &self.options.retry, || {
-                        self.store.delete(&path)
-                    })
-                    .await;
-                }
+                let orphans = metas.iter().map(|meta| meta.id);
+                let orphans = orphans.filter(|id| !referenced.contains(id));
+                delete_tables(&self.store, &self.clock, &self.options.retry, orphans).await;
                 return Ok(None);
             }
             Err(InstallError::Plan(error)) => return Err(WriterError::Plan(error)),
@@ -215,17 +211,16 @@ impl<S: ObjectStore, C: Clock> Writer<S, C> {
     /// their objects now (best effort: one that fails stays as an unreferenced object).
     async fn delete_removed_inputs(&mut self, job: &CompactionJob) {
         let kept: BTreeSet<SstId> = job.output.output_metas().iter().map(|m| m.id).collect();
-        for id in job.plan.input_ids().difference(&kept) {
-            let path = sst_path(*id);
-            let deleted = retry_idempotent(&self.clock, &self.options.retry, || {
-                self.store.delete(&path)
-            })
-            .await;
-            if deleted.is_ok() {
-                self.sst_cache.remove(id);
-                self.stats.tables_force_deleted += 1;
-            }
+        let removed = job
+            .plan
+            .input_ids()
+            .into_iter()
+            .filter(|id| !kept.contains(id));
+        let deleted = delete_tables(&self.store, &self.clock, &self.options.retry, removed).await;
+        for id in &deleted {
+            self.sst_cache.remove(id);
         }
+        self.stats.tables_force_deleted += deleted.len() as u64;
     }
 
     /// Deletes the objects of the tables pending deletion in the current manifest (never a
