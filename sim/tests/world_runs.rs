@@ -106,6 +106,7 @@ fn the_configuration_is_drawn_from_the_seed_except_what_is_fixed() {
         clients: Some(4),
         style: Some(WorldStyle::Leveled),
         faults: Some(FaultLevel::Heavy),
+        ..Overrides::default()
     };
     for seed in 0..20 {
         let config = WorldConfig::draw(seed, &fixed);

@@ -41,6 +41,8 @@ struct State {
 pub struct IntegrityObserver {
     trace: Trace,
     state: Mutex<State>,
+    /// Samples the run at each new manifest, for the reports.
+    pub timeline: super::timeline::TimelineRecorder,
 }
 
 /// What the observer found.
@@ -58,6 +60,7 @@ impl IntegrityObserver {
         IntegrityObserver {
             trace,
             state: Mutex::new(State::default()),
+            timeline: Default::default(),
         }
     }
 
@@ -142,6 +145,7 @@ impl IntegrityObserver {
             .as_ref()
             .is_none_or(|newest| manifest.version > newest.version);
         if newer {
+            self.timeline.on_manifest(&manifest, store);
             state.newest = Some(manifest);
         }
     }

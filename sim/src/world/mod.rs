@@ -13,8 +13,10 @@
 //!   every final read is answered;
 //! - C6 with `--check-determinism`: the caller runs the seed twice and compares digests.
 
+mod amplification_targets;
 mod client;
 mod config;
+mod fifo_style;
 mod final_phase;
 mod host_store;
 mod integrity;
@@ -24,12 +26,17 @@ mod report;
 mod run_world;
 mod shared;
 mod supervisor;
+mod timeline;
+mod workload;
 mod writer_host;
 
+pub use amplification_targets::{C5Report, TargetCheck, TargetOverrides, sst_expansion};
 pub use config::{
     CLIENTS_MAX, DEFAULT_OPS, FaultLevel, OPS_MAX, Overrides, WorldConfig, WorldStyle,
 };
 pub use report::{Amplification, Failure, OpsSummary, ProcessSummary, RunReport};
+pub use timeline::{Cdf, RunSeries, TimelineSample};
+pub use workload::{set_workload, workload_names, world_preset};
 
 use crate::trace::Trace;
 use std::io::Write;

@@ -67,10 +67,13 @@ pub struct Shared {
     read_blocks: Mutex<Histogram<u64>>,
     read_runs: Mutex<Histogram<u64>>,
     next_client_id: Mutex<u64>,
+    /// The clients' operation stream and latencies.
+    pub workload: super::workload::WorkloadState,
 }
 
 impl Shared {
     pub fn new(config: WorldConfig, trace: Trace) -> Shared {
+        let workload = super::workload::WorkloadState::new(&config);
         Shared {
             config,
             trace,
@@ -83,6 +86,7 @@ impl Shared {
             read_blocks: Mutex::new(new_histogram()),
             read_runs: Mutex::new(new_histogram()),
             next_client_id: Mutex::new(0),
+            workload,
         }
     }
 
