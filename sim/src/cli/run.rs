@@ -62,6 +62,25 @@ pub struct RunArgs {
     /// Run the seed twice, in fresh threads, and compare digests (check C6).
     #[arg(long)]
     pub check_determinism: bool,
+    /// The clients' workload: a `workloads` preset name (an unknown name lists them);
+    /// without it, uniform keys with the drawn get and delete shares.
+    #[arg(long)]
+    pub workload: Option<String>,
+    /// C5: RocksDB-style write amplification target (default: the style's model).
+    #[arg(long)]
+    pub target_write_amp: Option<f64>,
+    /// C5: space amplification target (default: the style's model).
+    #[arg(long)]
+    pub target_space_amp: Option<f64>,
+    /// C5: SST data blocks per get, mean (default: the bloom filter model).
+    #[arg(long)]
+    pub target_read_blocks: Option<f64>,
+    /// Skip C5 (amplification targets).
+    #[arg(long)]
+    pub no_c5: bool,
+    /// With `--json`, include the timeline and distributions behind the reports' charts.
+    #[arg(long)]
+    pub series: bool,
 }
 
 /// Runs one world per the arguments.
@@ -102,6 +121,9 @@ pub fn run(args: &RunArgs) -> ExitCode {
     };
     if args.check_determinism {
         check_determinism(&mut report, config, replay);
+    }
+    if !args.series {
+        report.series = None;
     }
     if args.json {
         match serde_json::to_string(&report) {
@@ -161,15 +183,17 @@ fn overrides(args: &RunArgs) -> Result<Overrides, String> {
         None => None,
         Some("leveled") => Some(WorldStyle::Leveled),
         Some("universal") => Some(WorldStyle::Universal),
-        Some(style @ ("fifo" | "log")) => {
-            return Err(format!(
-                "--style {style} drops data by design and needs its own contract check; \
-                 seeded runs support leveled and universal (compaction-sim runs fifo)"
-            ));
+        Some("fifo") => Some(WorldStyle::Fifo),
+        Some("log") => {
+            return Err(
+                "--style log needs its own contract check; seeded runs support leveled, \
+                 universal and fifo"
+                    .to_string(),
+            );
         }
         Some(other) => {
             return Err(format!(
-                "unknown --style {other:?}; expected leveled or universal"
+                "unknown --style {other:?}; expected leveled, universal or fifo"
             ));
         }
     };
@@ -211,6 +235,8 @@ fn overrides(args: &RunArgs) -> Result<Overrides, String> {
         topology,
         durability,
         force_delete: args.force_delete,
+        workload: workload_override(args.workload.as_deref())?,
+        targets: target_overrides(args)?,
     })
 }
 
@@ -238,6 +264,7 @@ fn replay_command(seed: u64, args: &RunArgs) -> String {
     if args.force_delete {
         command.push_str(" --force-delete");
     }
+    command.push_str(&targets_replay(args));
     command
 }
 
@@ -246,4 +273,54 @@ fn seed_from_os() -> u64 {
     let mut hasher = RandomState::new().build_hasher();
     hasher.write_u64(0x5345_4449_4d45_4e54);
     hasher.finish()
+}
+
+/// `--workload`, checked against the presets.
+fn workload_override(name: Option<&str>) -> Result<Option<String>, String> {
+    let Some(name) = name else { return Ok(None) };
+    if world::workload_names().contains(&name) {
+        Ok(Some(name.to_string()))
+    } else {
+        Err(format!(
+            "unknown --workload {name:?}; expected one of: {}",
+            world::workload_names().join(", ")
+        ))
+    }
+}
+
+/// The C5 options, checked: targets are positive, finite numbers.
+fn target_overrides(args: &RunArgs) -> Result<world::TargetOverrides, String> {
+    let checked = |name: &str, value: Option<f64>| match value {
+        Some(target) if !(target.is_finite() && target > 0.0) => {
+            Err(format!("--{name} must be a positive number, not {target}"))
+        }
+        _ => Ok(value),
+    };
+    Ok(world::TargetOverrides {
+        disabled: args.no_c5,
+        write_amp: checked("target-write-amp", args.target_write_amp)?,
+        space_amp: checked("target-space-amp", args.target_space_amp)?,
+        read_blocks: checked("target-read-blocks", args.target_read_blocks)?,
+    })
+}
+
+/// The workload and C5 options of the replay command.
+fn targets_replay(args: &RunArgs) -> String {
+    let mut options = String::new();
+    if let Some(workload) = &args.workload {
+        options.push_str(&format!(" --workload {workload}"));
+    }
+    for (name, value) in [
+        ("target-write-amp", args.target_write_amp),
+        ("target-space-amp", args.target_space_amp),
+        ("target-read-blocks", args.target_read_blocks),
+    ] {
+        if let Some(value) = value {
+            options.push_str(&format!(" --{name} {value}"));
+        }
+    }
+    if args.no_c5 {
+        options.push_str(" --no-c5");
+    }
+    options
 }

@@ -20,14 +20,66 @@ pub enum SimStyle {
     Fifo,
 }
 
-/// The stream of puts.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
+/// The stream of writes: one of the two built-in put streams, or any other `workloads`
+/// preset by name (its puts, deletes and read-modify-writes; reads write nothing and are
+/// skipped). Written and read as its name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SimWorkload {
     /// Uniformly random keys over `--keys` (500 k by default): overwrites included.
     UniformOverwrite,
     /// Every key once, in random order (`--keys` defaults to `--updates`).
     InsertRandom,
+    /// Another preset of the `workloads` crate (its name, from `preset_names`).
+    Preset(&'static str),
+}
+
+impl SimWorkload {
+    /// The workload's name, as `--workload` takes it.
+    pub fn name(self) -> &'static str {
+        match self {
+            SimWorkload::UniformOverwrite => "uniform-overwrite",
+            SimWorkload::InsertRandom => "insert-random",
+            SimWorkload::Preset(name) => name,
+        }
+    }
+
+    /// The workload named `name`: the two built-in streams keep their own generators (and
+    /// figures); every other preset name drives the preset's stream.
+    pub fn parse(name: &str) -> Result<SimWorkload, String> {
+        match name {
+            "uniform-overwrite" => Ok(SimWorkload::UniformOverwrite),
+            "insert-random" => Ok(SimWorkload::InsertRandom),
+            _ => workloads::preset_names()
+                .iter()
+                .find(|preset| **preset == name)
+                .map(|preset| SimWorkload::Preset(preset))
+                .ok_or_else(|| {
+                    format!(
+                        "unknown workload {name:?}; expected one of: {}",
+                        workloads::preset_names().join(", ")
+                    )
+                }),
+        }
+    }
+}
+
+impl std::fmt::Display for SimWorkload {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl Serialize for SimWorkload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.name())
+    }
+}
+
+impl<'de> Deserialize<'de> for SimWorkload {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(deserializer)?;
+        SimWorkload::parse(&name).map_err(serde::de::Error::custom)
+    }
 }
 
 /// `sim compaction-sim`.
@@ -36,8 +88,8 @@ pub struct CompactionSimArgs {
     /// Compaction strategy.
     #[arg(long, value_enum, default_value_t = SimStyle::Leveled)]
     pub style: SimStyle,
-    /// Put stream.
-    #[arg(long, value_enum, default_value_t = SimWorkload::UniformOverwrite)]
+    /// Write stream: uniform-overwrite, insert-random, or any `workloads` preset name.
+    #[arg(long, value_parser = SimWorkload::parse, default_value = "uniform-overwrite")]
     pub workload: SimWorkload,
     /// Key space (default: 500000 for uniform-overwrite, --updates for insert-random).
     #[arg(long)]
@@ -145,6 +197,7 @@ impl CompactionSimArgs {
             (Some(keys), _) => keys,
             (None, SimWorkload::UniformOverwrite) => 500_000,
             (None, SimWorkload::InsertRandom) => self.updates,
+            (None, SimWorkload::Preset(_)) => workloads::DEFAULT_KEY_SPACE,
         };
         if keys == 0 {
             return Err(CompactionSimError::BadArgs(

@@ -1,7 +1,8 @@
 //! The simulation loop: puts → memtable → flush → pick/execute/apply until quiet.
 
 use super::report::{CompactionSimReport, LevelShape, ReasonTotals, ShapeSample};
-use super::workload::{KeyStream, key_bytes};
+use super::workload::key_bytes;
+use super::writes::{Write, Writes};
 use super::{CompactionSimArgs, CompactionSimError};
 use bytes::Bytes;
 use lsm_core::compaction::{
@@ -27,23 +28,43 @@ pub fn run(args: &CompactionSimArgs) -> Result<CompactionSimReport, CompactionSi
     let keys = args.key_space()?;
     let mut sim = Sim::new(args);
     let value = Bytes::from(vec![b'v'; args.value_bytes]);
-    let mut seen = vec![0u64; usize::try_from(keys.div_ceil(64)).unwrap_or(usize::MAX)];
+    let key_bound = Writes::key_bound(args, keys);
+    let mut seen = vec![0u64; usize::try_from(key_bound.div_ceil(64)).unwrap_or(usize::MAX)];
     let mut live_keys = 0u64;
     let mut memtable = Memtable::new();
     let mut now_ms = START_MS;
     let mut puts = 0u64;
-    for key in KeyStream::new(args.workload, args.seed, keys, args.updates)
-        .take(usize::try_from(args.updates).unwrap_or(usize::MAX))
+    let mut user_bytes = 0u64;
+    for write in Writes::new(args, keys)?.take(usize::try_from(args.updates).unwrap_or(usize::MAX))
     {
         puts += 1;
         now_ms = START_MS + puts;
+        let key = write.key();
         let user_key = Bytes::copy_from_slice(&key_bytes(key));
-        memtable.insert(Entry::put(user_key, SeqNum(puts), value.clone()))?;
+        let seq = SeqNum(puts);
+        let entry = match write {
+            Write::Put { ttl_ms: None, .. } => Entry::put(user_key, seq, value.clone()),
+            Write::Put {
+                ttl_ms: Some(ttl_ms),
+                ..
+            } => Entry::put_expiring(user_key, seq, value.clone(), now_ms.saturating_add(ttl_ms)),
+            Write::Delete { .. } => Entry::delete(user_key, seq),
+        };
+        user_bytes += entry.logical_size_bytes();
+        memtable.insert(entry)?;
         if let Some(word) = seen.get_mut((key / 64) as usize) {
             let bit = 1u64 << (key % 64);
-            if *word & bit == 0 {
-                *word |= bit;
-                live_keys += 1;
+            let was_live = *word & bit != 0;
+            match write {
+                Write::Put { .. } if !was_live => {
+                    *word |= bit;
+                    live_keys += 1;
+                }
+                Write::Delete { .. } if was_live => {
+                    *word &= !bit;
+                    live_keys -= 1;
+                }
+                _ => {}
             }
         }
         if memtable.size_bytes() >= args.memtable_bytes {
@@ -53,7 +74,6 @@ pub fn run(args: &CompactionSimArgs) -> Result<CompactionSimReport, CompactionSi
     if !memtable.is_empty() {
         sim.flush(memtable, now_ms)?;
     }
-    let user_bytes = puts * (KEY_BYTES + args.value_bytes) as u64;
     let live_logical_bytes = live_keys * (KEY_BYTES + args.value_bytes) as u64;
     Ok(sim.report(args, keys, puts, user_bytes, live_keys, live_logical_bytes))
 }

@@ -11,6 +11,7 @@ mod error;
 mod render;
 mod report;
 mod workload;
+mod writes;
 
 pub use args::{CompactionSimArgs, SimStyle, SimWorkload};
 pub use driver::run;

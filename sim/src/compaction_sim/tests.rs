@@ -60,3 +60,44 @@ fn a_tight_compaction_bound_is_an_error() {
     };
     assert!(run(&bad).unwrap_err().is_usage());
 }
+
+#[test]
+fn presets_drive_the_simulator_by_name() {
+    for name in ["ycsb-a", "delete-heavy", "ttl-series", "ycsb-d"] {
+        let workload = SimWorkload::parse(name).unwrap();
+        assert_eq!(workload, SimWorkload::Preset(name));
+        let args = CompactionSimArgs {
+            keys: Some(5_000),
+            ..small(SimStyle::Leveled, workload)
+        };
+        let report = run(&args).unwrap();
+        assert_eq!(report, run(&args).unwrap(), "{name}");
+        assert_eq!(report.puts, 20_000, "{name}: writes counted, reads skipped");
+        assert!(report.flushes > 0);
+        let json = serde_json::to_string(&report).unwrap();
+        assert!(json.contains(&format!("\"workload\":\"{name}\"")), "{json}");
+        let back: CompactionSimReport = serde_json::from_str(&json).unwrap();
+        assert_eq!(back.workload, workload);
+    }
+    let deletes = run(&CompactionSimArgs {
+        keys: Some(5_000),
+        ..small(SimStyle::Leveled, SimWorkload::Preset("delete-heavy"))
+    })
+    .unwrap();
+    // 4 puts to 3 deletes over 5000 keys: about 4/7 of them live at the end.
+    assert!(
+        deletes.live_keys < 4_000,
+        "deletes remove keys: {}",
+        deletes.live_keys
+    );
+    assert!(SimWorkload::parse("nope").is_err());
+    assert_eq!(
+        SimWorkload::parse("uniform-overwrite"),
+        Ok(SimWorkload::UniformOverwrite)
+    );
+    let reads_only = CompactionSimArgs {
+        keys: Some(100),
+        ..small(SimStyle::Leveled, SimWorkload::Preset("ycsb-c"))
+    };
+    assert!(run(&reads_only).unwrap_err().is_usage());
+}

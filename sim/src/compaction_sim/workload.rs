@@ -16,7 +16,8 @@ impl KeyStream {
     pub(super) fn new(workload: SimWorkload, seed: u64, keys: u64, updates: u64) -> KeyStream {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         match workload {
-            SimWorkload::UniformOverwrite => KeyStream::Uniform {
+            // Presets draw from their own stream (`writes.rs`); uniform is never used there.
+            SimWorkload::UniformOverwrite | SimWorkload::Preset(_) => KeyStream::Uniform {
                 rng: Box::new(rng),
                 keys,
             },

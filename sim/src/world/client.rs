@@ -8,10 +8,11 @@ use super::protocol::{
     CLIENT_REQUEST_TAG, ClientReply, ClientRequest, KvCommand, writer_host_address,
 };
 use super::shared::{KvOperation, Shared, kv_input};
+use super::workload::commands;
 use crate::clock::sim_elapsed_ns;
 use crate::lincheck::Operation;
 use crate::lincheck::models::kv_register::KvOutput;
-use crate::rng::{self, Stream};
+use crate::rng;
 use madsim::net::Endpoint;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
@@ -164,47 +165,31 @@ impl Client {
     }
 }
 
-/// The seeded operation mix of one client.
-pub struct OpMix {
-    rng: Stream,
-    key_space: u64,
-    get_share: f64,
-    delete_share: f64,
-    value_base: u64,
-    values_issued: u64,
+/// Fresh value ids of one client: unique per put across the run, so a read names exactly
+/// which write it saw.
+pub struct ValueIds {
+    base: u64,
+    issued: u64,
 }
 
-impl OpMix {
-    pub fn new(shared: &Shared, index: u32) -> OpMix {
-        let clients = &shared.config.clients;
-        OpMix {
-            rng: rng::stream(shared.config.seed, &format!("client/{index}/ops")),
-            key_space: clients.key_space.max(1),
-            get_share: clients.get_share,
-            delete_share: clients.delete_share,
-            value_base: (u64::from(index) + 1) << 32,
-            values_issued: 0,
+impl ValueIds {
+    pub fn new(index: u32) -> ValueIds {
+        ValueIds {
+            base: (u64::from(index) + 1) << 32,
+            issued: 0,
         }
     }
 
-    pub fn next_command(&mut self) -> KvCommand {
-        let key = rng::uniform_u64(&mut self.rng, 0, self.key_space - 1);
-        let roll = rng::unit_f64(&mut self.rng);
-        if roll < self.get_share {
-            KvCommand::Get { key }
-        } else if roll < self.get_share + self.delete_share {
-            KvCommand::Delete { key }
-        } else {
-            self.values_issued += 1;
-            KvCommand::Put {
-                key,
-                value: self.value_base + self.values_issued,
-            }
-        }
+    pub fn next_value(&mut self) -> u64 {
+        self.issued += 1;
+        self.base + self.issued
     }
 }
 
-/// A client node's whole life: `plan.ops` operations with seeded think times.
+/// A client node's whole life: `plan.ops` operations of the run's workload (drawn from
+/// the stream all clients share, see `workload.rs`) with seeded think times. A
+/// read-modify-write sends two commands; a stream that ends (`insert-random`) ends the
+/// client early.
 pub async fn client_main(shared: Arc<Shared>, plan: ClientPlan) {
     let mut client = match Client::connect(shared.clone(), &plan).await {
         Ok(client) => client,
@@ -213,13 +198,22 @@ pub async fn client_main(shared: Arc<Shared>, plan: ClientPlan) {
             return;
         }
     };
-    let mut mix = OpMix::new(&shared, plan.index);
+    let mut values = ValueIds::new(plan.index);
     let mut think = rng::stream(shared.config.seed, &format!("client/{}/think", plan.index));
     let think_ms_mean = shared.config.clients.think_ms_mean as f64;
     for _ in 0..plan.ops {
         let pause_ms = rng::exponential(&mut think, think_ms_mean);
         madsim::time::sleep(Duration::from_micros((pause_ms * 1_000.0) as u64)).await;
-        let command = mix.next_command();
-        client.run(command).await;
+        let Some(op) = shared.workload.next_op() else {
+            shared.note(&plan.node, "workload_ended", String::new());
+            return;
+        };
+        for command in commands(op, || values.next_value()) {
+            let call_ns = sim_elapsed_ns();
+            if client.run(command).await.is_some() {
+                let latency_ns = sim_elapsed_ns().saturating_sub(call_ns);
+                shared.workload.record_latency(command, latency_ns);
+            }
+        }
     }
 }

@@ -38,6 +38,9 @@ impl FaultLevel {
 pub enum WorldStyle {
     Leveled,
     Universal,
+    /// Drops the oldest tables by design; C1 then uses the FIFO model (a read may find a
+    /// dropped key gone, never an older or wrong value). Never drawn: `--style fifo`.
+    Fifo,
 }
 
 impl WorldStyle {
@@ -45,6 +48,7 @@ impl WorldStyle {
         match self {
             WorldStyle::Leveled => "leveled",
             WorldStyle::Universal => "universal",
+            WorldStyle::Fifo => "fifo",
         }
     }
 }
@@ -106,6 +110,10 @@ pub struct Overrides {
     pub topology: Option<Topology>,
     pub durability: Option<Durability>,
     pub force_delete: bool,
+    /// A `workloads` preset name (checked by the caller); `None`: the drawn client shape.
+    pub workload: Option<String>,
+    /// C5 targets fixed on the command line.
+    pub targets: super::amplification_targets::TargetOverrides,
 }
 
 /// Kills and pauses of the writer.
@@ -197,6 +205,8 @@ pub struct ClientShape {
     pub think_ms_mean: u64,
     /// A client gives up on an operation after this long: it is then indeterminate.
     pub op_timeout_ms: u64,
+    /// What the clients run (`workload.rs`); `key_space` is then the bound on its key ids.
+    pub workload: workloads::WorkloadSpec,
 }
 
 /// Everything about one run.
@@ -210,6 +220,8 @@ pub struct WorldConfig {
     pub writer: WriterShape,
     pub clients: ClientShape,
     pub lsm: LsmShape,
+    /// C5's targets fixed on the command line (the rest follow from the style's model).
+    pub targets: super::amplification_targets::TargetOverrides,
 }
 
 /// Client operations of a default run.
@@ -277,6 +289,7 @@ impl WorldConfig {
             delete_share: rng::uniform_f64(&mut client_rng, 0.0, 0.2) * (1.0 - get_share),
             think_ms_mean: rng::uniform_u64(&mut client_rng, 50, 1_000),
             op_timeout_ms: rng::uniform_u64(&mut client_rng, 1_000, 10_000),
+            workload: super::workload::placeholder(),
         };
         let mut lsm_rng = rng::stream(seed, "config/lsm");
         let checkpoint_interval_ms = rng::uniform_u64(&mut lsm_rng, 2_000, 60_000);
@@ -306,6 +319,7 @@ impl WorldConfig {
             durability: overrides.durability.unwrap_or(lsm.durability),
             ..lsm
         };
+        let clients = super::workload::resolve(clients, overrides.workload.as_deref());
         WorldConfig {
             seed,
             fault_level,
@@ -315,6 +329,7 @@ impl WorldConfig {
             writer,
             clients,
             lsm,
+            targets: overrides.targets.clone(),
         }
     }
 }

@@ -51,6 +51,8 @@ pub struct IntegrityObserver {
     /// checkpoint's content exactly.
     check_recovery: bool,
     state: Mutex<State>,
+    /// Samples the run at each new manifest, for the reports.
+    pub timeline: super::timeline::TimelineRecorder,
 }
 
 /// What the observer found.
@@ -76,6 +78,7 @@ impl IntegrityObserver {
             trace,
             check_recovery,
             state: Mutex::new(State::default()),
+            timeline: Default::default(),
         }
     }
 
@@ -194,6 +197,7 @@ impl IntegrityObserver {
                 state.checkpoints.check_recovery(&manifest, store);
             }
             state.checkpoints.retain_listed(&manifest);
+            self.timeline.on_manifest(&manifest, store);
             state.newest = Some(manifest);
         }
         if state.manifest_versions_seen % CHECKPOINT_VERIFY_EVERY_VERSIONS == 0 {

@@ -13,11 +13,13 @@
 //!   every final read is answered;
 //! - C6 with `--check-determinism`: the caller runs the seed twice and compares digests.
 
+mod amplification_targets;
 mod background_nodes;
 mod checkpoint_watch;
 mod client;
 mod compactor_host;
 mod config;
+mod fifo_style;
 mod final_phase;
 mod gc_host;
 mod host_store;
@@ -29,13 +31,18 @@ mod report;
 mod run_world;
 mod shared;
 mod supervisor;
+mod timeline;
+mod workload;
 mod writer_host;
 
+pub use amplification_targets::{C5Report, TargetCheck, TargetOverrides, sst_expansion};
 pub use config::{
     CLIENTS_MAX, DEFAULT_OPS, FaultLevel, LsmShape, OPS_MAX, Overrides, Topology, WorldConfig,
     WorldStyle, parse_durability,
 };
 pub use report::{Amplification, Failure, LsmSummary, OpsSummary, ProcessSummary, RunReport};
+pub use timeline::{Cdf, RunSeries, TimelineSample};
+pub use workload::{set_workload, workload_names, world_preset};
 
 use crate::trace::Trace;
 use std::io::Write;

@@ -111,6 +111,13 @@ pub struct RunReport {
     pub trace_events: u64,
     /// The command that replays this run.
     pub replay: String,
+    /// C5's figures and targets (`None`: not run).
+    pub c5: Option<super::amplification_targets::C5Report>,
+    /// The timeline and distributions behind the reports' charts; left out of `--json`
+    /// unless `--series` asks for it (it runs to thousands of samples, and campaigns parse
+    /// one JSON line per seed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub series: Option<super::timeline::RunSeries>,
 }
 
 impl RunReport {

@@ -1,6 +1,7 @@
 //! The world's main task: sets up the nodes, lets the clients run under faults, quiesces,
 //! reads everything back and runs the checks.
 
+use super::amplification_targets;
 use super::background_nodes::spawn_background;
 use super::client::{ClientPlan, client_main};
 use super::config::WorldConfig;
@@ -15,8 +16,7 @@ use super::supervisor::Supervisor;
 use super::writer_host::L0_COMPACTION_TRIGGER;
 use super::writer_host::host_main;
 use crate::clock::{ClockPlan, SimClock, sim_elapsed};
-use crate::lincheck::models::kv_register::KvRegisterModel;
-use crate::lincheck::{CheckOptions, History, Limits, Verdict, check};
+use crate::lincheck::{CheckOptions, History, Limits, Verdict};
 use crate::rng;
 use crate::store::{StoreConfig, StoreFaultConfig, StoreNode};
 use crate::trace::Trace;
@@ -47,6 +47,7 @@ pub async fn run_world(config: WorldConfig, trace: Trace) -> Result<RunReport, S
     let integrity = Arc::new(IntegrityObserver::new(trace.clone(), check_recovery));
     store.add_observer(integrity.clone());
     let shared = Arc::new(Shared::new(config.clone(), trace.clone()));
+    integrity.timeline.attach(shared.clone());
     let handle = Handle::current();
     let mut hosts = Vec::new();
     let mut clocks = Vec::new();
@@ -127,6 +128,8 @@ pub async fn run_world(config: WorldConfig, trace: Trace) -> Result<RunReport, S
         Default::default()
     };
     let rest = await_rest(&store, L0_COMPACTION_TRIGGER).await;
+    let quiescent =
+        recovered && rest.reached && amplification_targets::await_quiescence(&store, &config).await;
     let sim_time_s = sim_elapsed().as_secs_f64();
     integrity.check_final(&store.snapshot());
 
@@ -134,8 +137,8 @@ pub async fn run_world(config: WorldConfig, trace: Trace) -> Result<RunReport, S
     let mut checks = BTreeMap::new();
     let history = History::from_operations(shared.take_history())
         .map_err(|error| format!("the history is malformed: {error}"))?;
-    let c1 = check(
-        &KvRegisterModel::new(),
+    let c1 = super::fifo_style::c1_check(
+        config.writer.style,
         &history,
         &CheckOptions {
             limits: C1_LIMITS,
@@ -243,6 +246,24 @@ pub async fn run_world(config: WorldConfig, trace: Trace) -> Result<RunReport, S
         store_bytes_put,
         live_logical_bytes: finals.live_logical_bytes,
     };
+    let c5 = recovered
+        .then(|| {
+            let inputs = amplification_targets::C5Inputs {
+                amplification: &amplification,
+                newest: newest.as_ref(),
+                flushes: writer.flushes,
+                flush_bytes: writer.flush_bytes,
+                merges: writer.compactions + writer.compactions_stale,
+                peak_referenced_bytes: integrity.timeline.peak_live_sst_bytes(),
+                reads: read_blocks.len(),
+            };
+            amplification_targets::check(&config, quiescent, &inputs)
+        })
+        .flatten();
+    if let Some(c5) = &c5 {
+        checks.insert("C5".to_string(), c5.passed());
+        failures.extend(c5.failure());
+    }
     let mut faults: BTreeMap<String, u64> = store_stats.faults_by_kind.clone();
     for clock in &clocks {
         clock.note_jumps();
@@ -308,6 +329,8 @@ pub async fn run_world(config: WorldConfig, trace: Trace) -> Result<RunReport, S
         checks,
         trace_events: 0,
         replay: String::new(),
+        c5,
+        series: Some(integrity.timeline.series(&shared)),
     })
 }
 

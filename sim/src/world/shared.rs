@@ -92,10 +92,13 @@ pub struct Shared {
     node_incarnations: Mutex<BTreeMap<String, u64>>,
     /// The compactor node that should run; the other one exits once it finds itself fenced.
     active_compactor: Mutex<usize>,
+    /// The clients' operation stream and latencies.
+    pub workload: super::workload::WorkloadState,
 }
 
 impl Shared {
     pub fn new(config: WorldConfig, trace: Trace) -> Shared {
+        let workload = super::workload::WorkloadState::new(&config);
         Shared {
             config,
             trace,
@@ -110,6 +113,7 @@ impl Shared {
             next_client_id: Mutex::new(0),
             node_incarnations: Mutex::new(BTreeMap::new()),
             active_compactor: Mutex::new(0),
+            workload,
         }
     }
 

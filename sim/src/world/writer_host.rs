@@ -72,6 +72,7 @@ pub fn writer_options(config: &WorldConfig) -> WriterOptions {
             target_file_size_base: memtable.saturating_mul(4),
             ..UniversalOptions::default()
         }),
+        WorldStyle::Fifo => CompactionStyle::Fifo(super::fifo_style::fifo_options(config)),
     };
     let standalone = config.lsm.topology == Topology::Standalone;
     WriterOptions {

@@ -1,6 +1,7 @@
 //! Sequential specifications the checker ships with.
 
 pub mod cas_register;
+pub mod fifo_register;
 pub mod id_map;
 pub mod intern;
 pub mod kv_append;

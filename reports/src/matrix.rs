@@ -1,0 +1,111 @@
+//! The matrix: which styles run which workloads, and the one world configuration each cell
+//! runs with. Every cell shares the shape (clients, memtable, key space, op count) so the
+//! styles are compared on equal terms; only the style and the workload change.
+
+use serde::Serialize;
+use sim::world::{FaultLevel, Overrides, WorldConfig, WorldStyle, set_workload, world_preset};
+
+/// The seed of every cell (the configuration is fixed below; the seed drives the op
+/// streams, the latencies and, with `--faults`, the faults).
+pub const SEED: u64 = 1;
+
+/// The workloads every style runs.
+const COMMON_WORKLOADS: [&str; 4] = [
+    "uniform-overwrite",
+    "insert-random",
+    "ycsb-a",
+    "delete-heavy",
+];
+/// FIFO's own workload: a time series.
+const FIFO_WORKLOAD: &str = "ttl-series";
+
+/// How big the runs are.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Scale {
+    pub ops: u64,
+    pub key_space: u64,
+    pub clients: u32,
+    pub memtable_size_bytes: u64,
+}
+
+impl Scale {
+    pub fn full() -> Scale {
+        Scale {
+            ops: 120_000,
+            key_space: 8_192,
+            clients: 8,
+            memtable_size_bytes: 64 << 10,
+        }
+    }
+
+    pub fn quick() -> Scale {
+        Scale {
+            ops: 4_000,
+            key_space: 512,
+            clients: 8,
+            memtable_size_bytes: 16 << 10,
+        }
+    }
+}
+
+/// One cell of the matrix.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Cell {
+    pub style: WorldStyle,
+    pub workload: &'static str,
+}
+
+impl Cell {
+    pub fn label(&self) -> String {
+        format!("{} × {}", self.style.name(), self.workload)
+    }
+}
+
+/// Styles in the order the report shows them.
+pub const STYLES: [WorldStyle; 3] = [WorldStyle::Leveled, WorldStyle::Universal, WorldStyle::Fifo];
+
+/// Every cell: each style on the common workloads, and FIFO on the TTL series.
+pub fn cells() -> Vec<Cell> {
+    let mut cells = Vec::new();
+    for style in STYLES {
+        for workload in COMMON_WORKLOADS {
+            cells.push(Cell { style, workload });
+        }
+        if style == WorldStyle::Fifo {
+            cells.push(Cell {
+                style,
+                workload: FIFO_WORKLOAD,
+            });
+        }
+    }
+    cells
+}
+
+/// Workloads in the order the report shows them.
+pub fn workloads() -> Vec<&'static str> {
+    let mut names = COMMON_WORKLOADS.to_vec();
+    names.push(FIFO_WORKLOAD);
+    names
+}
+
+/// The world configuration of `cell` at `scale` with `faults`.
+pub fn config(cell: &Cell, scale: Scale, faults: FaultLevel) -> WorldConfig {
+    let overrides = Overrides {
+        ops: Some(scale.ops),
+        clients: Some(scale.clients),
+        style: Some(cell.style),
+        faults: Some(faults),
+        ..Overrides::default()
+    };
+    let mut config = WorldConfig::draw(SEED, &overrides);
+    config.writer.memtable_size_bytes = scale.memtable_size_bytes;
+    config.writer.commit_entries_max = 16;
+    config.writer.commit_window_ms = 2;
+    config.clients.think_ms_mean = 20;
+    config.clients.op_timeout_ms = 10_000;
+    config.clients.key_space = scale.key_space;
+    if let Some(spec) = world_preset(cell.workload, scale.key_space, scale.ops) {
+        set_workload(&mut config.clients, spec);
+    }
+    config
+}
