@@ -23,6 +23,9 @@ pub struct CellResult {
     pub read_blocks_mean: f64,
     pub read_blocks_p99: u64,
     pub read_sorted_runs_mean: f64,
+    /// Measured: time the writer stopped taking writes (RocksDB's stop rule).
+    pub write_stall_s: f64,
+    /// From the timeline: time the slowdown rule held (the writer does not delay writes).
     pub write_stall_delayed_s: f64,
     pub write_stall_stopped_s: f64,
     pub fifo_tables_dropped: u64,
@@ -61,6 +64,7 @@ impl CellResult {
             read_blocks_mean: a.read_blocks_mean,
             read_blocks_p99: a.read_blocks_p99,
             read_sorted_runs_mean: a.read_sorted_runs_mean,
+            write_stall_s: run.lsm.stall_time_ms as f64 / 1000.0,
             write_stall_delayed_s: series.stall_delayed_s,
             write_stall_stopped_s: series.stall_stopped_s,
             fifo_tables_dropped: series.fifo_tables_dropped,

@@ -1,4 +1,4 @@
-//! `cargo run --release -p reports -- [--out DIR] [--quick] [--faults LEVEL]`: runs the
+//! `cargo run --release -p reports -- [--out DIR] [--quick] [--faults LEVEL] [--topology T]`: runs the
 //! amplification matrix (styles × workloads) through the simulated world and writes
 //! `report.md`, `report.json` and SVG charts into DIR (default `target/reports`).
 #![forbid(unsafe_code)]
@@ -14,7 +14,7 @@ use clap::Parser;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use matrix::{Scale, cells, config};
 use serde::Serialize;
-use sim::world::FaultLevel;
+use sim::world::{FaultLevel, Topology};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -36,6 +36,10 @@ struct Args {
     /// Faults during the runs: none (default), light, heavy or swarm.
     #[arg(long, default_value = "none")]
     faults: String,
+    /// Where compaction runs: embedded (default) or standalone (a compactor node and a
+    /// garbage collector: physical space then shows the price of deferred deletion).
+    #[arg(long, default_value = "embedded")]
+    topology: String,
 }
 
 /// `report.json`.
@@ -43,6 +47,7 @@ struct Args {
 struct JsonReport<'a> {
     seed: u64,
     faults: &'a str,
+    topology: &'a str,
     quick: bool,
     scale: Scale,
     wall_time_s: f64,
@@ -65,7 +70,14 @@ fn main() -> ExitCode {
         );
         return ExitCode::from(EXIT_USAGE);
     };
-    match run(&args, faults) {
+    let Some(topology) = Topology::parse(&args.topology) else {
+        eprintln!(
+            "reports: unknown --topology {:?}; expected embedded or standalone",
+            args.topology
+        );
+        return ExitCode::from(EXIT_USAGE);
+    };
+    match run(&args, faults, topology) {
         Ok(all_passed) => {
             if all_passed {
                 ExitCode::SUCCESS
@@ -81,7 +93,7 @@ fn main() -> ExitCode {
 }
 
 /// Runs the matrix and writes the report; returns whether every cell passed its checks.
-fn run(args: &Args, faults: FaultLevel) -> Result<bool, String> {
+fn run(args: &Args, faults: FaultLevel, topology: Topology) -> Result<bool, String> {
     let started = Instant::now();
     let scale = if args.quick {
         Scale::quick()
@@ -95,10 +107,11 @@ fn run(args: &Args, faults: FaultLevel) -> Result<bool, String> {
     let mut results = Vec::new();
     for cell in &matrix {
         progress.set_message(cell.label());
-        let config = config(cell, scale, faults);
+        let config = config(cell, scale, faults, topology);
         let replay = format!(
-            "cargo run --release -p reports -- {}(cell {})",
+            "cargo run --release -p reports -- {}--topology {} (cell {})",
             if args.quick { "--quick " } else { "" },
+            args.topology,
             cell.label()
         );
         let report = sim::world::run(config, None, replay)
@@ -112,6 +125,7 @@ fn run(args: &Args, faults: FaultLevel) -> Result<bool, String> {
     let header = markdown::Header {
         scale,
         faults: &args.faults,
+        topology: &args.topology,
         seed: matrix::SEED,
         wall_time_s,
         charts: &charts,
@@ -121,6 +135,7 @@ fn run(args: &Args, faults: FaultLevel) -> Result<bool, String> {
     let json = JsonReport {
         seed: matrix::SEED,
         faults: &args.faults,
+        topology: &args.topology,
         quick: args.quick,
         scale,
         wall_time_s,

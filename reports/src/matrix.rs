@@ -2,8 +2,11 @@
 //! runs with. Every cell shares the shape (clients, memtable, key space, op count) so the
 //! styles are compared on equal terms; only the style and the workload change.
 
+use lsm_core::roles::writer::Durability;
 use serde::Serialize;
-use sim::world::{FaultLevel, Overrides, WorldConfig, WorldStyle, set_workload, world_preset};
+use sim::world::{
+    FaultLevel, Overrides, Topology, WorldConfig, WorldStyle, set_workload, world_preset,
+};
 
 /// The seed of every cell (the configuration is fixed below; the seed drives the op
 /// streams, the latencies and, with `--faults`, the faults).
@@ -88,13 +91,16 @@ pub fn workloads() -> Vec<&'static str> {
     names
 }
 
-/// The world configuration of `cell` at `scale` with `faults`.
-pub fn config(cell: &Cell, scale: Scale, faults: FaultLevel) -> WorldConfig {
+/// The world configuration of `cell` at `scale` with `faults`, in `topology` with a WAL
+/// (every cell the same regime, so cells differ only in style and workload).
+pub fn config(cell: &Cell, scale: Scale, faults: FaultLevel, topology: Topology) -> WorldConfig {
     let overrides = Overrides {
         ops: Some(scale.ops),
         clients: Some(scale.clients),
         style: Some(cell.style),
         faults: Some(faults),
+        topology: Some(topology),
+        durability: Some(Durability::Wal),
         ..Overrides::default()
     };
     let mut config = WorldConfig::draw(SEED, &overrides);

@@ -4,6 +4,7 @@
 //! reproducible when other runs come between them.
 #![allow(clippy::unwrap_used)]
 
+use lsm_core::roles::writer::Durability;
 use sim::world::{
     self, FaultLevel, Overrides, RunReport, TargetOverrides, WorldConfig, WorldStyle,
 };
@@ -15,6 +16,9 @@ fn config(seed: u64, style: WorldStyle, workload: Option<&str>, ops: u64) -> Wor
         style: Some(style),
         faults: Some(FaultLevel::None),
         workload: workload.map(str::to_string),
+        // These tests predate the durability modes: a WAL (every user byte is PUT to the
+        // store at least once), as their figures assume.
+        durability: Some(Durability::Wal),
         ..Overrides::default()
     };
     WorldConfig::draw(seed, &overrides)

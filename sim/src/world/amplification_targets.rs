@@ -52,23 +52,14 @@
 use super::config::WorldConfig;
 use super::report::{Amplification, Failure};
 use super::writer_host::writer_options;
-use crate::clock::{EPOCH_BASE_MS, sim_elapsed};
-use crate::store::{StoreNode, StoreState};
 use bytes::Bytes;
-use lsm_core::compaction::{Busy, CompactionStyle};
+use lsm_core::compaction::CompactionStyle;
 use lsm_core::entry::Entry;
 use lsm_core::ids::{SeqNum, SstId};
-use lsm_core::layout::MANIFEST_PREFIX;
-use lsm_core::manifest::{Manifest, decode_manifest};
+use lsm_core::manifest::Manifest;
 use lsm_core::sst::{SstOptions, build_sst};
-use lsm_core::store::GetRange;
 use serde::Serialize;
-use std::time::Duration;
 
-/// How long, at most, the world waits for the tree to quiesce once the final reads are
-/// done, and how often it looks.
-const QUIESCENCE_WAIT: Duration = Duration::from_secs(600);
-const QUIESCENCE_POLL: Duration = Duration::from_millis(100);
 /// Entries of the table whose size gives the per-entry encoded bytes.
 const SAMPLE_TABLE_ENTRIES: u64 = 1_024;
 /// A key's bytes: the world's keys are 16 bytes.
@@ -150,33 +141,6 @@ pub struct C5Inputs<'a> {
     pub peak_referenced_bytes: u64,
     /// Point reads measured.
     pub reads: u64,
-}
-
-/// Waits (boundedly) until the style picks nothing on the newest manifest. Returns whether
-/// it did.
-pub async fn await_quiescence(store: &StoreNode, config: &WorldConfig) -> bool {
-    let Some(style) = writer_options(config).compaction else {
-        return true;
-    };
-    let polls = QUIESCENCE_WAIT.as_millis() / QUIESCENCE_POLL.as_millis();
-    for _ in 0..polls {
-        let now_ms = EPOCH_BASE_MS + sim_elapsed().as_millis() as u64;
-        let idle = store
-            .with_state(newest_manifest)
-            .is_none_or(|manifest| style.pick(&manifest, &Busy::new(), now_ms).is_none());
-        if idle {
-            return true;
-        }
-        madsim::time::sleep(QUIESCENCE_POLL).await;
-    }
-    false
-}
-
-/// The newest manifest in the store, if any decodes.
-fn newest_manifest(state: &StoreState) -> Option<Manifest> {
-    let newest = state.list(MANIFEST_PREFIX).pop()?;
-    let object = state.get(&newest.path, GetRange::Whole).ok()?;
-    decode_manifest(&object.bytes).ok()
 }
 
 /// Runs C5 on a quiesced (or not) run. `None` when disabled.

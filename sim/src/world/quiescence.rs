@@ -1,10 +1,14 @@
 //! C4's LSM half: once faults stop and the clients are done, the background processes
-//! must bring the tree back to rest — L0 under its compaction trigger, the pending list
-//! drained (after a checkpoint newer than every compaction, then a GC pass), and no orphan
-//! left that the garbage collector may collect (an unreferenced table of a fenced epoch).
+//! must bring the tree back to rest — the strategy picks nothing more on the newest
+//! manifest (so, for leveled and universal, L0 is under its compaction trigger; FIFO keeps
+//! up to its size limit in L0 by design), the pending list drained (after a checkpoint newer
+//! than every compaction, then a GC pass), and no orphan left that the garbage collector may
+//! collect (an unreferenced table of a fenced epoch). C5 measures at this rest.
 
 use super::integrity::newest_manifest;
+use crate::clock::{EPOCH_BASE_MS, sim_elapsed};
 use crate::store::{StoreNode, StoreState};
+use lsm_core::compaction::{Busy, CompactionStyle};
 use lsm_core::ids::IdRole;
 use lsm_core::layout::{SST_PREFIX, parse_sst_path};
 use std::time::Duration;
@@ -17,6 +21,8 @@ const QUIESCE_POLL: Duration = Duration::from_secs(1);
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Rest {
     pub reached: bool,
+    /// The strategy would start no compaction on the newest manifest.
+    pub picker_idle: bool,
     pub l0_tables: usize,
     pub l0_trigger: usize,
     pub pending: usize,
@@ -27,17 +33,24 @@ pub struct Rest {
 impl Rest {
     pub fn describe(&self) -> String {
         format!(
-            "after {} ms: L0 {} tables (trigger {}), {} pending deletion, {} collectable orphans",
-            self.waited_ms, self.l0_tables, self.l0_trigger, self.pending, self.collectable_orphans
+            "after {} ms: picker {}, L0 {} tables (trigger {}), {} pending deletion, {} collectable orphans",
+            self.waited_ms,
+            if self.picker_idle { "idle" } else { "busy" },
+            self.l0_tables,
+            self.l0_trigger,
+            self.pending,
+            self.collectable_orphans
         )
     }
 }
 
-pub async fn await_rest(store: &StoreNode, l0_trigger: usize) -> Rest {
+/// Waits (boundedly) for rest; `style` is the strategy every compactor of the run uses.
+pub async fn await_rest(store: &StoreNode, style: &CompactionStyle, l0_trigger: usize) -> Rest {
     let polls = QUIESCE_WAIT.as_millis() / QUIESCE_POLL.as_millis();
     let mut rest = Rest::default();
     for poll in 0..=polls {
-        rest = store.with_state(|state| measure(state, l0_trigger));
+        let now_ms = EPOCH_BASE_MS + sim_elapsed().as_millis() as u64;
+        rest = store.with_state(|state| measure(state, style, l0_trigger, now_ms));
         rest.waited_ms = (poll * QUIESCE_POLL.as_millis()) as u64;
         if rest.reached {
             return rest;
@@ -47,7 +60,7 @@ pub async fn await_rest(store: &StoreNode, l0_trigger: usize) -> Rest {
     rest
 }
 
-fn measure(state: &StoreState, l0_trigger: usize) -> Rest {
+fn measure(state: &StoreState, style: &CompactionStyle, l0_trigger: usize, now_ms: u64) -> Rest {
     let Some(newest) = newest_manifest(state) else {
         return Rest::default();
     };
@@ -65,8 +78,11 @@ fn measure(state: &StoreState, l0_trigger: usize) -> Rest {
         .count();
     let l0_tables = newest.l0.len();
     let pending = newest.pending_deletion.len();
+    let picker_idle = style.pick(&newest, &Busy::new(), now_ms).is_none();
+    let l0_settled = matches!(style, CompactionStyle::Fifo(_)) || l0_tables < l0_trigger.max(1);
     Rest {
-        reached: l0_tables < l0_trigger.max(1) && pending == 0 && collectable_orphans == 0,
+        reached: picker_idle && l0_settled && pending == 0 && collectable_orphans == 0,
+        picker_idle,
         l0_tables,
         l0_trigger,
         pending,

@@ -14,7 +14,7 @@ use super::report::{Amplification, Failure, LsmSummary, OpsSummary, ProcessSumma
 use super::shared::Shared;
 use super::supervisor::Supervisor;
 use super::writer_host::L0_COMPACTION_TRIGGER;
-use super::writer_host::host_main;
+use super::writer_host::{host_main, writer_options};
 use crate::clock::{ClockPlan, SimClock, sim_elapsed};
 use crate::lincheck::{CheckOptions, History, Limits, Verdict};
 use crate::rng;
@@ -127,9 +127,12 @@ pub async fn run_world(config: WorldConfig, trace: Trace) -> Result<RunReport, S
     } else {
         Default::default()
     };
-    let rest = await_rest(&store, L0_COMPACTION_TRIGGER).await;
-    let quiescent =
-        recovered && rest.reached && amplification_targets::await_quiescence(&store, &config).await;
+    let style = writer_options(&config)
+        .compaction
+        .ok_or_else(|| "the world's writer has no compaction style".to_string())?;
+    let rest = await_rest(&store, &style, L0_COMPACTION_TRIGGER).await;
+    // C5 measures the tree at rest, as C4 defines it.
+    let quiescent = recovered && rest.reached;
     let sim_time_s = sim_elapsed().as_secs_f64();
     integrity.check_final(&store.snapshot());
 
@@ -233,8 +236,9 @@ pub async fn run_world(config: WorldConfig, trace: Trace) -> Result<RunReport, S
     let read_runs = shared.read_runs();
     let amplification = Amplification {
         write: ratio(store_bytes_put, counters.user_bytes_written),
+        // Compaction output of the writer's embedded compactor and of standalone compactors.
         write_rocksdb: ratio(
-            writer.flush_bytes + writer.compaction_output_bytes,
+            writer.flush_bytes + writer.compaction_output_bytes + counters.compactor_output_bytes,
             writer.flush_bytes,
         ),
         space: ratio(referenced_bytes, finals.live_logical_bytes),
@@ -253,7 +257,10 @@ pub async fn run_world(config: WorldConfig, trace: Trace) -> Result<RunReport, S
                 newest: newest.as_ref(),
                 flushes: writer.flushes,
                 flush_bytes: writer.flush_bytes,
-                merges: writer.compactions + writer.compactions_stale,
+                merges: writer.compactions
+                    + writer.compactions_stale
+                    + counters.compactor_installs
+                    + counters.compactor_installs_stale,
                 peak_referenced_bytes: integrity.timeline.peak_live_sst_bytes(),
                 reads: read_blocks.len(),
             };
