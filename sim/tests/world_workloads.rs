@@ -193,3 +193,13 @@ fn the_cli_takes_workloads_fifo_and_targets() {
             .contains("--target-write-amp 1.0001")
     );
 }
+
+/// FIFO keeps many tables in L0 by design; RocksDB never stalls it on the L0 count. Before
+/// the writer took that rule, this run stopped writing for good once L0 passed 36 tables.
+#[test]
+fn fifo_never_stalls_the_writer_on_a_long_l0() {
+    let report = run(config(1, WorldStyle::Fifo, Some("insert-random"), 10_000));
+    assert!(report.passed(), "{}", report.summary());
+    assert_eq!(report.lsm.stall_time_ms, 0);
+    assert_eq!(report.ops.indeterminate, 0);
+}

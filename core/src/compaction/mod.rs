@@ -26,6 +26,7 @@ mod sorted_runs;
 mod stall;
 mod stats;
 mod style;
+mod style_stall;
 pub mod universal;
 
 pub use bottommost::is_bottommost;
@@ -40,3 +41,4 @@ pub use sorted_runs::sorted_run_count;
 pub use stall::{StallOptions, StallReason, StallState, stall_state};
 pub use stats::CompactionStats;
 pub use style::{CompactionStyle, pick};
+pub use style_stall::style_stall_state;

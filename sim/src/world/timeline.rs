@@ -17,10 +17,7 @@ use super::writer_host::writer_options;
 use crate::clock::sim_elapsed;
 use crate::store::StoreState;
 use hdrhistogram::Histogram;
-use lsm_core::compaction::{
-    CompactionStyle, StallOptions, StallState, estimated_pending_compaction_bytes,
-    sorted_run_count, stall_state,
-};
+use lsm_core::compaction::{StallState, sorted_run_count, style_stall_state};
 use lsm_core::ids::SstId;
 use lsm_core::manifest::Manifest;
 use serde::Serialize;
@@ -236,48 +233,7 @@ fn note_fifo_drops(state: &mut State, manifest: &Manifest) {
 
 /// The stall state of `manifest` under the writer's rules for `config`'s style.
 fn stall_of(manifest: &Manifest, config: &WorldConfig) -> StallState {
-    let (options, pending_bytes) = match writer_options(config).compaction {
-        Some(CompactionStyle::Leveled(leveled)) => (
-            stall_options(leveled.level0_file_num_compaction_trigger, None, false),
-            estimated_pending_compaction_bytes(manifest, &leveled),
-        ),
-        Some(CompactionStyle::Universal(universal)) => (
-            stall_options(
-                universal.level0_file_num_compaction_trigger,
-                Some(universal.level0_stop_writes_trigger),
-                true,
-            ),
-            0,
-        ),
-        Some(CompactionStyle::Fifo(fifo)) => (
-            stall_options(fifo.level0_file_num_compaction_trigger, None, false),
-            0,
-        ),
-        None => (StallOptions::default(), 0),
-    };
-    stall_state(manifest, &options, pending_bytes)
-}
-
-/// The writer's thresholds (as `Writer::stall_state` derives them): RocksDB's defaults,
-/// raised to the compaction trigger where that is higher.
-fn stall_options(
-    compaction_trigger: usize,
-    stop_trigger: Option<usize>,
-    count_levels_as_sorted_runs: bool,
-) -> StallOptions {
-    let defaults = StallOptions::default();
-    let slowdown = defaults
-        .level0_slowdown_writes_trigger
-        .max(compaction_trigger);
-    let stop = stop_trigger
-        .unwrap_or(defaults.level0_stop_writes_trigger)
-        .max(slowdown);
-    StallOptions {
-        level0_slowdown_writes_trigger: slowdown,
-        level0_stop_writes_trigger: stop,
-        count_levels_as_sorted_runs,
-        ..defaults
-    }
+    style_stall_state(manifest, writer_options(config).compaction.as_ref())
 }
 
 #[cfg(test)]

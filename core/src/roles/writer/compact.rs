@@ -13,8 +13,7 @@
 use super::{Writer, WriterError};
 use crate::clock::Clock;
 use crate::compaction::{
-    Busy, CompactionPlan, CompactionStats, CompactionStyle, StallOptions, StallState,
-    estimated_pending_compaction_bytes, stall_state,
+    Busy, CompactionPlan, CompactionStats, CompactionStyle, StallState, style_stall_state,
 };
 use crate::entry::WallMs;
 use crate::ids::{Epoch, SstId};
@@ -69,26 +68,7 @@ impl<S: ObjectStore, C: Clock> Writer<S, C> {
     /// rules), under the thresholds the compaction style implies; RocksDB's defaults on the
     /// L0 count without a style.
     pub fn stall_state(&self) -> StallState {
-        let (options, pending_bytes) = match &self.options.compaction {
-            Some(CompactionStyle::Leveled(leveled)) => (
-                stall_options(leveled.level0_file_num_compaction_trigger, None, false),
-                estimated_pending_compaction_bytes(&self.manifest, leveled),
-            ),
-            Some(CompactionStyle::Universal(universal)) => (
-                stall_options(
-                    universal.level0_file_num_compaction_trigger,
-                    Some(universal.level0_stop_writes_trigger),
-                    true,
-                ),
-                0,
-            ),
-            Some(CompactionStyle::Fifo(fifo)) => (
-                stall_options(fifo.level0_file_num_compaction_trigger, None, false),
-                0,
-            ),
-            None => (StallOptions::default(), 0),
-        };
-        stall_state(&self.manifest, &options, pending_bytes)
+        style_stall_state(&self.manifest, self.options.compaction.as_ref())
     }
 
     /// Reads and merges the inputs of a merge plan and uploads its outputs (the shared job
@@ -342,26 +322,4 @@ fn deletable_pending(manifest: &Manifest) -> BTreeSet<SstId> {
         .into_iter()
         .filter(|id| !live.contains(id) && !needed.contains(id))
         .collect()
-}
-
-/// RocksDB's stall thresholds, sanitized as RocksDB does: the slowdown trigger is at least
-/// the compaction trigger and the stop trigger at least the slowdown trigger.
-fn stall_options(
-    compaction_trigger: usize,
-    stop_trigger: Option<usize>,
-    count_levels_as_sorted_runs: bool,
-) -> StallOptions {
-    let defaults = StallOptions::default();
-    let slowdown = defaults
-        .level0_slowdown_writes_trigger
-        .max(compaction_trigger);
-    let stop = stop_trigger
-        .unwrap_or(defaults.level0_stop_writes_trigger)
-        .max(slowdown);
-    StallOptions {
-        level0_slowdown_writes_trigger: slowdown,
-        level0_stop_writes_trigger: stop,
-        count_levels_as_sorted_runs,
-        ..defaults
-    }
 }
