@@ -73,3 +73,30 @@ fn force_delete_is_caught_by_the_checkpoint_checks() {
     assert!(caught, "{}", report.summary());
     assert!(report.lsm.deletions_forced > 0, "{}", report.summary());
 }
+
+/// A standalone compactor runs non-overlapping jobs at once (its limit is drawn per seed)
+/// and still passes every check; this seed's picker finds more than one job at a time.
+#[test]
+fn a_standalone_compactor_runs_jobs_at_once() {
+    let mut at_once_max = 0;
+    for seed in [10, 13] {
+        let config = WorldConfig::draw(
+            seed,
+            &Overrides {
+                faults: Some(FaultLevel::Heavy),
+                topology: Some(Topology::Standalone),
+                ..Overrides::default()
+            },
+        );
+        let report = world::run(config, None, format!("seed {seed}")).unwrap();
+        assert!(report.passed(), "seed {seed}: {}", report.summary());
+        assert!(
+            report.lsm.compactor_jobs_at_once_max <= report.config.lsm.compactor_jobs_max as u64
+        );
+        at_once_max = at_once_max.max(report.lsm.compactor_jobs_at_once_max);
+    }
+    assert!(
+        at_once_max >= 2,
+        "never more than {at_once_max} job at once"
+    );
+}

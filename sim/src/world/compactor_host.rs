@@ -37,7 +37,7 @@ pub fn compactor_options(config: &WorldConfig) -> CompactorOptions {
         sst: writer.sst,
         retry: writer.retry,
         cas_attempts_max: writer.cas_attempts_max,
-        max_concurrent_compactions: 1,
+        max_concurrent_compactions: config.lsm.compactor_jobs_max,
         force_delete: config.lsm.force_delete,
     }
 }
@@ -91,7 +91,9 @@ async fn open(
     None
 }
 
-/// Runs jobs one at a time until this incarnation is fenced.
+/// Runs jobs until this incarnation is fenced: each round starts every job the picker
+/// allows (up to `max_concurrent_compactions`, on non-overlapping inputs), runs them at once
+/// on their own tasks, then installs them one by one in start order.
 async fn run(
     shared: &Shared,
     store: &SimStore,
@@ -110,52 +112,46 @@ async fn run(
             madsim::time::sleep(poll).await;
             continue;
         }
-        let Some(job) = compactor.start_job() else {
+        let mut running = Vec::new();
+        while let Some(job) = compactor.start_job() {
+            let (store, clock) = (store.clone(), clock.clone());
+            running.push(madsim::task::spawn(async move {
+                let result = run_job(&store, &clock, &job).await;
+                (job, result)
+            }));
+        }
+        if running.is_empty() {
             madsim::time::sleep(poll).await;
             continue;
-        };
-        let result = run_job(store, clock, &job).await;
-        match compactor.finish_job(job, result).await {
-            Ok(JobOutcome::Installed {
-                stats,
-                manifest_version,
-            }) => {
-                shared.count(|c| {
-                    c.compactor_installs += 1;
-                    c.compactor_input_bytes += stats.input_bytes;
-                    c.compactor_output_bytes += stats.output_bytes;
-                });
-                shared.note(
-                    tag,
-                    "compaction",
-                    format!(
-                        "{:?} {:?} to L{} inputs={} outputs={} v{}",
-                        stats.kind,
-                        stats.reason,
-                        stats.output_level,
-                        stats.input_files,
-                        stats.output_files,
-                        manifest_version.0
-                    ),
-                );
-            }
-            Ok(JobOutcome::Stale { id }) => {
-                shared.count(|c| c.compactor_installs_stale += 1);
-                shared.note(
-                    tag,
-                    "compaction_stale",
-                    format!("input {id} no longer live"),
-                );
-            }
-            Err(error) if error.is_fenced() => {
-                shared.count(|c| c.compactor_installs_fenced += 1);
+        }
+        shared.count(|c| {
+            c.compactor_jobs_at_once_max = c.compactor_jobs_at_once_max.max(running.len() as u64)
+        });
+        let mut fenced = false;
+        let mut failed = false;
+        for task in running {
+            let Ok((job, result)) = task.await else {
+                // The node is being killed: its tasks end with it.
                 return;
+            };
+            match compactor.finish_job(job, result).await {
+                Ok(outcome) => record_installed(shared, tag, outcome),
+                Err(error) if error.is_fenced() => {
+                    shared.count(|c| c.compactor_installs_fenced += 1);
+                    fenced = true;
+                }
+                Err(error) => {
+                    shared.count(|c| c.compactor_jobs_failed += 1);
+                    shared.note(tag, "compaction_failed", error.to_string());
+                    failed = true;
+                }
             }
-            Err(error) => {
-                shared.count(|c| c.compactor_jobs_failed += 1);
-                shared.note(tag, "compaction_failed", error.to_string());
-                madsim::time::sleep(poll).await;
-            }
+        }
+        if fenced {
+            return;
+        }
+        if failed {
+            madsim::time::sleep(poll).await;
         }
         let stats = compactor.stats();
         let new_orphans = stats.orphans_deleted - orphans_counted;
@@ -165,5 +161,41 @@ async fn run(
             c.compactor_orphans_deleted += new_orphans;
             c.compactor_inputs_force_deleted += new_forced;
         });
+    }
+}
+
+fn record_installed(shared: &Shared, tag: &str, outcome: JobOutcome) {
+    match outcome {
+        JobOutcome::Installed {
+            stats,
+            manifest_version,
+        } => {
+            shared.count(|c| {
+                c.compactor_installs += 1;
+                c.compactor_input_bytes += stats.input_bytes;
+                c.compactor_output_bytes += stats.output_bytes;
+            });
+            shared.note(
+                tag,
+                "compaction",
+                format!(
+                    "{:?} {:?} to L{} inputs={} outputs={} v{}",
+                    stats.kind,
+                    stats.reason,
+                    stats.output_level,
+                    stats.input_files,
+                    stats.output_files,
+                    manifest_version.0
+                ),
+            );
+        }
+        JobOutcome::Stale { id } => {
+            shared.count(|c| c.compactor_installs_stale += 1);
+            shared.note(
+                tag,
+                "compaction_stale",
+                format!("input {id} no longer live"),
+            );
+        }
     }
 }

@@ -98,6 +98,8 @@ pub struct LsmShape {
     pub gc_interval_ms: u64,
     /// The standalone compactor polls the manifest this often when idle.
     pub compactor_poll_ms: u64,
+    /// Jobs a standalone compactor runs at once on non-overlapping inputs (1..=3).
+    pub compactor_jobs_max: usize,
 }
 
 /// What the command line fixed; `None` is drawn from the seed.
@@ -313,6 +315,7 @@ impl WorldConfig {
             )),
             gc_interval_ms: rng::uniform_u64(&mut lsm_rng, 500, 20_000),
             compactor_poll_ms: rng::uniform_u64(&mut lsm_rng, 50, 2_000),
+            compactor_jobs_max: rng::uniform_u64(&mut lsm_rng, 1, 3) as usize,
         };
         let lsm = LsmShape {
             topology: overrides.topology.unwrap_or(lsm.topology),

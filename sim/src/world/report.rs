@@ -69,6 +69,8 @@ pub struct LsmSummary {
     pub installs_rejected_fenced: u64,
     pub compactor_opens: u64,
     pub compactors_fenced: u64,
+    /// The most jobs a standalone compactor ran at once (its limit is drawn, 1 to 3).
+    pub compactor_jobs_at_once_max: u64,
     pub checkpoints_taken: u64,
     pub checkpoints_verified: u64,
     pub checkpoints_expired: u64,

@@ -318,6 +318,7 @@ pub async fn run_world(config: WorldConfig, trace: Trace) -> Result<RunReport, S
             installs_rejected_fenced: counters.compactor_installs_fenced,
             compactor_opens: counters.compactor_opens,
             compactors_fenced: counters.compactors_fenced,
+            compactor_jobs_at_once_max: counters.compactor_jobs_at_once_max,
             checkpoints_taken: writer.checkpoints,
             checkpoints_verified: found.checkpoint_verifications,
             checkpoints_expired: counters.gc_checkpoints_expired,

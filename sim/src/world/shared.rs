@@ -50,6 +50,8 @@ pub struct Counters {
     /// Compactor incarnations that found themselves fenced by a newer one.
     pub compactors_fenced: u64,
     pub compactor_jobs_failed: u64,
+    /// The most jobs a standalone compactor ran at once.
+    pub compactor_jobs_at_once_max: u64,
     pub compactor_installs: u64,
     /// Installs refused because an input was no longer live.
     pub compactor_installs_stale: u64,
