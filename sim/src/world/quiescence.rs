@@ -1,12 +1,14 @@
 //! C4's LSM half: once faults stop and the clients are done, the background processes
 //! must bring the tree back to rest — L0 under its compaction trigger, the pending list
-//! drained (after a checkpoint newer than every compaction, then a GC pass), and no orphan
-//! left that the garbage collector may collect (an unreferenced table of a fenced epoch).
+//! drained (after a checkpoint newer than every compaction, then a GC pass), no orphan
+//! left that the garbage collector may collect (an unreferenced table of a fenced epoch),
+//! and no temporary output of a remote job left (the primary purges a job's prefix when it
+//! closes the job and sweeps `tmp/`; the garbage collector collects fenced primaries').
 
 use super::integrity::newest_manifest;
 use crate::store::{StoreNode, StoreState};
 use lsm_core::ids::IdRole;
-use lsm_core::layout::{SST_PREFIX, parse_sst_path};
+use lsm_core::layout::{SST_PREFIX, TMP_PREFIX, parse_sst_path};
 use std::time::Duration;
 
 /// How long the tree may take to come to rest, polled this often.
@@ -21,14 +23,22 @@ pub struct Rest {
     pub l0_trigger: usize,
     pub pending: usize,
     pub collectable_orphans: usize,
+    /// Temporary outputs of remote jobs still in the store: once the tree is at rest no
+    /// job is open, so every one of them is past its bound.
+    pub tmp_objects: usize,
     pub waited_ms: u64,
 }
 
 impl Rest {
     pub fn describe(&self) -> String {
         format!(
-            "after {} ms: L0 {} tables (trigger {}), {} pending deletion, {} collectable orphans",
-            self.waited_ms, self.l0_tables, self.l0_trigger, self.pending, self.collectable_orphans
+            "after {} ms: L0 {} tables (trigger {}), {} pending deletion, {} collectable orphans, {} temporary objects",
+            self.waited_ms,
+            self.l0_tables,
+            self.l0_trigger,
+            self.pending,
+            self.collectable_orphans,
+            self.tmp_objects
         )
     }
 }
@@ -65,12 +75,17 @@ fn measure(state: &StoreState, l0_trigger: usize) -> Rest {
         .count();
     let l0_tables = newest.l0.len();
     let pending = newest.pending_deletion.len();
+    let tmp_objects = state.list(TMP_PREFIX).len();
     Rest {
-        reached: l0_tables < l0_trigger.max(1) && pending == 0 && collectable_orphans == 0,
+        reached: l0_tables < l0_trigger.max(1)
+            && pending == 0
+            && collectable_orphans == 0
+            && tmp_objects == 0,
         l0_tables,
         l0_trigger,
         pending,
         collectable_orphans,
+        tmp_objects,
         waited_ms: 0,
     }
 }
