@@ -368,8 +368,10 @@ impl WorldConfig {
             compactor_poll_ms: rng::uniform_u64(&mut lsm_rng, 50, 2_000),
             remote: RemoteShape::draw(seed, fault_level),
         };
-        // Remote is drawn from its own stream, so the other draws stay what they were.
-        let drawn_remote = rng::chance(&mut rng::stream(seed, "config/topology-remote"), 0.3);
+        // Swarm runs also draw the remote topology, from its own stream so that the other
+        // draws stay what they were (and runs at fixed fault levels keep their topology).
+        let drawn_remote = fault_level == FaultLevel::Swarm
+            && rng::chance(&mut rng::stream(seed, "config/topology-remote"), 0.3);
         let lsm = LsmShape {
             topology: if drawn_remote {
                 Topology::Remote
