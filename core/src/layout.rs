@@ -41,7 +41,11 @@ pub fn tmp_job_prefix(compactor_epoch: Epoch, job_counter: u64) -> String {
 
 /// `tmp/<job>/<20-digit id>.sst`: one output of a remote job.
 pub fn tmp_output_path(compactor_epoch: Epoch, job_counter: u64, id: SstId) -> String {
-    format!("{}{:020}.sst", tmp_job_prefix(compactor_epoch, job_counter), id.0)
+    format!(
+        "{}{:020}.sst",
+        tmp_job_prefix(compactor_epoch, job_counter),
+        id.0
+    )
 }
 
 /// The (compactor epoch, job counter) named by any path under `tmp/`, if it names one.
@@ -79,7 +83,10 @@ mod tests {
         let path = tmp_output_path(Epoch(7), 42, SstId(9));
         assert!(path.starts_with(&tmp_job_prefix(Epoch(7), 42)));
         assert_eq!(parse_tmp_job(&path), Some((Epoch(7), 42)));
-        assert_eq!(parse_tmp_job(&tmp_job_prefix(Epoch(7), 42)), Some((Epoch(7), 42)));
+        assert_eq!(
+            parse_tmp_job(&tmp_job_prefix(Epoch(7), 42)),
+            Some((Epoch(7), 42))
+        );
         assert_eq!(parse_tmp_job("tmp/7-42/x.sst"), None);
         assert_eq!(parse_tmp_job("sst/00000000000000000001.sst"), None);
         assert_eq!(parse_tmp_job("tmp/"), None);

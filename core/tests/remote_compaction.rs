@@ -15,8 +15,7 @@ use lsm_core::ids::Epoch;
 use lsm_core::layout::{TMP_PREFIX, sst_path, tmp_job_prefix};
 use lsm_core::roles::gc::GarbageCollector;
 use lsm_core::roles::remote::{
-    RemoteOutcome, RemoteResult, RemoteWorker, decode_job, decode_result, encode_job,
-    encode_result,
+    RemoteOutcome, RemoteResult, RemoteWorker, decode_job, decode_result, encode_job, encode_result,
 };
 use lsm_core::roles::retry::RetryPolicy;
 use lsm_core::roles::writer::{
@@ -101,7 +100,12 @@ fn new_world(fallback: RemoteFallback) -> World {
 fn fill_l0(writer: &mut TestWriter) {
     for table in 0..4 {
         let ops: Vec<_> = (0..20)
-            .map(|i| put(&format!("key{:03}", i * 4 + table), &format!("v{table}-{i}")))
+            .map(|i| {
+                put(
+                    &format!("key{:03}", i * 4 + table),
+                    &format!("v{table}-{i}"),
+                )
+            })
             .collect();
         block_on(writer.commit(&ops)).unwrap();
         block_on(writer.flush()).unwrap();
@@ -166,7 +170,10 @@ fn remote_job_installs_and_purges_its_temporary_prefix() {
     assert_eq!(dispatch.job.output_prefix, dispatch.job.id.tmp_prefix());
     let result = run_remotely(&world, &dispatch);
     assert!(result.output_count() > 0);
-    assert!(!tmp_objects(&world.store).is_empty(), "outputs wait under tmp/");
+    assert!(
+        !tmp_objects(&world.store).is_empty(),
+        "outputs wait under tmp/"
+    );
     let manifest_before = latest_manifest(&world.store).version;
     let verdict = deliver(&mut world, result.clone());
     let ResultVerdict::Installed { outputs, late, .. } = verdict else {
@@ -178,7 +185,10 @@ fn remote_job_installs_and_purges_its_temporary_prefix() {
     assert!(manifest.l0.is_empty());
     let pending: Vec<_> = manifest.pending_deletion.iter().map(|p| p.sst.id).collect();
     for input in &inputs {
-        assert!(pending.contains(&input.id), "inputs go onto the pending list");
+        assert!(
+            pending.contains(&input.id),
+            "inputs go onto the pending list"
+        );
     }
     let objects = sst_objects(&world.store);
     let RemoteOutcome::Compacted { outputs: metas, .. } = &result.outcome else {
@@ -206,7 +216,10 @@ fn duplicate_result_installs_nothing_twice() {
         ResultVerdict::Installed { .. }
     ));
     let version = latest_manifest(&world.store).version;
-    assert_eq!(deliver(&mut world, result.clone()), ResultVerdict::Duplicate);
+    assert_eq!(
+        deliver(&mut world, result.clone()),
+        ResultVerdict::Duplicate
+    );
     assert_eq!(deliver(&mut world, result), ResultVerdict::Duplicate);
     assert_eq!(latest_manifest(&world.store).version, version);
     assert_eq!(world.primary.stats().duplicates_ignored, 2);
@@ -219,7 +232,10 @@ fn worker_crash_mid_job_times_out_then_reschedules() {
     fill_l0(&mut world.writer);
     let first = single_dispatch(&mut world);
     // The worker wrote part of an output and died: nobody answers.
-    let partial = first.job.id.output_path(first.job.output_ids.nth(0).unwrap());
+    let partial = first
+        .job
+        .id
+        .output_path(first.job.output_ids.nth(0).unwrap());
     block_on(world.store.put(
         &partial,
         Bytes::from_static(b"half a table"),
@@ -227,11 +243,17 @@ fn worker_crash_mid_job_times_out_then_reschedules() {
         Attributes::new(),
     ))
     .unwrap();
-    assert!(poll(&mut world).is_empty(), "nothing new before the timeout");
+    assert!(
+        poll(&mut world).is_empty(),
+        "nothing new before the timeout"
+    );
     advance(&world.clock, TIMEOUT + Duration::from_millis(1));
     let second = single_dispatch(&mut world);
     assert_eq!(second.attempt, 1);
-    assert_ne!(second.job.id, first.job.id, "a reschedule is a new dispatch");
+    assert_ne!(
+        second.job.id, first.job.id,
+        "a reschedule is a new dispatch"
+    );
     assert_eq!(second.job.plan, first.job.plan);
     assert_eq!(world.primary.stats().jobs_timed_out, 1);
     let result = run_remotely(&world, &second);
@@ -252,7 +274,10 @@ fn worker_crash_mid_job_falls_back_to_local_compaction() {
     fill_l0(&mut world.writer);
     let _lost = single_dispatch(&mut world);
     advance(&world.clock, TIMEOUT + Duration::from_millis(1));
-    assert!(poll(&mut world).is_empty(), "compacted locally, not re-sent");
+    assert!(
+        poll(&mut world).is_empty(),
+        "compacted locally, not re-sent"
+    );
     let stats = world.primary.stats();
     assert_eq!((stats.jobs_timed_out, stats.fell_back_local), (1, 1));
     assert!(world.writer.manifest().l0.is_empty());
@@ -276,14 +301,20 @@ fn late_result_after_reschedule_is_installed_once() {
     );
     let version = latest_manifest(&world.store).version;
     let verdict = deliver(&mut world, fresh.clone());
-    assert!(matches!(verdict, ResultVerdict::RejectedStale { late: false, .. }));
+    assert!(matches!(
+        verdict,
+        ResultVerdict::RejectedStale { late: false, .. }
+    ));
     assert_eq!(latest_manifest(&world.store).version, version);
     let RemoteOutcome::Compacted { outputs, .. } = &fresh.outcome else {
         panic!()
     };
     let objects = sst_objects(&world.store);
     for meta in outputs {
-        assert!(!objects.contains(&meta.id), "the loser's outputs never get final names");
+        assert!(
+            !objects.contains(&meta.id),
+            "the loser's outputs never get final names"
+        );
     }
     assert!(tmp_objects(&world.store).is_empty());
     let stats = world.primary.stats();
@@ -305,8 +336,14 @@ fn late_result_after_the_rescheduled_job_installed_is_rejected() {
     ));
     let late = run_remotely(&world, &first);
     let verdict = deliver(&mut world, late);
-    assert!(matches!(verdict, ResultVerdict::RejectedStale { late: true, .. }));
-    assert!(tmp_objects(&world.store).is_empty(), "rejected and cleaned up");
+    assert!(matches!(
+        verdict,
+        ResultVerdict::RejectedStale { late: true, .. }
+    ));
+    assert!(
+        tmp_objects(&world.store).is_empty(),
+        "rejected and cleaned up"
+    );
     assert_eq!(world.writer.stats().compactions, 1);
 }
 
@@ -319,7 +356,10 @@ fn stale_inputs_are_rejected_and_outputs_cleaned() {
     assert!(block_on(world.writer.compact_once()).unwrap().is_some());
     let result = run_remotely(&world, &dispatch);
     let verdict = deliver(&mut world, result);
-    assert!(matches!(verdict, ResultVerdict::RejectedStale { .. }), "{verdict:?}");
+    assert!(
+        matches!(verdict, ResultVerdict::RejectedStale { .. }),
+        "{verdict:?}"
+    );
     assert!(tmp_objects(&world.store).is_empty());
     assert_eq!(world.primary.stats().rejected_stale, 1);
     assert_all_keys_readable(&mut world.writer);
@@ -333,19 +373,34 @@ fn damage_first_output(world: &World, result: &RemoteResult, damage: impl Fn(&[u
     let path = result.job.output_path(outputs[0].id);
     let got = block_on(world.store.get(&path, GetRange::Whole)).unwrap();
     let damaged = Bytes::from(damage(&got.bytes));
-    block_on(world.store.put(&path, damaged, PutMode::Overwrite, Attributes::new())).unwrap();
+    block_on(
+        world
+            .store
+            .put(&path, damaged, PutMode::Overwrite, Attributes::new()),
+    )
+    .unwrap();
 }
 
 fn assert_rejected_then_rescheduled(world: &mut World, result: RemoteResult) {
     let version = latest_manifest(&world.store).version;
     let verdict = deliver(world, result);
-    assert!(matches!(verdict, ResultVerdict::RejectedCorrupt { .. }), "{verdict:?}");
-    assert_eq!(latest_manifest(&world.store).version, version, "nothing installed");
+    assert!(
+        matches!(verdict, ResultVerdict::RejectedCorrupt { .. }),
+        "{verdict:?}"
+    );
+    assert_eq!(
+        latest_manifest(&world.store).version,
+        version,
+        "nothing installed"
+    );
     assert!(tmp_objects(&world.store).is_empty());
     let retry = single_dispatch(world);
     assert_eq!(retry.attempt, 1, "the plan is re-sent");
     let result = run_remotely(world, &retry);
-    assert!(matches!(deliver(world, result), ResultVerdict::Installed { .. }));
+    assert!(matches!(
+        deliver(world, result),
+        ResultVerdict::Installed { .. }
+    ));
     assert_all_keys_readable(&mut world.writer);
 }
 
@@ -429,7 +484,10 @@ fn empty_output_removes_inputs_without_deleting_them() {
     let objects = sst_objects(&world.store);
     for id in &inputs {
         assert!(!manifest.is_live(*id));
-        assert!(objects.contains(id), "an input is never deleted as if it were an output");
+        assert!(
+            objects.contains(id),
+            "an input is never deleted as if it were an output"
+        );
         assert!(manifest.pending_deletion.iter().any(|p| p.sst.id == *id));
     }
     assert_eq!(world.primary.stats().empty_outputs, 1);
@@ -476,12 +534,24 @@ fn primary_sweep_collects_prefixes_no_open_job_owns() {
     let older = format!("{}{}", tmp_job_prefix(Epoch(epoch.0 - 1), 0), "y.sst");
     let newer = format!("{}{}", tmp_job_prefix(Epoch(epoch.0 + 1), 0), "z.sst");
     for path in [&own_stray, &older, &newer] {
-        block_on(world.store.put(path, Bytes::from_static(b"t"), PutMode::Create, Attributes::new()))
-            .unwrap();
+        block_on(world.store.put(
+            path,
+            Bytes::from_static(b"t"),
+            PutMode::Create,
+            Attributes::new(),
+        ))
+        .unwrap();
     }
     poll(&mut world);
-    let left: Vec<String> = tmp_objects(&world.store).into_iter().map(|m| m.path).collect();
-    assert_eq!(left, vec![newer], "a newer primary's prefix is not this one's to purge");
+    let left: Vec<String> = tmp_objects(&world.store)
+        .into_iter()
+        .map(|m| m.path)
+        .collect();
+    assert_eq!(
+        left,
+        vec![newer],
+        "a newer primary's prefix is not this one's to purge"
+    );
 }
 
 #[test]
@@ -516,7 +586,10 @@ fn job_and_result_codecs_reject_corruption_without_panicking() {
     for index in 0..encoded.len() {
         let mut flipped = encoded.to_vec();
         flipped[index] ^= 0x01;
-        assert!(decode_job(&flipped).is_err(), "flip at {index} went unnoticed");
+        assert!(
+            decode_job(&flipped).is_err(),
+            "flip at {index} went unnoticed"
+        );
     }
     for len in 0..encoded.len() {
         assert!(decode_job(&encoded[..len]).is_err());

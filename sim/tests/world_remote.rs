@@ -38,7 +38,11 @@ fn remote_worlds_pass_and_count_their_outcomes() {
             }
             assert_eq!(report.lsm.topology, "remote");
             let remote = report.lsm.remote.clone().unwrap();
-            assert!(remote.jobs_scheduled > 0, "seed {seed}: {}", report.summary());
+            assert!(
+                remote.jobs_scheduled > 0,
+                "seed {seed}: {}",
+                report.summary()
+            );
             assert!(report.lsm.rest.contains("0 temporary objects"));
             succeeded += remote.jobs_succeeded;
             timed_out += remote.jobs_timed_out;

@@ -10,9 +10,7 @@ use super::shared::Shared;
 use crate::clock::SimClock;
 use bytes::Bytes;
 use lsm_core::roles::remote::{decode_result, encode_job};
-use lsm_core::roles::writer::{
-    RemoteOptions, RemotePrimary, ResultVerdict, Writer, WriterError,
-};
+use lsm_core::roles::writer::{RemoteOptions, RemotePrimary, ResultVerdict, Writer, WriterError};
 use madsim::net::Endpoint;
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -152,12 +150,12 @@ fn record(shared: &Shared, tag: &str, job: &str, verdict: &ResultVerdict) {
         } => {
             let (install_ms, job_ms) = (install_latency.as_millis(), job_latency.as_millis());
             shared.remote(|tally| {
-                let _ = tally
-                    .install_latency_ms
-                    .record((install_ms as u64).max(1));
+                let _ = tally.install_latency_ms.record((install_ms as u64).max(1));
                 let _ = tally.job_latency_ms.record((job_ms as u64).max(1));
             });
-            format!("installed outputs={outputs} late={late} install_ms={install_ms} job_ms={job_ms}")
+            format!(
+                "installed outputs={outputs} late={late} install_ms={install_ms} job_ms={job_ms}"
+            )
         }
         other => format!("{other:?}"),
     };

@@ -4,13 +4,13 @@
 use super::amplification_targets;
 use super::background_nodes::spawn_background;
 use super::client::{ClientPlan, client_main};
+use super::config::Topology;
 use super::config::WorldConfig;
 use super::final_phase::{await_recovery, final_reads};
 use super::integrity::Violations;
 use super::integrity::{IntegrityObserver, newest_manifest, sst_bytes_in_store};
 use super::protocol::{WRITER_HOSTS, client_ip, writer_host_address, writer_host_name};
 use super::quiescence::await_rest;
-use super::config::Topology;
 use super::remote_tally::RemoteTally;
 use super::report::{
     Amplification, Failure, LsmSummary, OpsSummary, ProcessSummary, RemoteSummary, RunReport,

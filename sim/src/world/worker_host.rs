@@ -17,9 +17,7 @@ use crate::rng::{self, Stream};
 use crate::store::{SimStore, StoreNode};
 use crate::trace::Trace;
 use bytes::Bytes;
-use lsm_core::roles::remote::{
-    RemoteJob, RemoteOutcome, RemoteWorker, decode_job, encode_result,
-};
+use lsm_core::roles::remote::{RemoteJob, RemoteOutcome, RemoteWorker, decode_job, encode_result};
 use lsm_core::store::{Attributes, GetRange, ObjectStore, PutMode};
 use madsim::net::Endpoint;
 use madsim::runtime::Handle;
@@ -130,9 +128,11 @@ async fn run_job(context: WorkerContext, job: RemoteJob, primary: SocketAddr) {
         RemoteOutcome::Compacted { outputs, .. } => format!("{} outputs", outputs.len()),
         RemoteOutcome::Failed { detail } => format!("failed: {detail}"),
     };
-    context
-        .shared
-        .note(&context.tag, "remote_compacted", format!("{} {detail}", job.id));
+    context.shared.note(
+        &context.tag,
+        "remote_compacted",
+        format!("{} {detail}", job.id),
+    );
     if let RemoteOutcome::Compacted { outputs, .. } = &result.outcome
         && let Some(first) = outputs.first()
         && damage_drawn(&context)
@@ -155,7 +155,9 @@ async fn run_job(context: WorkerContext, job: RemoteJob, primary: SocketAddr) {
         });
         let acked = madsim::time::timeout(resend, context.endpoint.recv_from_raw(ack_tag)).await;
         if matches!(acked, Ok(Ok(_))) {
-            context.shared.remote(|tally| tally.workers.results_acked += 1);
+            context
+                .shared
+                .remote(|tally| tally.workers.results_acked += 1);
             return;
         }
     }
@@ -190,10 +192,19 @@ async fn damage_output(context: &WorkerContext, path: &str) {
     }
     let written = context
         .store
-        .put(path, Bytes::from(bytes), PutMode::Overwrite, Attributes::new())
+        .put(
+            path,
+            Bytes::from(bytes),
+            PutMode::Overwrite,
+            Attributes::new(),
+        )
         .await;
     if written.is_ok() {
-        context.shared.remote(|tally| tally.workers.outputs_damaged += 1);
-        context.shared.note(&context.tag, "remote_output_damaged", path.to_string());
+        context
+            .shared
+            .remote(|tally| tally.workers.outputs_damaged += 1);
+        context
+            .shared
+            .note(&context.tag, "remote_output_damaged", path.to_string());
     }
 }

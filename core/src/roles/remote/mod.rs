@@ -22,8 +22,7 @@ mod job;
 mod worker;
 
 pub use codec::{
-    REMOTE_FORMAT_VERSION, RemoteEncodeError, decode_job, decode_result, encode_job,
-    encode_result,
+    REMOTE_FORMAT_VERSION, RemoteEncodeError, decode_job, decode_result, encode_job, encode_result,
 };
 pub use job::{RemoteJob, RemoteJobId, RemoteOutcome, RemoteResult};
 pub use worker::{RemoteWorker, RemoteWorkerError, RemoteWorkerStats};

@@ -136,9 +136,15 @@ impl<S: ObjectStore, C: Clock> RemoteWorker<S, C> {
         for (encoded, meta) in &output.outputs {
             let path = job.id.output_path(meta.id);
             let tag = format!("{}-tmp{}", local.write_tag, meta.id.0);
-            let created =
-                create_resolving(&self.store, &self.clock, &self.retry, &path, encoded.clone(), &tag)
-                    .await;
+            let created = create_resolving(
+                &self.store,
+                &self.clock,
+                &self.retry,
+                &path,
+                encoded.clone(),
+                &tag,
+            )
+            .await;
             match created {
                 Ok(CreateOutcome::Created) => {}
                 Ok(CreateOutcome::Taken { .. }) => {

@@ -293,7 +293,10 @@ impl<S: ObjectStore, C: Clock> Writer<S, C> {
     }
 
     /// Reads the newest manifest after a plan went stale; fenced if either epoch moved.
-    pub(super) async fn refresh_for_compaction(&mut self, compactor_epoch: Epoch) -> Result<(), WriterError> {
+    pub(super) async fn refresh_for_compaction(
+        &mut self,
+        compactor_epoch: Epoch,
+    ) -> Result<(), WriterError> {
         let latest = read_latest_manifest(&self.store, &self.clock, &self.options.retry)
             .await
             .map_err(|error| self.manifest_error(error))?;

@@ -251,8 +251,13 @@ impl RemotePrimary {
 
 /// How validate-and-install ended, short of a terminal error.
 enum Installed {
-    Done { stats: CompactionStats, outputs: usize },
-    Stale { id: SstId },
+    Done {
+        stats: CompactionStats,
+        outputs: usize,
+    },
+    Stale {
+        id: SstId,
+    },
     Corrupt(String),
     Failed(String),
 }
@@ -271,15 +276,22 @@ async fn copy_to_final<S: ObjectStore, C: Clock>(
     for (bytes, meta) in validated {
         let path = sst_path(meta.id);
         let write_tag = format!("{tag}/copy{}", meta.id.0);
-        let created =
-            create_resolving(&writer.store, &writer.clock, &retry, &path, bytes.clone(), &write_tag)
-                .await;
+        let created = create_resolving(
+            &writer.store,
+            &writer.clock,
+            &retry,
+            &path,
+            bytes.clone(),
+            &write_tag,
+        )
+        .await;
         match created {
             Ok(CreateOutcome::Created) => copied.push(meta.id),
             Ok(CreateOutcome::Taken { .. }) => {
-                let existing =
-                    retry_idempotent(&writer.clock, &retry, || writer.store.get(&path, GetRange::Whole))
-                        .await;
+                let existing = retry_idempotent(&writer.clock, &retry, || {
+                    writer.store.get(&path, GetRange::Whole)
+                })
+                .await;
                 match existing {
                     Ok(got) if crate::checksum::crc32c(&got.bytes) == meta.object_crc32c => {}
                     Ok(_) => return Err((copied, format!("{path}: id already taken"))),

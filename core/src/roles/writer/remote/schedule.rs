@@ -218,7 +218,13 @@ impl RemotePrimary {
     }
 
     /// Records `job` as in flight and queues it for the host.
-    fn register(&mut self, job: RemoteJob, attempt: u32, first_dispatched_at: Duration, now: Duration) {
+    fn register(
+        &mut self,
+        job: RemoteJob,
+        attempt: u32,
+        first_dispatched_at: Duration,
+        now: Duration,
+    ) {
         self.stats.jobs_scheduled += 1;
         self.jobs.insert(
             job.id.counter,

@@ -18,8 +18,7 @@ impl RemotePrimary {
         prefix: &str,
     ) -> u64 {
         let retry = writer.options.retry;
-        let listed =
-            retry_idempotent(&writer.clock, &retry, || writer.store.list(prefix)).await;
+        let listed = retry_idempotent(&writer.clock, &retry, || writer.store.list(prefix)).await;
         let Ok(listed) = listed else {
             return 0;
         };

@@ -42,7 +42,8 @@ pub(super) async fn fetch_validated<S: ObjectStore, C: Clock>(
             }
             Err(error) => return Err(Rejection::Store(error)),
         };
-        check_object(&got.bytes, meta).map_err(|detail| Rejection::Corrupt(format!("{path}: {detail}")))?;
+        check_object(&got.bytes, meta)
+            .map_err(|detail| Rejection::Corrupt(format!("{path}: {detail}")))?;
         validated.push((got.bytes, meta.clone()));
     }
     Ok(validated)
@@ -64,7 +65,10 @@ fn check_metadata(job: &RemoteJob, outputs: &[SstMeta]) -> Result<(), String> {
                 && meta.id.counter() - first.counter() < block.count_max
         });
         if !in_block {
-            return Err(format!("output id {} is not from the job's id block", meta.id));
+            return Err(format!(
+                "output id {} is not from the job's id block",
+                meta.id
+            ));
         }
         if let Some(before) = previous {
             if meta.id <= before.id {
@@ -104,7 +108,10 @@ fn check_object(bytes: &Bytes, meta: &SstMeta) -> Result<(), String> {
         let entry = entry.map_err(|error| error.to_string())?;
         entries += 1;
         if entries > meta.entry_count {
-            return Err(format!("more entries than the {} claimed", meta.entry_count));
+            return Err(format!(
+                "more entries than the {} claimed",
+                meta.entry_count
+            ));
         }
         tombstones += u64::from(entry.is_tombstone());
         seq_min = seq_min.min(entry.seq().0);
