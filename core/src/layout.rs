@@ -1,6 +1,6 @@
 //! Where each kind of object lives in the store (DESIGN.md, "Object layout").
 
-use crate::ids::SstId;
+use crate::ids::{Epoch, SstId};
 
 pub use crate::manifest::{manifest_path, parse_manifest_path};
 pub use crate::wal::{parse_wal_path, wal_path};
@@ -11,6 +11,8 @@ pub const MANIFEST_PREFIX: &str = "manifest/";
 pub const WAL_PREFIX: &str = "wal/";
 /// Prefix of every SST object.
 pub const SST_PREFIX: &str = "sst/";
+/// Prefix of remote compaction outputs before their install (`tmp/<job>/<id>.sst`).
+pub const TMP_PREFIX: &str = "tmp/";
 
 /// The user attribute that carries the unique tag of the request that wrote an object, so an
 /// unknown outcome can be resolved by reading the object back.
@@ -30,6 +32,34 @@ pub fn parse_sst_path(path: &str) -> Option<SstId> {
     digits.parse().ok().map(SstId)
 }
 
+/// `tmp/<job>/`: where a remote job's outputs wait for the primary to install them. The job
+/// name is `<20-digit compactor epoch>-<20-digit job counter>`, so the epoch of the primary
+/// that scheduled the job can be read from the path alone (garbage collection needs it).
+pub fn tmp_job_prefix(compactor_epoch: Epoch, job_counter: u64) -> String {
+    format!("{TMP_PREFIX}{:020}-{:020}/", compactor_epoch.0, job_counter)
+}
+
+/// `tmp/<job>/<20-digit id>.sst`: one output of a remote job.
+pub fn tmp_output_path(compactor_epoch: Epoch, job_counter: u64, id: SstId) -> String {
+    format!(
+        "{}{:020}.sst",
+        tmp_job_prefix(compactor_epoch, job_counter),
+        id.0
+    )
+}
+
+/// The (compactor epoch, job counter) named by any path under `tmp/`, if it names one.
+pub fn parse_tmp_job(path: &str) -> Option<(Epoch, u64)> {
+    let rest = path.strip_prefix(TMP_PREFIX)?;
+    let (job, _) = rest.split_once('/')?;
+    let (epoch, counter) = job.split_once('-')?;
+    let digits = |text: &str| text.len() == 20 && text.bytes().all(|b| b.is_ascii_digit());
+    if !digits(epoch) || !digits(counter) {
+        return None;
+    }
+    Some((Epoch(epoch.parse().ok()?), counter.parse().ok()?))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -46,5 +76,19 @@ mod tests {
             parse_sst_path(&sst_path(SstId(u64::MAX))),
             Some(SstId(u64::MAX))
         );
+    }
+
+    #[test]
+    fn tmp_paths_name_their_job() {
+        let path = tmp_output_path(Epoch(7), 42, SstId(9));
+        assert!(path.starts_with(&tmp_job_prefix(Epoch(7), 42)));
+        assert_eq!(parse_tmp_job(&path), Some((Epoch(7), 42)));
+        assert_eq!(
+            parse_tmp_job(&tmp_job_prefix(Epoch(7), 42)),
+            Some((Epoch(7), 42))
+        );
+        assert_eq!(parse_tmp_job("tmp/7-42/x.sst"), None);
+        assert_eq!(parse_tmp_job("sst/00000000000000000001.sst"), None);
+        assert_eq!(parse_tmp_job("tmp/"), None);
     }
 }

@@ -118,7 +118,7 @@ fn bad_usage_exits_2_with_a_message_and_no_panic() {
         vec!["--seed", "1", "--clients", "0"],
         vec!["--seed", "1", "--style", "log"],
         vec!["--seed", "1", "--style", "sideways"],
-        vec!["--seed", "1", "--topology", "remote"],
+        vec!["--seed", "1", "--topology", "sideways"],
         vec!["--seed", "1", "--durability", "none"],
         vec!["--seed", "1", "--bug", "writer-no-fence"],
         vec!["--seed", "not-a-number"],

@@ -27,6 +27,8 @@
 //!   is garbage whatever the clocks say. Uploads of the current (or a newer) epoch may be in
 //!   flight and are never touched; their owner cleans up what it abandons, or a later fence
 //!   makes them collectable. Age on a wall clock plays no part, because clocks jump.
+//! - Temporary outputs of remote jobs (`tmp/<job>/`) follow the same rule by the compactor
+//!   epoch their prefix names ([`plan_tmp_gc`]).
 //! - The listing is taken before the manifest is read, so every listed object that is part
 //!   of the tree at that manifest is referenced by it; a table installed after the manifest
 //!   was read is either absent from the listing or of a current epoch.
@@ -36,9 +38,11 @@
 
 mod options;
 mod plan;
+mod tmp;
 
 pub use options::GcOptions;
 pub use plan::{GcDelete, GcKept, GcPlan, plan_gc};
+pub use tmp::plan_tmp_gc;
 
 #[cfg(test)]
 mod tests;

@@ -11,5 +11,6 @@ pub mod compactor;
 pub mod create;
 pub mod gc;
 pub mod manifest_io;
+pub mod remote;
 pub mod retry;
 pub mod writer;

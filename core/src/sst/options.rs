@@ -3,7 +3,7 @@
 /// Layout options of an SST. Both shape read amplification: bigger blocks mean fewer index
 /// entries but more bytes fetched per point read; more filter bits mean fewer wasted block
 /// reads for absent keys.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SstOptions {
     /// Target size of a data block before its checksum, in bytes. A block is closed before
     /// an entry would push it past this size, so blocks stay at or under it unless a single

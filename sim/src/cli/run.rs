@@ -35,8 +35,9 @@ pub struct RunArgs {
     /// Compaction style: leveled or universal (drawn when absent).
     #[arg(long)]
     pub style: Option<String>,
-    /// Topology: embedded (the writer runs its own compactor) or standalone (a compactor on
-    /// its own node); drawn when absent.
+    /// Topology: embedded (the writer runs its own compactor), standalone (a compactor on
+    /// its own node) or remote (the writer schedules compactions on worker nodes); drawn
+    /// when absent.
     #[arg(long)]
     pub topology: Option<String>,
     /// Durability mode: wal (an acknowledged write survives any crash) or checkpoint (no
@@ -199,14 +200,8 @@ fn overrides(args: &RunArgs) -> Result<Overrides, String> {
     };
     let topology = match args.topology.as_deref() {
         None => None,
-        Some("remote") => {
-            return Err(
-                "--topology remote is not available yet; expected embedded or standalone"
-                    .to_string(),
-            );
-        }
         Some(text) => Some(Topology::parse(text).ok_or_else(|| {
-            format!("unknown --topology {text:?}; expected embedded or standalone")
+            format!("unknown --topology {text:?}; expected embedded, standalone or remote")
         })?),
     };
     let durability =

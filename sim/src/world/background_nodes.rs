@@ -1,6 +1,6 @@
 //! The world's background processes, each on its own node with its own clock: the
-//! garbage collector (every topology) and, in the standalone topology, two compactor nodes
-//! (the active one and a standby for failover).
+//! garbage collector (every topology), in the standalone topology two compactor nodes
+//! (the active one and a standby for failover), and in the remote topology the workers.
 
 use super::compactor_host::{COMPACTOR_NODES, compactor_main, compactor_node_name};
 use super::config::Topology;
@@ -58,6 +58,11 @@ pub fn spawn_background(
             node,
             compactor,
         });
+    }
+    if config.lsm.topology == Topology::Remote {
+        let (workers, worker_clocks) = super::worker_host::spawn_workers(shared, store, trace);
+        nodes.extend(workers);
+        clocks.extend(worker_clocks);
     }
     (nodes, clocks)
 }

@@ -62,6 +62,9 @@ pub enum Topology {
     /// A writer with `no_compactor` and a compactor on its own node, coordinating only
     /// through the manifest (as `zerofs run --no-compactor` + `zerofs compactor`).
     Standalone,
+    /// The writer is the primary: it picks compactions and runs them on worker nodes
+    /// (RocksDB's remote compaction), installing their results itself.
+    Remote,
 }
 
 impl Topology {
@@ -69,6 +72,7 @@ impl Topology {
         match text {
             "embedded" => Some(Topology::Embedded),
             "standalone" => Some(Topology::Standalone),
+            "remote" => Some(Topology::Remote),
             _ => None,
         }
     }
@@ -100,6 +104,55 @@ pub struct LsmShape {
     pub compactor_poll_ms: u64,
     /// Jobs a standalone compactor runs at once on non-overlapping inputs (1..=3).
     pub compactor_jobs_max: usize,
+    /// Remote compaction's workers, timeout and fallback (used by topology `remote`).
+    pub remote: RemoteShape,
+}
+
+/// The shape of remote compaction: drawn from its own stream, so adding it changed no
+/// other draw.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RemoteShape {
+    /// Worker nodes (1 or 2).
+    pub workers: usize,
+    /// The primary abandons a job not answered within this (its monotonic clock).
+    pub job_timeout_ms: u64,
+    pub fallback: lsm_core::roles::writer::RemoteFallback,
+    /// Dispatches of one plan before compacting it locally (with `reschedule`).
+    pub remote_attempts_max: u32,
+    /// Jobs in flight at once.
+    pub jobs_in_flight_max: usize,
+    /// Per mille of a worker's jobs whose first output it damages after writing (a faulty
+    /// disk or a buggy worker): the primary must catch it by checksum. 0 without faults.
+    pub corrupt_output_per_mille: u64,
+    /// A worker re-sends an unacknowledged result this often, a bounded number of times
+    /// (at-least-once delivery: the primary sees duplicates).
+    pub result_resend_ms: u64,
+}
+
+impl RemoteShape {
+    fn draw(seed: u64, fault_level: FaultLevel) -> RemoteShape {
+        let mut rng = rng::stream(seed, "config/remote");
+        let workers = rng::uniform_u64(&mut rng, 1, 2) as usize;
+        let corrupt_output_per_mille = match fault_level {
+            FaultLevel::None => 0,
+            FaultLevel::Light => 10,
+            FaultLevel::Heavy => 40,
+            FaultLevel::Swarm => rng::uniform_u64(&mut rng, 0, 60),
+        };
+        RemoteShape {
+            workers,
+            job_timeout_ms: rng::uniform_u64(&mut rng, 3_000, 12_000),
+            fallback: if rng::chance(&mut rng, 0.6) {
+                lsm_core::roles::writer::RemoteFallback::Reschedule
+            } else {
+                lsm_core::roles::writer::RemoteFallback::Local
+            },
+            remote_attempts_max: rng::uniform_u64(&mut rng, 2, 3) as u32,
+            jobs_in_flight_max: rng::uniform_u64(&mut rng, 1, workers as u64) as usize,
+            corrupt_output_per_mille,
+            result_resend_ms: rng::uniform_u64(&mut rng, 200, 3_000),
+        }
+    }
 }
 
 /// What the command line fixed; `None` is drawn from the seed.
@@ -316,6 +369,19 @@ impl WorldConfig {
             gc_interval_ms: rng::uniform_u64(&mut lsm_rng, 500, 20_000),
             compactor_poll_ms: rng::uniform_u64(&mut lsm_rng, 50, 2_000),
             compactor_jobs_max: rng::uniform_u64(&mut lsm_rng, 1, 3) as usize,
+            remote: RemoteShape::draw(seed, fault_level),
+        };
+        // Swarm runs also draw the remote topology, from its own stream so that the other
+        // draws stay what they were (and runs at fixed fault levels keep their topology).
+        let drawn_remote = fault_level == FaultLevel::Swarm
+            && rng::chance(&mut rng::stream(seed, "config/topology-remote"), 0.3);
+        let lsm = LsmShape {
+            topology: if drawn_remote {
+                Topology::Remote
+            } else {
+                lsm.topology
+            },
+            ..lsm
         };
         let lsm = LsmShape {
             topology: overrides.topology.unwrap_or(lsm.topology),

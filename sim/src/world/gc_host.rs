@@ -37,16 +37,22 @@ pub async fn gc_main(shared: Arc<Shared>, store: SimStore, clock: SimClock) {
                     c.gc_orphans_deleted += pass.orphans_deleted;
                     c.gc_checkpoints_expired += pass.checkpoints_expired;
                 });
-                if pass.pending_deleted + pass.orphans_deleted + pass.checkpoints_expired > 0 {
+                shared.remote(|tally| tally.tmp_collected_by_gc += pass.tmp_deleted);
+                let changes = pass.pending_deleted
+                    + pass.orphans_deleted
+                    + pass.checkpoints_expired
+                    + pass.tmp_deleted;
+                if changes > 0 {
                     shared.note(
                         &tag,
                         "gc_pass",
                         format!(
-                            "v{} pending_deleted={} orphans_deleted={} checkpoints_expired={}",
+                            "v{} pending_deleted={} orphans_deleted={} checkpoints_expired={} tmp_deleted={}",
                             pass.manifest_version.0,
                             pass.pending_deleted,
                             pass.orphans_deleted,
-                            pass.checkpoints_expired
+                            pass.checkpoints_expired,
+                            pass.tmp_deleted
                         ),
                     );
                 }

@@ -27,20 +27,25 @@ mod integrity;
 mod mailbox;
 mod protocol;
 mod quiescence;
+mod remote_primary;
+mod remote_tally;
 mod report;
 mod run_world;
 mod shared;
 mod supervisor;
 mod timeline;
+mod worker_host;
 mod workload;
 mod writer_host;
 
 pub use amplification_targets::{C5Report, TargetCheck, TargetOverrides, sst_expansion};
 pub use config::{
-    CLIENTS_MAX, DEFAULT_OPS, FaultLevel, LsmShape, OPS_MAX, Overrides, Topology, WorldConfig,
-    WorldStyle, parse_durability,
+    CLIENTS_MAX, DEFAULT_OPS, FaultLevel, LsmShape, OPS_MAX, Overrides, RemoteShape, Topology,
+    WorldConfig, WorldStyle, parse_durability,
 };
-pub use report::{Amplification, Failure, LsmSummary, OpsSummary, ProcessSummary, RunReport};
+pub use report::{
+    Amplification, Failure, LsmSummary, OpsSummary, ProcessSummary, RemoteSummary, RunReport,
+};
 pub use timeline::{Cdf, RunSeries, TimelineSample};
 pub use workload::{set_workload, workload_names, world_preset};
 

@@ -86,3 +86,28 @@ pub fn parse_value(bytes: &[u8]) -> Result<u64, String> {
     }
     Ok(value)
 }
+
+/// Tag of remote compaction jobs at a worker (the payload is `encode_job`'s bytes).
+pub const REMOTE_JOB_TAG: u64 = 0x5345_4452_4A4F_4231;
+/// Tag of remote compaction results at the writer host (`encode_result`'s bytes).
+pub const REMOTE_RESULT_TAG: u64 = 0x5345_4452_5245_5331;
+/// Port remote compaction workers listen on.
+pub const WORKER_PORT: u16 = 7100;
+
+/// Remote worker `index`'s node name.
+pub fn worker_name(index: usize) -> String {
+    format!("worker-{index}")
+}
+
+/// Remote worker `index`'s address.
+pub fn worker_address(index: usize) -> SocketAddr {
+    let last = 10 + (index % 200) as u8;
+    SocketAddr::new(IpAddr::V4(Ipv4Addr::new(10, 0, 4, last)), WORKER_PORT)
+}
+
+/// The tag the primary acknowledges a result with, at the worker that sent it: unique per
+/// job (the epoch in the high bits, the counter in the low ones).
+pub fn remote_ack_tag(job: lsm_core::roles::remote::RemoteJobId) -> u64 {
+    const ACK_BASE: u64 = 0x4143_4B00_0000_0000;
+    ACK_BASE ^ (job.compactor_epoch.0 << 32) ^ (job.counter & 0xFFFF_FFFF)
+}

@@ -2,15 +2,17 @@
 //! must bring the tree back to rest — the strategy picks nothing more on the newest
 //! manifest (so, for leveled and universal, L0 is under its compaction trigger; FIFO keeps
 //! up to its size limit in L0 by design), the pending list drained (after a checkpoint newer
-//! than every compaction, then a GC pass), and no orphan left that the garbage collector may
-//! collect (an unreferenced table of a fenced epoch). C5 measures at this rest.
+//! than every compaction, then a GC pass), no orphan left that the garbage collector may
+//! collect (an unreferenced table of a fenced epoch), and no temporary output of a remote
+//! job left (the primary purges a job's prefix when it closes the job and sweeps `tmp/`;
+//! the garbage collector collects fenced primaries'). C5 measures at this rest.
 
 use super::integrity::newest_manifest;
 use crate::clock::{EPOCH_BASE_MS, sim_elapsed};
 use crate::store::{StoreNode, StoreState};
 use lsm_core::compaction::{Busy, CompactionStyle};
 use lsm_core::ids::IdRole;
-use lsm_core::layout::{SST_PREFIX, parse_sst_path};
+use lsm_core::layout::{SST_PREFIX, TMP_PREFIX, parse_sst_path};
 use std::time::Duration;
 
 /// How long the tree may take to come to rest, polled this often.
@@ -27,19 +29,23 @@ pub struct Rest {
     pub l0_trigger: usize,
     pub pending: usize,
     pub collectable_orphans: usize,
+    /// Temporary outputs of remote jobs still in the store: once the tree is at rest no
+    /// job is open, so every one of them is past its bound.
+    pub tmp_objects: usize,
     pub waited_ms: u64,
 }
 
 impl Rest {
     pub fn describe(&self) -> String {
         format!(
-            "after {} ms: picker {}, L0 {} tables (trigger {}), {} pending deletion, {} collectable orphans",
+            "after {} ms: picker {}, L0 {} tables (trigger {}), {} pending deletion, {} collectable orphans, {} temporary objects",
             self.waited_ms,
             if self.picker_idle { "idle" } else { "busy" },
             self.l0_tables,
             self.l0_trigger,
             self.pending,
-            self.collectable_orphans
+            self.collectable_orphans,
+            self.tmp_objects
         )
     }
 }
@@ -80,13 +86,19 @@ fn measure(state: &StoreState, style: &CompactionStyle, l0_trigger: usize, now_m
     let pending = newest.pending_deletion.len();
     let picker_idle = style.pick(&newest, &Busy::new(), now_ms).is_none();
     let l0_settled = matches!(style, CompactionStyle::Fifo(_)) || l0_tables < l0_trigger.max(1);
+    let tmp_objects = state.list(TMP_PREFIX).len();
     Rest {
-        reached: picker_idle && l0_settled && pending == 0 && collectable_orphans == 0,
+        reached: picker_idle
+            && l0_settled
+            && pending == 0
+            && collectable_orphans == 0
+            && tmp_objects == 0,
         picker_idle,
         l0_tables,
         l0_trigger,
         pending,
         collectable_orphans,
+        tmp_objects,
         waited_ms: 0,
     }
 }

@@ -85,6 +85,48 @@ pub struct LsmSummary {
     pub stall_time_ms: u64,
     /// How the tree came to rest after the faults (C4).
     pub rest: String,
+    /// Remote compaction's outcomes (topology `remote` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub remote: Option<RemoteSummary>,
+}
+
+/// What remote compaction did, summed over every primary incarnation.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct RemoteSummary {
+    pub workers: usize,
+    /// Dispatches sent (reschedules included).
+    pub jobs_scheduled: u64,
+    pub jobs_rescheduled: u64,
+    /// Results validated and installed.
+    pub jobs_succeeded: u64,
+    /// Worker-reported failures, and copies or installs that failed.
+    pub jobs_failed: u64,
+    pub jobs_timed_out: u64,
+    pub fell_back_local: u64,
+    pub rejected_stale: u64,
+    /// Outputs missing, truncated or corrupt (caught by size, checksum and entry counts).
+    pub rejected_corrupt: u64,
+    pub duplicates_ignored: u64,
+    /// Results after their job's timeout: installed (first to install wins) or rejected.
+    pub late_results: u64,
+    pub late_installed: u64,
+    pub late_rejected: u64,
+    /// Results of a fenced primary's jobs, reaching its successor.
+    pub foreign_results: u64,
+    /// Installed merges with no output (every entry dropped).
+    pub empty_outputs: u64,
+    /// Moves and deletions, done locally (they read and write nothing).
+    pub local_trivial: u64,
+    pub outputs_damaged_by_fault: u64,
+    pub results_resent: u64,
+    pub tmp_deleted_by_primary: u64,
+    pub tmp_collected_by_gc: u64,
+    /// From a result's arrival to its install, simulated ms.
+    pub install_latency_ms_p50: u64,
+    pub install_latency_ms_p99: u64,
+    /// From a plan's first dispatch to its install, simulated ms.
+    pub job_latency_ms_p50: u64,
+    pub job_latency_ms_p99: u64,
 }
 
 /// Everything one run reports.
@@ -198,6 +240,27 @@ impl RunReport {
             l.orphans_collected,
             l.stall_time_ms
         );
+        if let Some(r) = &l.remote {
+            let _ = writeln!(
+                out,
+                "remote: {} workers; {} scheduled ({} rescheduled), {} succeeded, {} failed, {} timed out, {} fell back to local, {} rejected stale, {} rejected corrupt, {} duplicates ignored, {} late ({} installed), {} empty outputs; install latency p50 {} ms p99 {} ms",
+                r.workers,
+                r.jobs_scheduled,
+                r.jobs_rescheduled,
+                r.jobs_succeeded,
+                r.jobs_failed,
+                r.jobs_timed_out,
+                r.fell_back_local,
+                r.rejected_stale,
+                r.rejected_corrupt,
+                r.duplicates_ignored,
+                r.late_results,
+                r.late_installed,
+                r.empty_outputs,
+                r.install_latency_ms_p50,
+                r.install_latency_ms_p99
+            );
+        }
         let checks: Vec<String> = self
             .checks
             .iter()

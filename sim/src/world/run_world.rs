@@ -4,13 +4,17 @@
 use super::amplification_targets;
 use super::background_nodes::spawn_background;
 use super::client::{ClientPlan, client_main};
+use super::config::Topology;
 use super::config::WorldConfig;
 use super::final_phase::{await_recovery, final_reads};
 use super::integrity::Violations;
 use super::integrity::{IntegrityObserver, newest_manifest, sst_bytes_in_store};
 use super::protocol::{WRITER_HOSTS, client_ip, writer_host_address, writer_host_name};
 use super::quiescence::await_rest;
-use super::report::{Amplification, Failure, LsmSummary, OpsSummary, ProcessSummary, RunReport};
+use super::remote_tally::RemoteTally;
+use super::report::{
+    Amplification, Failure, LsmSummary, OpsSummary, ProcessSummary, RemoteSummary, RunReport,
+};
 use super::shared::Shared;
 use super::supervisor::Supervisor;
 use super::writer_host::L0_COMPACTION_TRIGGER;
@@ -286,6 +290,8 @@ pub async fn run_world(config: WorldConfig, trace: Trace) -> Result<RunReport, S
         final_reads: finals.reads,
     };
     let topology = format!("{:?}", config.lsm.topology).to_lowercase();
+    let remote = (config.lsm.topology == Topology::Remote)
+        .then(|| remote_summary(&config, &shared.remote_tally()));
     let durability = format!("{:?}", config.lsm.durability).to_lowercase();
     Ok(RunReport {
         seed,
@@ -330,6 +336,7 @@ pub async fn run_world(config: WorldConfig, trace: Trace) -> Result<RunReport, S
             gc_passes: counters.gc_passes,
             stall_time_ms: counters.stall_ms,
             rest: rest.describe(),
+            remote,
         },
         flushes: writer.flushes,
         manifest_versions: found.manifest_versions_seen,
@@ -340,6 +347,44 @@ pub async fn run_world(config: WorldConfig, trace: Trace) -> Result<RunReport, S
         c5,
         series: Some(integrity.timeline.series(&shared)),
     })
+}
+
+/// Remote compaction's outcomes, summed over every primary incarnation.
+fn remote_summary(config: &WorldConfig, tally: &RemoteTally) -> RemoteSummary {
+    let primary = tally.primary_total();
+    let quantile = |histogram: &hdrhistogram::Histogram<u64>, q: f64| {
+        if histogram.is_empty() {
+            0
+        } else {
+            histogram.value_at_quantile(q)
+        }
+    };
+    RemoteSummary {
+        workers: config.lsm.remote.workers,
+        jobs_scheduled: primary.jobs_scheduled,
+        jobs_rescheduled: primary.jobs_rescheduled,
+        jobs_succeeded: primary.jobs_succeeded,
+        jobs_failed: primary.jobs_failed,
+        jobs_timed_out: primary.jobs_timed_out,
+        fell_back_local: primary.fell_back_local,
+        rejected_stale: primary.rejected_stale,
+        rejected_corrupt: primary.rejected_corrupt,
+        duplicates_ignored: primary.duplicates_ignored,
+        late_results: primary.late_results,
+        late_installed: primary.late_installed,
+        late_rejected: primary.late_rejected,
+        foreign_results: primary.foreign_results,
+        empty_outputs: primary.empty_outputs,
+        local_trivial: primary.local_trivial,
+        outputs_damaged_by_fault: tally.workers.outputs_damaged,
+        results_resent: tally.workers.results_resent,
+        tmp_deleted_by_primary: primary.tmp_objects_deleted,
+        tmp_collected_by_gc: tally.tmp_collected_by_gc,
+        install_latency_ms_p50: quantile(&tally.install_latency_ms, 0.5),
+        install_latency_ms_p99: quantile(&tally.install_latency_ms, 0.99),
+        job_latency_ms_p50: quantile(&tally.job_latency_ms, 0.5),
+        job_latency_ms_p99: quantile(&tally.job_latency_ms, 0.99),
+    }
 }
 
 /// Records check `name` as passed when `found` is empty, and its failure otherwise.

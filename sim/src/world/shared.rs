@@ -96,6 +96,8 @@ pub struct Shared {
     active_compactor: Mutex<usize>,
     /// The clients' operation stream and latencies.
     pub workload: super::workload::WorkloadState,
+    /// Remote compaction's counters and latencies.
+    remote: Mutex<super::remote_tally::RemoteTally>,
 }
 
 impl Shared {
@@ -116,6 +118,7 @@ impl Shared {
             node_incarnations: Mutex::new(BTreeMap::new()),
             active_compactor: Mutex::new(0),
             workload,
+            remote: Mutex::new(super::remote_tally::RemoteTally::default()),
         }
     }
 
@@ -125,6 +128,15 @@ impl Shared {
         let next = incarnations.entry(node.to_string()).or_insert(0);
         *next += 1;
         *next
+    }
+
+    /// Updates remote compaction's tally.
+    pub fn remote(&self, update: impl FnOnce(&mut super::remote_tally::RemoteTally)) {
+        update(&mut lock(&self.remote));
+    }
+
+    pub fn remote_tally(&self) -> super::remote_tally::RemoteTally {
+        lock(&self.remote).clone()
     }
 
     pub fn active_compactor(&self) -> usize {

@@ -17,6 +17,7 @@ use super::protocol::{
     CLIENT_REQUEST_TAG, ClientReply, ClientRequest, KvCommand, key_bytes, parse_value, value_bytes,
     writer_host_address, writer_host_name,
 };
+use super::remote_primary::{PrimaryHost, REMOTE_POLL, ResultInbox, receive_results};
 use super::shared::Shared;
 use crate::clock::SimClock;
 use crate::store::SimStore;
@@ -105,6 +106,10 @@ pub async fn host_main(shared: Arc<Shared>, store: SimStore, clock: SimClock, ho
     };
     let inbox = Inbox::default();
     madsim::task::spawn(receive(endpoint.clone(), inbox.clone()));
+    let results = ResultInbox::default();
+    if shared.config.lsm.topology == Topology::Remote {
+        madsim::task::spawn(receive_results(endpoint.clone(), results.clone()));
+    }
     let store = HostStore::new(store, shared.clone(), host);
     let options = writer_options(&shared.config);
     // Each pass is one incarnation; a poisoned one is replaced in the same process.
@@ -116,7 +121,7 @@ pub async fn host_main(shared: Arc<Shared>, store: SimStore, clock: SimClock, ho
             break;
         };
         shared.mark_serving(host, incarnation);
-        let stop = serve(&shared, &mut writer, &inbox, &endpoint, &tag).await;
+        let stop = serve(&shared, &mut writer, (&inbox, &results), &endpoint, &tag).await;
         shared.set_writer_stats(&tag, writer.stats());
         shared.mark_not_serving(host, incarnation);
         match stop {
@@ -213,7 +218,7 @@ async fn reply(endpoint: &Endpoint, to: SocketAddr, request_id: u64, reply: Clie
 async fn serve(
     shared: &Shared,
     writer: &mut HostWriter,
-    inbox: &Inbox,
+    (inbox, results): (&Inbox, &ResultInbox),
     endpoint: &Endpoint,
     tag: &str,
 ) -> Stop {
@@ -225,6 +230,12 @@ async fn serve(
     let mut next_poll = Instant::now() + MANIFEST_POLL;
     let mut compaction_due = true;
     let mut background_failed = false;
+    // Topology `remote`: this writer is the primary; its compactions run on the workers.
+    let mut primary = (shared.config.lsm.topology == Topology::Remote)
+        .then(|| PrimaryHost::new(&shared.config, writer));
+    if primary.is_some() {
+        compaction_due = false;
+    }
     loop {
         let stalled = matches!(writer.stall_state(), StallState::Stopped { .. });
         let background_due = writer.needs_flush() || compaction_due;
@@ -236,13 +247,16 @@ async fn serve(
             shared.count(|c| c.stall_ms += stalled_ms);
             next_poll = Instant::now();
             // Only compaction ends a stall: keep trying (no flush will re-arm it).
-            compaction_due = true;
+            compaction_due = primary.is_none();
         } else if inbox.is_empty() {
-            let timer = next_checkpoint.min(if polls_manifest {
+            let mut timer = next_checkpoint.min(if polls_manifest {
                 next_poll
             } else {
                 next_checkpoint
             });
+            if primary.is_some() {
+                timer = timer.min(Instant::now() + REMOTE_POLL);
+            }
             let until_timer = timer.saturating_duration_since(Instant::now());
             if !background_due {
                 let _ = madsim::time::timeout(until_timer, inbox.ready()).await;
@@ -265,11 +279,20 @@ async fn serve(
             Ok(failed) => background_failed = failed,
             Err(stop) => return stop,
         }
+        if let Some(primary) = primary.as_mut() {
+            compaction_due = false;
+            let stepped = primary.step(shared, writer, results, endpoint, tag).await;
+            if let Err(error) = stepped
+                && let Err(stop) = stop_or_retry(shared, tag, "remote_failed", error)
+            {
+                return stop;
+            }
+        }
         if Instant::now() >= next_checkpoint {
             next_checkpoint = Instant::now() + checkpoint_every;
             // Re-arm the embedded compactor now and then: a pick that found nothing (or
             // went stale) is not re-armed by a flush while the writer is idle.
-            compaction_due = true;
+            compaction_due = primary.is_none();
             let manifest = writer.manifest();
             let unchanged = writer.memtable_size_bytes() == 0
                 && manifest

@@ -29,7 +29,7 @@ use bytes::Bytes;
 /// The output ids a job may use: `SstId::compose(Compactor, compactor_epoch, counter)` for
 /// `counter` in `first_counter..first_counter + count_max`, reserved when the job starts so
 /// concurrent jobs of one incarnation never share an id.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct OutputIds {
     pub compactor_epoch: Epoch,
     pub first_counter: u64,

@@ -20,7 +20,7 @@ mod options;
 mod stats;
 
 pub use error::CompactorError;
-pub use jobs::{JobOutcome, run_job};
+pub use jobs::{JobOutcome, OUTPUT_IDS_PER_JOB, run_job};
 pub use options::CompactorOptions;
 pub use stats::CompactorStats;
 

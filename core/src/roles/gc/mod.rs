@@ -21,9 +21,9 @@ pub use error::GcError;
 pub use stats::{GcPassStats, GcStats};
 
 use crate::clock::Clock;
-use crate::gc::{GcOptions, GcPlan, plan_gc};
+use crate::gc::{GcOptions, GcPlan, plan_gc, plan_tmp_gc};
 use crate::ids::{CheckpointId, SstId};
-use crate::layout::SST_PREFIX;
+use crate::layout::{SST_PREFIX, TMP_PREFIX};
 use crate::manifest::{Edit, Manifest};
 use crate::roles::manifest_io::{install, read_latest_manifest};
 use crate::roles::retry::retry_idempotent;
@@ -114,6 +114,7 @@ impl<S: ObjectStore, C: Clock> GarbageCollector<S, C> {
         }
         pass.manifest_version = plan.manifest_version;
         pass.kept = plan.kept;
+        self.collect_tmp(&manifest, pass).await;
         let (deleted_pending, failure) = self.delete_planned(&plan, pass).await;
         if !deleted_pending.is_empty() {
             let purged = self.purge(&deleted_pending, &pass_tag, pass).await;
@@ -122,6 +123,26 @@ impl<S: ObjectStore, C: Clock> GarbageCollector<S, C> {
             }
         }
         failure.map_or(Ok(()), Err)
+    }
+
+    /// Deletes the temporary outputs of remote jobs whose primary's epoch is fenced in
+    /// `manifest` (best effort: what fails waits for the next pass).
+    async fn collect_tmp(&self, manifest: &Manifest, pass: &mut GcPassStats) {
+        let listed = retry_idempotent(&self.clock, &self.options.retry, || {
+            self.store.list(TMP_PREFIX)
+        })
+        .await;
+        let Ok(listed) = listed else {
+            return;
+        };
+        let paths = plan_tmp_gc(manifest, &listed, self.options.deletes_per_pass_max);
+        for path in paths {
+            let deleted = retry_idempotent(&self.clock, &self.options.retry, || {
+                self.store.delete(&path)
+            })
+            .await;
+            pass.tmp_deleted += u64::from(deleted.is_ok());
+        }
     }
 
     /// Removes the checkpoints of `expired` still listed on the newest manifest; returns the

@@ -16,6 +16,8 @@ pub struct GcPassStats {
     pub pending_purged: u64,
     /// Orphan objects deleted.
     pub orphans_deleted: u64,
+    /// Temporary objects of remote jobs of fenced primaries deleted.
+    pub tmp_deleted: u64,
     /// Bytes of the deleted objects, as the listing showed them.
     pub bytes_deleted: u64,
     /// Manifest installs that lost a race and were re-applied on the newest manifest.
@@ -32,6 +34,7 @@ pub struct GcStats {
     pub pending_deleted: u64,
     pub pending_purged: u64,
     pub orphans_deleted: u64,
+    pub tmp_deleted: u64,
     pub bytes_deleted: u64,
     pub cas_conflicts: u64,
     /// Passes that ended in an error.
@@ -44,6 +47,7 @@ impl GcStats {
         self.pending_deleted += pass.pending_deleted;
         self.pending_purged += pass.pending_purged;
         self.orphans_deleted += pass.orphans_deleted;
+        self.tmp_deleted += pass.tmp_deleted;
         self.bytes_deleted += pass.bytes_deleted;
         self.cas_conflicts += pass.cas_conflicts;
     }

@@ -73,7 +73,7 @@ impl<S: ObjectStore, C: Clock> Writer<S, C> {
 
     /// Reads and merges the inputs of a merge plan and uploads its outputs (the shared job
     /// code, with the writer's reader cache); a move or a deletion reads and writes nothing.
-    async fn run_plan(
+    pub(super) async fn run_plan(
         &mut self,
         plan: CompactionPlan,
         style: &CompactionStyle,
@@ -122,7 +122,7 @@ impl<S: ObjectStore, C: Clock> Writer<S, C> {
 
     /// Installs `job` on the newest manifest. `resolving`: an earlier install of the same
     /// job ended without an answer, so first look whether it landed.
-    async fn install_compaction(
+    pub(super) async fn install_compaction(
         &mut self,
         job: CompactionJob,
         resolving: bool,
@@ -273,7 +273,10 @@ impl<S: ObjectStore, C: Clock> Writer<S, C> {
     }
 
     /// Reads the newest manifest after a plan went stale; fenced if either epoch moved.
-    async fn refresh_for_compaction(&mut self, compactor_epoch: Epoch) -> Result<(), WriterError> {
+    pub(super) async fn refresh_for_compaction(
+        &mut self,
+        compactor_epoch: Epoch,
+    ) -> Result<(), WriterError> {
         let latest = read_latest_manifest(&self.store, &self.clock, &self.options.retry)
             .await
             .map_err(|error| self.manifest_error(error))?;
@@ -289,7 +292,7 @@ impl<S: ObjectStore, C: Clock> Writer<S, C> {
     }
 
     /// A write tag unique to one install of the embedded compactor.
-    fn next_compaction_tag(&mut self, what: &str) -> String {
+    pub(super) fn next_compaction_tag(&mut self, what: &str) -> String {
         self.compaction_installs_started += 1;
         self.write_tag(&format!("{what}{}", self.compaction_installs_started))
     }

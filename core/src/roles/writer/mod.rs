@@ -19,6 +19,7 @@ mod flush;
 mod options;
 mod read;
 mod recovery;
+mod remote;
 mod stats;
 
 pub use checkpoint::WRITER_CHECKPOINT_NAME;
@@ -26,6 +27,9 @@ pub use commit::{CommitReceipt, WriteOp};
 pub use error::WriterError;
 pub use options::{Durability, WriterOptions};
 pub use read::ReadResult;
+pub use remote::{
+    Dispatch, RemoteFallback, RemoteOptions, RemotePrimary, RemoteStats, ResultVerdict,
+};
 pub use stats::{ReadCost, WriterStats};
 
 use crate::clock::Clock;

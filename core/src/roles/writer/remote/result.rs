@@ -1,0 +1,311 @@
+//! Wait and install: what the primary does with a result. Validate (job open, inputs still
+//! live, outputs present and exactly as described), copy the outputs to their final names,
+//! install by manifest CAS (inputs onto the pending list), delete the temporary prefix.
+
+use super::schedule::inputs_live;
+use super::validate::{Rejection, fetch_validated};
+use super::{JobRecord, JobState, RemotePrimary, ResultVerdict};
+use crate::clock::Clock;
+use crate::compaction::CompactionStats;
+use crate::ids::SstId;
+use crate::layout::sst_path;
+use crate::roles::compaction_job::{
+    InstallError, InstallOutcome, InstallRequest, delete_tables, install_job,
+};
+use crate::roles::create::{CreateOutcome, create_resolving};
+use crate::roles::manifest_io::ManifestIoError;
+use crate::roles::remote::{RemoteOutcome, RemoteResult};
+use crate::roles::retry::retry_idempotent;
+use crate::roles::writer::{Writer, WriterError};
+use crate::sst::{SstMeta, SstReader};
+use crate::store::{GetRange, ObjectStore};
+use bytes::Bytes;
+
+impl RemotePrimary {
+    /// Handles one result. Never installs a job twice: a result for a closed job is a
+    /// duplicate, and the install itself re-validates every input on the newest manifest.
+    /// Errors are only the writer's terminal ones (fenced, unresolved install).
+    pub async fn on_result<S: ObjectStore, C: Clock>(
+        &mut self,
+        writer: &mut Writer<S, C>,
+        result: RemoteResult,
+    ) -> Result<ResultVerdict, WriterError> {
+        writer.check_running()?;
+        let received_at = writer.clock.monotonic();
+        let id = result.job;
+        if Some(id.compactor_epoch) != self.compactor_epoch {
+            self.stats.foreign_results += 1;
+            return Ok(ResultVerdict::Foreign);
+        }
+        let Some(record) = self.jobs.get(&id.counter).cloned() else {
+            if id.counter < self.next_job_counter {
+                // Closed and forgotten: late or duplicate, either way never installed now.
+                self.stats.late_rejected += 1;
+                self.clean_prefix(writer, &id.tmp_prefix()).await;
+                return Ok(ResultVerdict::LateRejected);
+            }
+            self.stats.foreign_results += 1;
+            return Ok(ResultVerdict::Foreign);
+        };
+        let late = match record.state {
+            JobState::Closed { expired } => {
+                self.clean_prefix(writer, &id.tmp_prefix()).await;
+                if expired {
+                    self.stats.late_results += 1;
+                    self.stats.late_rejected += 1;
+                    return Ok(ResultVerdict::LateRejected);
+                }
+                self.stats.duplicates_ignored += 1;
+                return Ok(ResultVerdict::Duplicate);
+            }
+            JobState::Abandoned { .. } => {
+                self.stats.late_results += 1;
+                true
+            }
+            JobState::InFlight => false,
+        };
+        self.close(id.counter);
+        let verdict = match result.outcome {
+            RemoteOutcome::Failed { detail } => {
+                self.stats.jobs_failed += 1;
+                ResultVerdict::Failed { detail }
+            }
+            RemoteOutcome::Compacted { outputs, stats } => {
+                let install = self
+                    .validate_and_install(writer, &record, &outputs, stats)
+                    .await?;
+                match install {
+                    Installed::Done { stats, outputs } => {
+                        self.stats.jobs_succeeded += 1;
+                        self.stats.late_installed += u64::from(late);
+                        self.stats.empty_outputs += u64::from(outputs == 0);
+                        let now = writer.clock.monotonic();
+                        ResultVerdict::Installed {
+                            stats,
+                            outputs,
+                            late,
+                            install_latency: now.saturating_sub(received_at),
+                            job_latency: now.saturating_sub(record.first_dispatched_at),
+                        }
+                    }
+                    Installed::Stale { id } => {
+                        self.stats.rejected_stale += 1;
+                        ResultVerdict::RejectedStale { id, late }
+                    }
+                    Installed::Corrupt(detail) => {
+                        self.stats.rejected_corrupt += 1;
+                        ResultVerdict::RejectedCorrupt { detail }
+                    }
+                    Installed::Failed(detail) => {
+                        self.stats.jobs_failed += 1;
+                        ResultVerdict::Failed { detail }
+                    }
+                }
+            }
+        };
+        self.clean_prefix(writer, &id.tmp_prefix()).await;
+        let retry_plan = matches!(
+            verdict,
+            ResultVerdict::Failed { .. } | ResultVerdict::RejectedCorrupt { .. }
+        );
+        // A late job's plan was already re-sent or compacted locally when it timed out.
+        if retry_plan && !late {
+            self.handle_failure(writer, &record).await?;
+        }
+        self.trim_closed();
+        Ok(verdict)
+    }
+
+    fn close(&mut self, counter: u64) {
+        if let Some(record) = self.jobs.get_mut(&counter) {
+            record.state = JobState::Closed { expired: false };
+        }
+    }
+
+    /// Everything between a valid-looking result and the manifest: the stale pre-check,
+    /// output validation, the copies to final names, the install.
+    async fn validate_and_install<S: ObjectStore, C: Clock>(
+        &mut self,
+        writer: &mut Writer<S, C>,
+        record: &JobRecord,
+        outputs: &[SstMeta],
+        stats: CompactionStats,
+    ) -> Result<Installed, WriterError> {
+        let job = &record.job;
+        if !inputs_live(writer, &job.plan) {
+            let id = job
+                .plan
+                .input_ids()
+                .into_iter()
+                .find(|id| !writer.manifest.is_live(*id))
+                .unwrap_or_default();
+            return Ok(Installed::Stale { id });
+        }
+        let retry = writer.options.retry;
+        let validated =
+            match fetch_validated(&writer.store, &writer.clock, &retry, job, outputs).await {
+                Ok(validated) => validated,
+                Err(Rejection::Corrupt(detail)) => return Ok(Installed::Corrupt(detail)),
+                Err(Rejection::Store(error)) => return Ok(Installed::Failed(error.to_string())),
+            };
+        let tag = writer.next_compaction_tag(&format!("remote-{}", job.id));
+        let copied = match copy_to_final(writer, &validated, &tag).await {
+            Ok(copied) => copied,
+            Err((copied, detail)) => {
+                self.delete_copies(writer, &copied).await;
+                return Ok(Installed::Failed(detail));
+            }
+        };
+        let Some(compactor_epoch) = writer.compactor_epoch else {
+            return Ok(Installed::Failed("no compactor epoch".to_string()));
+        };
+        let request = InstallRequest {
+            plan: &job.plan,
+            outputs,
+            compactor_epoch,
+            writer_epoch: Some(writer.epoch),
+            force_delete: writer.options.force_delete,
+            resolving: false,
+            retry: &retry,
+            cas_attempts_max: writer.options.cas_attempts_max,
+            write_tag: &tag,
+        };
+        match install_job(&writer.store, &writer.clock, request).await {
+            Ok(InstallOutcome::Installed(manifest)) => {
+                writer.manifest = manifest;
+                self.after_install(writer, record, &validated, &stats).await;
+                Ok(Installed::Done {
+                    stats,
+                    outputs: outputs.len(),
+                })
+            }
+            Ok(InstallOutcome::Stale { id }) => {
+                writer.stats.compactions_stale += 1;
+                self.delete_copies(writer, &copied).await;
+                Ok(Installed::Stale { id })
+            }
+            Err(InstallError::Manifest(ManifestIoError::Unresolved { path })) => {
+                Err(writer.stop_if_terminal(WriterError::Unresolved { path }))
+            }
+            Err(InstallError::Manifest(error)) => {
+                let error = writer.manifest_error(error);
+                if matches!(error, WriterError::Fenced { .. }) {
+                    return Err(writer.stop_if_terminal(error));
+                }
+                // Not applied: the copies are unreferenced tables of a current epoch.
+                self.delete_copies(writer, &copied).await;
+                Ok(Installed::Failed(error.to_string()))
+            }
+            Err(InstallError::Plan(error)) => {
+                self.delete_copies(writer, &copied).await;
+                Ok(Installed::Failed(error.to_string()))
+            }
+        }
+    }
+
+    /// The writer's bookkeeping after an install: statistics, reader cache, and the
+    /// inputs' objects under the unsafe `force_delete`.
+    async fn after_install<S: ObjectStore, C: Clock>(
+        &mut self,
+        writer: &mut Writer<S, C>,
+        record: &JobRecord,
+        validated: &[(Bytes, SstMeta)],
+        stats: &CompactionStats,
+    ) {
+        writer.stats.compactions += 1;
+        writer.stats.manifest_installs += 1;
+        writer.stats.compaction_input_bytes += stats.input_bytes;
+        writer.stats.compaction_output_bytes += validated
+            .iter()
+            .map(|(_, meta)| meta.size_bytes)
+            .sum::<u64>();
+        for (bytes, meta) in validated {
+            if let Ok(reader) = SstReader::open(bytes.clone()) {
+                writer.cache_reader(meta.id, reader);
+            }
+        }
+        if writer.options.force_delete {
+            let retry = writer.options.retry;
+            let inputs = record.job.plan.input_ids();
+            let deleted = delete_tables(&writer.store, &writer.clock, &retry, inputs).await;
+            for id in &deleted {
+                writer.sst_cache.remove(id);
+            }
+            writer.stats.tables_force_deleted += deleted.len() as u64;
+        }
+    }
+
+    /// Deletes copies this primary made under final names, unless the newest manifest it
+    /// knows references them (never an input: only ids this job's copies created).
+    async fn delete_copies<S: ObjectStore, C: Clock>(
+        &mut self,
+        writer: &Writer<S, C>,
+        copied: &[SstId],
+    ) {
+        let referenced = writer.manifest.referenced_sst_ids();
+        let orphans = copied.iter().copied().filter(|id| !referenced.contains(id));
+        let retry = writer.options.retry;
+        delete_tables(&writer.store, &writer.clock, &retry, orphans).await;
+    }
+}
+
+/// How validate-and-install ended, short of a terminal error.
+enum Installed {
+    Done {
+        stats: CompactionStats,
+        outputs: usize,
+    },
+    Stale {
+        id: SstId,
+    },
+    Corrupt(String),
+    Failed(String),
+}
+
+/// The store has no copy or rename: writes each validated output under its final name,
+/// create-if-absent. An object already there with the same checksum is an earlier copy of
+/// this very output (ids are unique to the job's block) and counts as copied. Returns the
+/// ids copied, or those copied so far and why it stopped.
+async fn copy_to_final<S: ObjectStore, C: Clock>(
+    writer: &Writer<S, C>,
+    validated: &[(Bytes, SstMeta)],
+    tag: &str,
+) -> Result<Vec<SstId>, (Vec<SstId>, String)> {
+    let retry = writer.options.retry;
+    let mut copied = Vec::with_capacity(validated.len());
+    for (bytes, meta) in validated {
+        let path = sst_path(meta.id);
+        let write_tag = format!("{tag}/copy{}", meta.id.0);
+        let created = create_resolving(
+            &writer.store,
+            &writer.clock,
+            &retry,
+            &path,
+            bytes.clone(),
+            &write_tag,
+        )
+        .await;
+        match created {
+            Ok(CreateOutcome::Created) => copied.push(meta.id),
+            Ok(CreateOutcome::Taken { .. }) => {
+                let existing = retry_idempotent(&writer.clock, &retry, || {
+                    writer.store.get(&path, GetRange::Whole)
+                })
+                .await;
+                match existing {
+                    Ok(got) if crate::checksum::crc32c(&got.bytes) == meta.object_crc32c => {}
+                    Ok(_) => return Err((copied, format!("{path}: id already taken"))),
+                    Err(error) => return Err((copied, error.to_string())),
+                }
+            }
+            Err(error) => {
+                // An unknown outcome may still land: the object is then an unreferenced
+                // table of this epoch, deleted below if it exists by then, else collected
+                // once the epoch is fenced.
+                copied.push(meta.id);
+                return Err((copied, error.to_string()));
+            }
+        }
+    }
+    Ok(copied)
+}

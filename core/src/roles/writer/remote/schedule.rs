@@ -1,0 +1,248 @@
+//! Schedule: expire jobs past their timeout, sweep `tmp/`, pick new jobs up to the bound on
+//! jobs in flight, and hand the host what to send. Failures are handled here too: re-send
+//! the plan or compact it locally.
+
+use super::{Dispatch, JobRecord, JobState, RemoteFallback, RemotePrimary};
+use crate::clock::Clock;
+use crate::compaction::{Busy, CompactionPlan, PlanKind};
+use crate::entry::WallMs;
+use crate::roles::compaction_job::{OutputIds, expires_by_ttl};
+use crate::roles::compactor::OUTPUT_IDS_PER_JOB;
+use crate::roles::remote::{RemoteJob, RemoteJobId};
+use crate::roles::writer::{Writer, WriterError};
+use crate::store::ObjectStore;
+use std::time::Duration;
+
+/// Picks per poll at most (trivial moves included), a bound on the loop.
+const PICKS_PER_POLL_MAX: usize = 16;
+
+impl RemotePrimary {
+    /// Expires jobs past their timeout (re-sending or compacting locally per the fallback),
+    /// closes jobs abandoned too long, sweeps `tmp/` when due, and picks new jobs while
+    /// fewer than `jobs_in_flight_max` are in flight. Returns the jobs to send. Errors are
+    /// only the writer's terminal ones (fenced, unresolved); anything else is counted and
+    /// retried by a later poll.
+    pub async fn poll<S: ObjectStore, C: Clock>(
+        &mut self,
+        writer: &mut Writer<S, C>,
+    ) -> Result<Vec<Dispatch>, WriterError> {
+        writer.check_running()?;
+        if self.compactor_epoch.is_none() || writer.options.compaction.is_none() {
+            return Ok(Vec::new());
+        }
+        self.expire(writer).await?;
+        let now = writer.clock.monotonic();
+        if now >= self.next_sweep_at {
+            self.next_sweep_at = now.saturating_add(self.options.tmp_sweep_interval);
+            self.sweep_tmp(writer).await;
+        }
+        self.pick_new(writer).await?;
+        self.trim_closed();
+        Ok(std::mem::take(&mut self.queued))
+    }
+
+    /// Times out jobs past their deadline and closes jobs abandoned too long.
+    async fn expire<S: ObjectStore, C: Clock>(
+        &mut self,
+        writer: &mut Writer<S, C>,
+    ) -> Result<(), WriterError> {
+        let now = writer.clock.monotonic();
+        let mut timed_out = Vec::new();
+        for (counter, record) in self.jobs.iter_mut() {
+            match record.state {
+                JobState::InFlight if record.deadline <= now => {
+                    record.state = JobState::Abandoned { since: now };
+                    timed_out.push(*counter);
+                }
+                JobState::Abandoned { since }
+                    if now.saturating_sub(since) >= self.options.abandoned_keep =>
+                {
+                    record.state = JobState::Closed { expired: true };
+                }
+                _ => {}
+            }
+        }
+        for counter in timed_out {
+            self.stats.jobs_timed_out += 1;
+            if let Some(record) = self.jobs.get(&counter).cloned() {
+                self.handle_failure(writer, &record).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Re-sends `record`'s plan or compacts it locally, unless its inputs are gone.
+    pub(super) async fn handle_failure<S: ObjectStore, C: Clock>(
+        &mut self,
+        writer: &mut Writer<S, C>,
+        record: &JobRecord,
+    ) -> Result<(), WriterError> {
+        let plan = &record.job.plan;
+        if !inputs_live(writer, plan) {
+            return Ok(());
+        }
+        let attempts_max = self.options.remote_attempts_max.max(1);
+        let next_attempt = record.attempt.saturating_add(1);
+        if self.options.fallback == RemoteFallback::Reschedule && next_attempt < attempts_max {
+            let now = writer.clock.monotonic();
+            if let Some(job) = self.new_job(writer, plan.clone(), record.job.now_ms) {
+                self.stats.jobs_rescheduled += 1;
+                self.register(job, next_attempt, record.first_dispatched_at, now);
+                return Ok(());
+            }
+        }
+        self.stats.fell_back_local += 1;
+        self.compact_locally(writer, plan.clone(), record.job.now_ms)
+            .await
+    }
+
+    /// Runs `plan` on the writer's embedded compactor, if its inputs are still live.
+    /// Terminal errors stop; others are counted (the picker picks the work again).
+    async fn compact_locally<S: ObjectStore, C: Clock>(
+        &mut self,
+        writer: &mut Writer<S, C>,
+        plan: CompactionPlan,
+        now_ms: WallMs,
+    ) -> Result<(), WriterError> {
+        let (Some(style), Some(compactor_epoch)) =
+            (writer.options.compaction.clone(), writer.compactor_epoch)
+        else {
+            return Ok(());
+        };
+        if !inputs_live(writer, &plan) {
+            return Ok(());
+        }
+        let ran = match writer.run_plan(plan, &style, compactor_epoch, now_ms).await {
+            Ok(job) => writer.install_compaction(job, false).await.map(|_| ()),
+            Err(error) => Err(error),
+        };
+        match ran {
+            Ok(()) => Ok(()),
+            Err(error @ (WriterError::Fenced { .. } | WriterError::Unresolved { .. })) => {
+                Err(writer.stop_if_terminal(error))
+            }
+            Err(WriterError::Poisoned) => Err(WriterError::Poisoned),
+            Err(_) => {
+                self.stats.local_failures += 1;
+                Ok(())
+            }
+        }
+    }
+
+    /// Picks new work while there is room; moves and deletions are done at once, locally.
+    async fn pick_new<S: ObjectStore, C: Clock>(
+        &mut self,
+        writer: &mut Writer<S, C>,
+    ) -> Result<(), WriterError> {
+        let Some(style) = writer.options.compaction.clone() else {
+            return Ok(());
+        };
+        let in_flight_max = self.options.jobs_in_flight_max.max(1);
+        for _ in 0..PICKS_PER_POLL_MAX {
+            if self.in_flight() >= in_flight_max {
+                return Ok(());
+            }
+            let now_ms = writer.clock.wall_ms();
+            let busy = self.busy(writer);
+            let Some(plan) = style.pick(&writer.manifest, &busy, now_ms) else {
+                return Ok(());
+            };
+            if let Some(cursor) = &plan.round_robin_cursor {
+                self.cursors.insert(plan.start_level(), cursor.clone());
+            }
+            if plan.kind != PlanKind::Merge {
+                self.stats.local_trivial += 1;
+                self.compact_locally(writer, plan, now_ms).await?;
+                continue;
+            }
+            let Some(job) = self.new_job(writer, plan, now_ms) else {
+                return Ok(());
+            };
+            let now = writer.clock.monotonic();
+            self.register(job, 0, now, now);
+        }
+        Ok(())
+    }
+
+    /// What the picker must leave alone: every open job whose inputs are all still live
+    /// (a job whose inputs are gone can never install, so it blocks nothing).
+    fn busy<S: ObjectStore, C: Clock>(&self, writer: &Writer<S, C>) -> Busy {
+        let mut busy = Busy {
+            running: Vec::new(),
+            round_robin_cursors: self.cursors.clone(),
+        };
+        for record in self.jobs.values().filter(|record| record.is_open()) {
+            if inputs_live(writer, &record.job.plan) {
+                let mut one = Busy::new();
+                one.register(&record.job.plan, &writer.manifest);
+                busy.running.extend(one.running);
+            }
+        }
+        busy
+    }
+
+    /// A job description for `plan` on the writer's current manifest, with a fresh id and a
+    /// fresh block of output ids; `None` when the writer has no compactor epoch or the ids
+    /// ran out.
+    fn new_job<S: ObjectStore, C: Clock>(
+        &mut self,
+        writer: &mut Writer<S, C>,
+        plan: CompactionPlan,
+        now_ms: WallMs,
+    ) -> Option<RemoteJob> {
+        let compactor_epoch = self.compactor_epoch?;
+        let style = writer.options.compaction.as_ref()?;
+        let first_counter = writer.next_compaction_sst_counter;
+        let output_ids = OutputIds {
+            compactor_epoch,
+            first_counter,
+            count_max: OUTPUT_IDS_PER_JOB,
+        };
+        output_ids.nth(OUTPUT_IDS_PER_JOB - 1)?;
+        writer.next_compaction_sst_counter = first_counter.checked_add(OUTPUT_IDS_PER_JOB)?;
+        let id = RemoteJobId {
+            compactor_epoch,
+            counter: self.next_job_counter,
+        };
+        self.next_job_counter = self.next_job_counter.checked_add(1)?;
+        Some(RemoteJob {
+            id,
+            manifest_version: writer.manifest.version,
+            expire_by_ttl: expires_by_ttl(style),
+            plan,
+            output_ids,
+            sst: writer.options.sst,
+            now_ms,
+            output_prefix: id.tmp_prefix(),
+        })
+    }
+
+    /// Records `job` as in flight and queues it for the host.
+    fn register(
+        &mut self,
+        job: RemoteJob,
+        attempt: u32,
+        first_dispatched_at: Duration,
+        now: Duration,
+    ) {
+        self.stats.jobs_scheduled += 1;
+        self.jobs.insert(
+            job.id.counter,
+            JobRecord {
+                job: job.clone(),
+                attempt,
+                first_dispatched_at,
+                deadline: now.saturating_add(self.options.job_timeout),
+                state: JobState::InFlight,
+            },
+        );
+        self.queued.push(Dispatch { job, attempt });
+    }
+}
+
+/// True when every input of `plan` is live in the writer's manifest.
+pub(super) fn inputs_live<S, C>(writer: &Writer<S, C>, plan: &CompactionPlan) -> bool {
+    plan.input_ids()
+        .iter()
+        .all(|id| writer.manifest.is_live(*id))
+}
