@@ -36,9 +36,11 @@
 
 mod options;
 mod plan;
+mod wallclock_orphans;
 
 pub use options::GcOptions;
 pub use plan::{GcDelete, GcKept, GcPlan, plan_gc};
+pub use wallclock_orphans::{WALLCLOCK_ORPHAN_AGE_MS, wallclock_orphans};
 
 #[cfg(test)]
 mod tests;

@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Args;
+use lsm_core::bugs::Bug;
 use sim::world::{
     self, CLIENTS_MAX, FaultLevel, OPS_MAX, Overrides, RunReport, Topology, WorldConfig,
     WorldStyle, parse_durability,
@@ -50,7 +51,7 @@ pub struct RunArgs {
     /// Fault level: none, light, heavy or swarm (default swarm: every rate drawn).
     #[arg(long)]
     pub faults: Option<String>,
-    /// Inject a named protocol bug (none exist yet).
+    /// Inject a named protocol bug (`sim bugs` lists them).
     #[arg(long)]
     pub bug: Option<String>,
     /// Print one JSON object instead of text.
@@ -216,11 +217,12 @@ fn overrides(args: &RunArgs) -> Result<Overrides, String> {
                 format!("unknown --durability {text:?}; expected wal or checkpoint")
             })?),
         };
-    if let Some(bug) = &args.bug {
-        return Err(format!(
-            "unknown --bug {bug:?}: no injectable bugs exist yet"
-        ));
-    }
+    let bug = match args.bug.as_deref() {
+        None => None,
+        Some(name) => Some(Bug::parse(name).ok_or_else(|| {
+            format!("unknown --bug {name:?}; `sim bugs` lists them")
+        })?),
+    };
     let faults = match args.faults.as_deref() {
         None => None,
         Some(text) => Some(FaultLevel::parse(text).ok_or_else(|| {
@@ -235,6 +237,7 @@ fn overrides(args: &RunArgs) -> Result<Overrides, String> {
         topology,
         durability,
         force_delete: args.force_delete,
+        bug,
         workload: workload_override(args.workload.as_deref())?,
         targets: target_overrides(args)?,
     })
@@ -263,6 +266,9 @@ fn replay_command(seed: u64, args: &RunArgs) -> String {
     }
     if args.force_delete {
         command.push_str(" --force-delete");
+    }
+    if let Some(bug) = &args.bug {
+        command.push_str(&format!(" --bug {bug}"));
     }
     command.push_str(&targets_replay(args));
     command

@@ -39,6 +39,7 @@ pub fn compactor_options(config: &WorldConfig) -> CompactorOptions {
         cas_attempts_max: writer.cas_attempts_max,
         max_concurrent_compactions: 1,
         force_delete: config.lsm.force_delete,
+        bugs: writer.bugs,
     }
 }
 
@@ -114,8 +115,19 @@ async fn run(
             madsim::time::sleep(poll).await;
             continue;
         };
+        // The tag is `<node>/i<incarnation>`.
+        let name = tag.split('/').next().unwrap_or(tag);
+        shared.coverage.set_activity(name, Some("compaction"));
+        clock.note_jumps();
+        let jumps_before = clock.jumps_applied();
         let result = run_job(store, clock, &job).await;
-        match compactor.finish_job(job, result).await {
+        let finished = compactor.finish_job(job, result).await;
+        clock.note_jumps();
+        if clock.jumps_applied() != jumps_before {
+            shared.coverage.hit("clock-jump", "compaction");
+        }
+        shared.coverage.set_activity(name, None);
+        match finished {
             Ok(JobOutcome::Installed {
                 stats,
                 manifest_version,

@@ -5,6 +5,7 @@
 use crate::clock::ClockParams;
 use crate::rng::{self, Stream};
 use crate::store::StoreFaultConfig;
+use lsm_core::bugs::{Bug, Bugs};
 use lsm_core::roles::writer::Durability;
 use serde::Serialize;
 
@@ -98,6 +99,18 @@ pub struct LsmShape {
     pub gc_interval_ms: u64,
     /// The standalone compactor polls the manifest this often when idle.
     pub compactor_poll_ms: u64,
+    /// The injected protocol bug (`--bug`), by name; `None`: the correct protocol.
+    pub bug: Option<String>,
+}
+
+impl LsmShape {
+    /// The injected bugs, as the roles' options carry them.
+    pub fn bugs(&self) -> Bugs {
+        self.bug
+            .as_deref()
+            .and_then(Bug::parse)
+            .map_or(Bugs::NONE, Bugs::only)
+    }
 }
 
 /// What the command line fixed; `None` is drawn from the seed.
@@ -110,6 +123,8 @@ pub struct Overrides {
     pub topology: Option<Topology>,
     pub durability: Option<Durability>,
     pub force_delete: bool,
+    /// An injected protocol bug.
+    pub bug: Option<Bug>,
     /// A `workloads` preset name (checked by the caller); `None`: the drawn client shape.
     pub workload: Option<String>,
     /// C5 targets fixed on the command line.
@@ -313,6 +328,7 @@ impl WorldConfig {
             )),
             gc_interval_ms: rng::uniform_u64(&mut lsm_rng, 500, 20_000),
             compactor_poll_ms: rng::uniform_u64(&mut lsm_rng, 50, 2_000),
+            bug: overrides.bug.map(|bug| bug.name().to_string()),
         };
         let lsm = LsmShape {
             topology: overrides.topology.unwrap_or(lsm.topology),

@@ -270,6 +270,10 @@ pub async fn run_world(config: WorldConfig, trace: Trace) -> Result<RunReport, S
     }
     let jumps: usize = clocks.iter().map(SimClock::jumps_applied).sum();
     faults.insert("clock_jump".to_string(), jumps as u64);
+    let mut coverage = shared.coverage.snapshot();
+    for (pair, count) in &store_stats.faults_by_step {
+        *coverage.entry(pair.clone()).or_insert(0) += count;
+    }
     let ops = OpsSummary {
         total: config.clients.ops_total,
         ok: counters.ops_ok,
@@ -327,6 +331,7 @@ pub async fn run_world(config: WorldConfig, trace: Trace) -> Result<RunReport, S
         manifest_versions: found.manifest_versions_seen,
         amplification,
         checks,
+        coverage,
         trace_events: 0,
         replay: String::new(),
         c5,

@@ -94,6 +94,8 @@ pub struct Shared {
     active_compactor: Mutex<usize>,
     /// The clients' operation stream and latencies.
     pub workload: super::workload::WorkloadState,
+    /// Which faults hit which protocol steps.
+    pub coverage: super::coverage::Coverage,
 }
 
 impl Shared {
@@ -114,6 +116,7 @@ impl Shared {
             node_incarnations: Mutex::new(BTreeMap::new()),
             active_compactor: Mutex::new(0),
             workload,
+            coverage: super::coverage::Coverage::default(),
         }
     }
 

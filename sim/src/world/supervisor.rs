@@ -106,6 +106,7 @@ impl Supervisor {
         let Some(id) = self.host_id(host) else { return };
         let name = writer_host_name(host);
         let in_flight = self.shared.in_flight(host);
+        self.shared.coverage.incident("crash", &name);
         Handle::current().kill(id);
         self.shared.clear_in_flight(host);
         self.shared.trace.record(&name, TraceEvent::Crash);
@@ -141,6 +142,7 @@ impl Supervisor {
     async fn pause(&self, host: usize, pause_ms: u64, failover_after_ms: u64) {
         let Some(id) = self.host_id(host) else { return };
         let name = writer_host_name(host);
+        self.shared.coverage.incident("pause", &name);
         Handle::current().pause(id);
         self.shared.trace.record(&name, TraceEvent::Pause);
         self.shared.count(|c| c.pauses += 1);
@@ -172,6 +174,7 @@ impl Supervisor {
             return;
         };
         let handle = Handle::current();
+        self.shared.coverage.incident("crash", &background.name);
         handle.kill(background.node.id());
         self.shared
             .trace
@@ -193,6 +196,7 @@ impl Supervisor {
             return;
         };
         let handle = Handle::current();
+        self.shared.coverage.incident("pause", &background.name);
         handle.pause(background.node.id());
         self.shared
             .trace

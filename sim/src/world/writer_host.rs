@@ -86,6 +86,7 @@ pub fn writer_options(config: &WorldConfig) -> WriterOptions {
         durability: config.lsm.durability,
         checkpoints_retained: 1,
         checkpoint_lifetime_ms: Some(config.lsm.checkpoint_lifetime_ms),
+        bugs: config.lsm.bugs(),
         ..WriterOptions::default()
     }
 }

@@ -10,6 +10,7 @@
 //! call, so the pending list never leaks. The job itself (fetch, merge, upload, install) is
 //! [`crate::roles::compaction_job`], shared with the standalone compactor.
 
+use crate::bugs::Bug;
 use super::{Writer, WriterError};
 use crate::clock::Clock;
 use crate::compaction::{
@@ -22,7 +23,7 @@ use crate::layout::sst_path;
 use crate::manifest::{Edit, Manifest};
 use crate::roles::compaction_job::{
     self, InstallError, InstallOutcome, InstallRequest, JobError, JobOutput, JobSettings,
-    OutputIds, delete_tables, install_job, require_epochs,
+    OutputIds, delete_tables, install_job_with, require_epochs,
 };
 use crate::roles::manifest_io::{ManifestIoError, install, read_latest_manifest};
 use crate::roles::retry::retry_idempotent;
@@ -58,9 +59,12 @@ impl<S: ObjectStore, C: Clock> Writer<S, C> {
             self.purge_pending().await?;
         }
         let now_ms = self.clock.wall_ms();
-        let Some(plan) = style.pick(&self.manifest, &Busy::new(), now_ms) else {
+        let Some(mut plan) = style.pick(&self.manifest, &Busy::new(), now_ms) else {
             return Ok(None);
         };
+        if self.options.bugs.has(Bug::TombstoneDropEarly) {
+            plan.bottommost = true;
+        }
         let job = self.run_plan(plan, &style, compactor_epoch, now_ms).await?;
         self.install_compaction(job, false).await
     }
@@ -163,7 +167,7 @@ impl<S: ObjectStore, C: Clock> Writer<S, C> {
             cas_attempts_max: self.options.cas_attempts_max,
             write_tag: &tag,
         };
-        let manifest = match install_job(&self.store, &self.clock, request).await {
+        let manifest = match install_job_with(&self.store, &self.clock, request, self.options.bugs).await {
             Ok(InstallOutcome::Installed(manifest)) => manifest,
             Ok(InstallOutcome::Stale { .. }) => {
                 self.stats.compactions_stale += 1;
