@@ -125,6 +125,8 @@ pub struct Overrides {
     pub force_delete: bool,
     /// An injected protocol bug.
     pub bug: Option<Bug>,
+    /// Every fault rate times this many thousandths (`--fault-scale`); `None`: 1000.
+    pub fault_scale_permille: Option<u32>,
     /// A `workloads` preset name (checked by the caller); `None`: the drawn client shape.
     pub workload: Option<String>,
     /// C5 targets fixed on the command line.
@@ -235,6 +237,8 @@ pub struct WorldConfig {
     pub writer: WriterShape,
     pub clients: ClientShape,
     pub lsm: LsmShape,
+    /// The factor every fault rate was scaled by (`--fault-scale`; 1 when not given).
+    pub fault_scale: f64,
     /// C5's targets fixed on the command line (the rest follow from the style's model).
     pub targets: super::amplification_targets::TargetOverrides,
 }
@@ -277,6 +281,15 @@ impl WorldConfig {
                 (store, clocks, ProcessFaults::swarm(&mut faults_rng))
             }
         };
+        let fault_scale = overrides
+            .fault_scale_permille
+            .map_or(1.0, |permille| f64::from(permille.min(1000)) / 1000.0);
+        let (mut store_faults, mut clocks, mut processes) = (store_faults, clocks, processes);
+        if fault_scale < 1.0 {
+            super::fault_scale::scale_store(&mut store_faults, fault_scale);
+            super::fault_scale::scale_clocks(&mut clocks, fault_scale);
+            super::fault_scale::scale_processes(&mut processes, fault_scale);
+        }
         let mut shape_rng = rng::stream(seed, "config/shape");
         let writer = WriterShape {
             memtable_size_bytes: 1 << rng::uniform_u64(&mut shape_rng, 13, 18),
@@ -345,6 +358,7 @@ impl WorldConfig {
             writer,
             clients,
             lsm,
+            fault_scale,
             targets: overrides.targets.clone(),
         }
     }
