@@ -231,9 +231,10 @@ fn overrides(args: &RunArgs) -> Result<Overrides, String> {
         };
     let bug = match args.bug.as_deref() {
         None => None,
-        Some(name) => Some(Bug::parse(name).ok_or_else(|| {
-            format!("unknown --bug {name:?}; `sim bugs` lists them")
-        })?),
+        Some(name) => Some(
+            Bug::parse(name)
+                .ok_or_else(|| format!("unknown --bug {name:?}; `sim bugs` lists them"))?,
+        ),
     };
     let fault_scale_permille = match args.fault_scale {
         None => None,
@@ -285,7 +286,10 @@ pub fn option_args(args: &RunArgs) -> Vec<String> {
     push("clients", args.clients.map(|clients| clients.to_string()));
     push("style", args.style.clone());
     push("faults", args.faults.clone());
-    push("fault-scale", args.fault_scale.map(|scale| scale.to_string()));
+    push(
+        "fault-scale",
+        args.fault_scale.map(|scale| scale.to_string()),
+    );
     push("topology", args.topology.clone());
     push("durability", args.durability.clone());
     if args.force_delete {

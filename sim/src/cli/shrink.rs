@@ -102,7 +102,10 @@ pub fn run(args: &ShrinkArgs) -> ExitCode {
         );
         return ExitCode::SUCCESS;
     };
-    eprintln!("shrinking seed {seed}, which fails {check}: {}", first.replay);
+    eprintln!(
+        "shrinking seed {seed}, which fails {check}: {}",
+        first.replay
+    );
     shrinker.check = check.clone();
     shrink_faults(&mut shrinker, &mut current);
     shrink_clients(&mut shrinker, &mut current);

@@ -31,7 +31,10 @@ mod tests {
         let wal = "wal/00000000000000000001.wal";
         assert_eq!(protocol_step(StoreOp::PutCreate, wal), "wal-write");
         assert_eq!(protocol_step(StoreOp::Get, wal), "wal-read");
-        assert_eq!(protocol_step(StoreOp::PutCreate, "sst/12.sst"), "sst-upload");
+        assert_eq!(
+            protocol_step(StoreOp::PutCreate, "sst/12.sst"),
+            "sst-upload"
+        );
         assert_eq!(protocol_step(StoreOp::List, "sst/"), "sst-list");
         assert_eq!(
             protocol_step(StoreOp::PutCreate, "manifest/00000000000000000002.manifest"),

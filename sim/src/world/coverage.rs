@@ -62,7 +62,10 @@ impl Coverage {
 
     /// Marks (or with `None` unmarks) what the host of `node` is doing.
     pub fn set_activity(&self, node: &str, activity: Option<&'static str>) {
-        lock(&self.nodes).entry(node.to_string()).or_default().activity = activity;
+        lock(&self.nodes)
+            .entry(node.to_string())
+            .or_default()
+            .activity = activity;
     }
 
     /// Records a `fault` ("crash", "pause") hitting `node` at its current steps, and, for a

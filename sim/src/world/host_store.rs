@@ -1,8 +1,8 @@
 //! The writer host's view of the store: the simulated store, counting the host's requests
 //! in flight so the process-fault schedule can aim crashes at the middle of a protocol step.
 
-use super::shared::Shared;
 use super::protocol::writer_host_name;
+use super::shared::Shared;
 use crate::store::{SimStore, StoreOp, protocol_step};
 use bytes::Bytes;
 use lsm_core::store::{

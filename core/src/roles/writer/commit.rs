@@ -1,15 +1,15 @@
 //! Group commit: one WAL segment per batch, acknowledged only once durable.
 
 use super::{Durability, Writer, WriterError};
+use crate::bugs::Bug;
 use crate::clock::Clock;
 use crate::entry::{Entry, WallMs};
 use crate::ids::{SeqNum, WalId};
-use crate::layout::wal_path;
-use crate::bugs::Bug;
 use crate::layout::WRITE_TAG_ATTRIBUTE;
+use crate::layout::wal_path;
 use crate::roles::create::{CreateOutcome, create_resolving_with};
-use crate::store::{Attributes, PutMode};
 use crate::roles::retry::retry_idempotent;
+use crate::store::{Attributes, PutMode};
 use crate::store::{ObjectStore, StoreError};
 use crate::wal::{WalBatch, WalSegmentHeader, encode_segment};
 use bytes::Bytes;
@@ -138,7 +138,9 @@ impl<S: ObjectStore, C: Clock> Writer<S, C> {
         let path = wal_path(id);
         let tag = self.write_tag(&format!("{what}{}", id.0));
         if self.options.bugs.has(Bug::WriterNoFence) {
-            return self.overwrite_wal_segment(&path, bytes, &tag, size_bytes).await;
+            return self
+                .overwrite_wal_segment(&path, bytes, &tag, size_bytes)
+                .await;
         }
         let created = create_resolving_with(
             &self.store,

@@ -115,8 +115,8 @@ impl<S: ObjectStore, C: Clock> Writer<S, C> {
         let segment = decode_segment_expecting(&got.bytes, id)
             .map_err(|error| WriterError::CorruptWal { path, error })?;
         // BUG (`wal-replay-off-by-one`): the segment at the replay point is skipped.
-        let skip = self.options.bugs.has(Bug::WalReplayOffByOne)
-            && id == self.manifest.wal_replay_point;
+        let skip =
+            self.options.bugs.has(Bug::WalReplayOffByOne) && id == self.manifest.wal_replay_point;
         for entry in segment.entries() {
             if skip || entry.seq() <= self.manifest.last_seq {
                 continue;

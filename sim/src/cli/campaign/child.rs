@@ -170,7 +170,10 @@ fn parse_report(stdout: &str, replay: String, wall_time_s: f64) -> Option<SeedRe
         failures,
         replay,
         wall_time_s,
-        sim_time_s: report.get("sim_time_s").and_then(|v| v.as_f64()).unwrap_or(0.0),
+        sim_time_s: report
+            .get("sim_time_s")
+            .and_then(|v| v.as_f64())
+            .unwrap_or(0.0),
         digest: report
             .get("digest")
             .and_then(|v| v.as_str())

@@ -212,7 +212,9 @@ fn execute(args: &CampaignArgs, plan: &Plan) -> Result<Vec<SeedResult>, String> 
         ),
         None => None,
     };
-    let queue = Arc::new(Mutex::new(plan.todo.iter().copied().collect::<VecDeque<_>>()));
+    let queue = Arc::new(Mutex::new(
+        plan.todo.iter().copied().collect::<VecDeque<_>>(),
+    ));
     let (sender, receiver) = mpsc::channel::<SeedResult>();
     let limit = Duration::from_secs(args.seed_timeout_s.max(1));
     let mut workers = Vec::new();
@@ -279,9 +281,9 @@ fn progress_bar(total: u64, quiet: bool) -> ProgressBar {
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::new(total);
-    if let Ok(style) =
-        ProgressStyle::with_template("{elapsed_precise} [{bar:40}] {pos}/{len} seeds, {msg} ({eta} left)")
-    {
+    if let Ok(style) = ProgressStyle::with_template(
+        "{elapsed_precise} [{bar:40}] {pos}/{len} seeds, {msg} ({eta} left)",
+    ) {
         bar.set_style(style.progress_chars("=> "));
     }
     bar

@@ -51,7 +51,9 @@ pub fn parse_range(text: &str) -> Result<(u64, u64), String> {
         return Err(format!("--seeds {text:?} selects no seed"));
     }
     if end - start > SEEDS_MAX {
-        return Err(format!("--seeds {text:?}: at most {SEEDS_MAX} seeds per campaign"));
+        return Err(format!(
+            "--seeds {text:?}: at most {SEEDS_MAX} seeds per campaign"
+        ));
     }
     Ok((start, end))
 }
