@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 
 /// How long (by the collector's wall clock) a table must have been seen unreferenced before
 /// the buggy rule deletes it.
-pub const WALLCLOCK_ORPHAN_AGE_MS: u64 = 5_000;
+pub const WALLCLOCK_ORPHAN_AGE_MS: u64 = 2_000;
 
 /// BUG: every listed table the manifest does not reference, whatever epoch minted it, once
 /// `first_seen` (the collector's memory of when it first saw it unreferenced, updated here)

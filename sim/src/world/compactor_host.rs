@@ -12,7 +12,9 @@ use crate::clock::SimClock;
 use crate::store::SimStore;
 use lsm_core::compaction::CompactionStyle;
 use lsm_core::compaction::leveled::LeveledOptions;
+use lsm_core::roles::compactor::CompactorError;
 use lsm_core::roles::compactor::{Compactor, CompactorOptions, JobOutcome, run_job};
+use lsm_core::roles::manifest_io::ManifestIoError;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -164,6 +166,11 @@ async fn run(
                 return;
             }
             Err(error) => {
+                if let CompactorError::Manifest(ManifestIoError::Rejected(rejected)) = &error
+                    && !rejected.is_fenced()
+                {
+                    shared.edit_refused(tag, rejected.to_string());
+                }
                 shared.count(|c| c.compactor_jobs_failed += 1);
                 shared.note(tag, "compaction_failed", error.to_string());
                 madsim::time::sleep(poll).await;

@@ -94,6 +94,11 @@ impl Coverage {
         }
     }
 
+    /// What the host of `node` marked itself as doing, if anything.
+    pub fn activity(&self, node: &str) -> Option<&'static str> {
+        lock(&self.nodes).get(node).and_then(|steps| steps.activity)
+    }
+
     pub fn snapshot(&self) -> BTreeMap<String, u64> {
         lock(&self.hits).clone()
     }

@@ -192,6 +192,19 @@ pub async fn run_world(config: WorldConfig, trace: Trace) -> Result<RunReport, S
             ),
         });
     }
+    // Re-validation: no role sent an edit that `apply` had to refuse as invalid.
+    let edits_ok = counters.edits_refused_invalid == 0;
+    checks.insert("edits-valid".to_string(), edits_ok);
+    if !edits_ok {
+        failures.push(Failure {
+            check: "edits-valid".to_string(),
+            detail: format!(
+                "{} manifest edits refused as invalid: {}",
+                counters.edits_refused_invalid,
+                counters.edits_refused_first.join("; ")
+            ),
+        });
+    }
     let c4_ok = recovered && finals.unanswered.is_empty() && rest.reached;
     checks.insert("C4".to_string(), c4_ok);
     if !c4_ok {

@@ -32,6 +32,9 @@ pub struct Supervisor {
     hosts: Vec<NodeHandle>,
     background: Vec<BackgroundNode>,
     rng: Stream,
+    /// Whether a background incident waits for the node to be mid-job (its own stream, so
+    /// the incidents' other draws stay as they were).
+    aim_rng: Stream,
 }
 
 impl Supervisor {
@@ -41,11 +44,13 @@ impl Supervisor {
         background: Vec<BackgroundNode>,
     ) -> Supervisor {
         let rng = rng::stream(shared.config.seed, "supervisor");
+        let aim_rng = rng::stream(shared.config.seed, "supervisor/aim-background");
         Supervisor {
             shared,
             hosts,
             background,
             rng,
+            aim_rng,
         }
     }
 
@@ -69,6 +74,9 @@ impl Supervisor {
             {
                 let last = self.background.len() as u64 - 1;
                 let target = rng::uniform_u64(&mut self.rng, 0, last) as usize;
+                if rng::chance(&mut self.aim_rng, faults.in_flight_bias) {
+                    self.aim_at_activity(target).await;
+                }
                 if rng::chance(&mut self.rng, faults.pause_share) {
                     let pause_ms = rng::uniform_u64(&mut self.rng, 1, faults.pause_ms_max.max(1));
                     self.pause_background(target, pause_ms, faults.failover_after_ms)
@@ -96,6 +104,20 @@ impl Supervisor {
     async fn aim_at_in_flight(&self, host: usize) {
         for _ in 0..AIM_WAIT_STEPS_MAX {
             if self.shared.in_flight(host) > 0 {
+                return;
+            }
+            madsim::time::sleep(AIM_STEP).await;
+        }
+    }
+
+    /// Waits (briefly) for a background node to be in the middle of a GC pass or a
+    /// compaction job, so its incidents land mid-protocol too.
+    async fn aim_at_activity(&self, target: usize) {
+        let Some(background) = self.background.get(target) else {
+            return;
+        };
+        for _ in 0..AIM_WAIT_STEPS_MAX {
+            if self.shared.coverage.activity(&background.name).is_some() {
                 return;
             }
             madsim::time::sleep(AIM_STEP).await;

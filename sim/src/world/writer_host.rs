@@ -24,6 +24,7 @@ use lsm_core::compaction::CompactionStyle;
 use lsm_core::compaction::StallState;
 use lsm_core::compaction::leveled::LeveledOptions;
 use lsm_core::compaction::universal::UniversalOptions;
+use lsm_core::roles::manifest_io::ManifestIoError;
 use lsm_core::roles::writer::{
     WRITER_CHECKPOINT_NAME, WriteOp, Writer, WriterError, WriterOptions,
 };
@@ -355,7 +356,14 @@ async fn background_step(
             *compaction_due = false;
             Ok(false)
         }
-        Err(error) => stop_or_retry(shared, tag, "compaction_failed", error),
+        Err(error) => {
+            if let WriterError::Manifest(ManifestIoError::Rejected(rejected)) = &error
+                && !rejected.is_fenced()
+            {
+                shared.edit_refused(tag, rejected.to_string());
+            }
+            stop_or_retry(shared, tag, "compaction_failed", error)
+        }
     }
 }
 
