@@ -11,3 +11,6 @@ cargo clippy --workspace --all-targets -- -D warnings
 
 echo "== tests (the README's command)"
 cargo test --workspace --release
+
+echo "== campaigns (ci/campaigns: smoke, then teeth)"
+ci/campaigns/run.sh

@@ -120,7 +120,8 @@ fn bad_usage_exits_2_with_a_message_and_no_panic() {
         vec!["--seed", "1", "--style", "sideways"],
         vec!["--seed", "1", "--topology", "sideways"],
         vec!["--seed", "1", "--durability", "none"],
-        vec!["--seed", "1", "--bug", "writer-no-fence"],
+        vec!["--seed", "1", "--bug", "no-such-bug"],
+        vec!["--seed", "1", "--fault-scale", "2"],
         vec!["--seed", "not-a-number"],
         vec!["--seed", "1", "--trace", "/nonexistent-dir/trace.jsonl"],
     ] {

@@ -203,3 +203,21 @@ fn fifo_never_stalls_the_writer_on_a_long_l0() {
     assert_eq!(report.lsm.stall_time_ms, 0);
     assert_eq!(report.ops.indeterminate, 0);
 }
+
+/// FIFO in `checkpoint` durability: a table FIFO drops after the newest checkpoint is gone
+/// from the state a new writer starts from too. Recovery must then hold a subset of the
+/// checkpoint's keys, each with the checkpoint's value (it failed as "a state other than the
+/// checkpoint" before recovery knew FIFO's contract).
+#[test]
+fn fifo_recovers_in_checkpoint_mode_to_the_checkpoint_minus_drops() {
+    let overrides = Overrides {
+        ops: Some(2_000),
+        style: Some(WorldStyle::Fifo),
+        ..Overrides::default()
+    };
+    let report = run(WorldConfig::draw(320, &overrides));
+    assert_eq!(report.config.lsm.durability, Durability::Checkpoint);
+    assert!(report.passed(), "{}", report.summary());
+    assert_eq!(report.checks.get("recovery"), Some(&true));
+    assert!(report.lsm.recoveries_checked > 0);
+}

@@ -39,10 +39,12 @@
 mod options;
 mod plan;
 mod tmp;
+mod wallclock_orphans;
 
 pub use options::GcOptions;
 pub use plan::{GcDelete, GcKept, GcPlan, plan_gc};
 pub use tmp::plan_tmp_gc;
+pub use wallclock_orphans::{WALLCLOCK_ORPHAN_AGE_MS, wallclock_orphans};
 
 #[cfg(test)]
 mod tests;

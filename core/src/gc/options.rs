@@ -1,5 +1,6 @@
 //! Garbage collector configuration.
 
+use crate::bugs::Bugs;
 use crate::roles::retry::RetryPolicy;
 
 /// How the garbage collector decides and how patiently it retries.
@@ -21,6 +22,8 @@ pub struct GcOptions {
     /// it by retention. Keeps Garnet's rule live when the collector's clock runs ahead of
     /// the owner's by more than a checkpoint's lifetime. Default false (expiry as written).
     pub keep_newest_per_name: bool,
+    /// Injected defects (`gc-no-checkpoint-wait`, `gc-wallclock-orphans`); none by default.
+    pub bugs: Bugs,
 }
 
 impl Default for GcOptions {
@@ -31,6 +34,7 @@ impl Default for GcOptions {
             retry: RetryPolicy::default(),
             cas_attempts_max: 16,
             keep_newest_per_name: false,
+            bugs: Bugs::NONE,
         }
     }
 }

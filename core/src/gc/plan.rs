@@ -1,6 +1,7 @@
 //! `plan_gc`: what one garbage-collection pass may delete, decided from plain data.
 
 use super::GcOptions;
+use crate::bugs::Bug;
 use crate::entry::WallMs;
 use crate::ids::{CheckpointId, IdRole, ManifestVersion, SstId};
 use crate::layout::{parse_sst_path, sst_path};
@@ -119,7 +120,12 @@ pub fn plan_gc(
     let listed_sizes = listed_sst_sizes(listed, &mut plan.kept);
     let mut budget = options.deletes_per_pass_max;
     for pending in &manifest.pending_deletion {
-        match pending_verdict(pending, &live_checkpoints, options.wait_for_checkpoint) {
+        let verdict = if options.bugs.has(Bug::GcNoCheckpointWait) {
+            PendingVerdict::Deletable
+        } else {
+            pending_verdict(pending, &live_checkpoints, options.wait_for_checkpoint)
+        };
+        match verdict {
             PendingVerdict::Needed => plan.kept.pending_needed_by_checkpoint += 1,
             PendingVerdict::AwaitingCheckpoint => plan.kept.pending_awaiting_checkpoint += 1,
             PendingVerdict::Deletable if budget == 0 => plan.kept.deferred_by_bound += 1,

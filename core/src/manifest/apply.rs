@@ -1,5 +1,6 @@
 //! `apply`: the pure transition from one manifest to the next.
 
+use crate::bugs::{Bug, Bugs};
 use crate::ids::{CheckpointId, Epoch, ManifestVersion, SeqNum, SstId, WalId};
 use crate::manifest::compaction::apply_compaction;
 use crate::manifest::edit::{Edit, Role};
@@ -14,6 +15,11 @@ use std::collections::BTreeSet;
 /// edit is refused. Pure and total: never panics, `base` is untouched. Apply to the newest
 /// manifest after re-reading it, never to the one a plan was made from.
 pub fn apply(base: &Manifest, edit: &Edit) -> Result<Manifest, ManifestError> {
+    apply_with(base, edit, Bugs::NONE)
+}
+
+/// [`apply`] with injected defects (`l0-remove-by-position`); `Bugs::NONE` is [`apply`].
+pub fn apply_with(base: &Manifest, edit: &Edit, bugs: Bugs) -> Result<Manifest, ManifestError> {
     let mut next = base.clone();
     next.version = ManifestVersion(base.version.0.checked_add(1).ok_or(
         ManifestError::Overflow {
@@ -53,7 +59,13 @@ pub fn apply(base: &Manifest, edit: &Edit) -> Result<Manifest, ManifestError> {
             force_delete,
         } => {
             require_current(Role::Compactor, *compactor_epoch, base.compactor_epoch)?;
-            apply_compaction(&mut next, removed, added, *force_delete)?;
+            apply_compaction(
+                &mut next,
+                removed,
+                added,
+                *force_delete,
+                bugs.has(Bug::L0RemoveByPosition),
+            )?;
         }
         Edit::Checkpoint {
             writer_epoch,

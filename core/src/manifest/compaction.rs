@@ -22,6 +22,7 @@ pub(crate) fn apply_compaction(
     removed: &BTreeSet<SstId>,
     added: &[(usize, SstMeta)],
     force_delete: bool,
+    l0_by_position: bool,
 ) -> Result<(), ManifestError> {
     for id in removed {
         if !next.is_live(*id) {
@@ -31,7 +32,11 @@ pub(crate) fn apply_compaction(
     check_outputs(next, removed, added)?;
     check_l0_outputs(next, removed, added)?;
     check_version_order(next, removed, added)?;
-    let gone = take_removed(next, removed);
+    let gone = if l0_by_position {
+        take_removed_l0_by_position(next, removed)
+    } else {
+        take_removed(next, removed)
+    };
     let moved: BTreeSet<SstId> = added.iter().map(|(_, sst)| sst.id).collect();
     if !force_delete {
         let obsoleted_at = next.version;
@@ -182,6 +187,31 @@ fn take_removed(next: &mut Manifest, removed: &BTreeSet<SstId>) -> Vec<SstMeta> 
         let (taken, kept): (Vec<_>, Vec<_>) = std::mem::take(run)
             .into_iter()
             .partition(|sst| removed.contains(&sst.id));
+        *run = kept;
+        gone.extend(taken);
+    }
+    gone
+}
+
+/// BUG (`l0-remove-by-position`): removes as many L0 tables as the edit names, but the
+/// first ones of L0 (the newest) rather than those it names; level tables by id.
+fn take_removed_l0_by_position(next: &mut Manifest, removed: &BTreeSet<SstId>) -> Vec<SstMeta> {
+    let in_l0 = next
+        .l0
+        .iter()
+        .filter(|sst| removed.contains(&sst.id))
+        .count();
+    let mut gone: Vec<SstMeta> = next.l0.drain(..in_l0.min(next.l0.len())).collect();
+    let in_levels: BTreeSet<SstId> = removed
+        .iter()
+        .copied()
+        .filter(|id| !gone.iter().any(|sst| sst.id == *id))
+        .filter(|id| !next.l0.iter().any(|sst| sst.id == *id))
+        .collect();
+    for run in &mut next.levels {
+        let (taken, kept): (Vec<_>, Vec<_>) = std::mem::take(run)
+            .into_iter()
+            .partition(|sst| in_levels.contains(&sst.id));
         *run = kept;
         gone.extend(taken);
     }

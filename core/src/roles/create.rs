@@ -6,6 +6,7 @@
 //! object exists — and the tag attribute it carries says whether it is ours.
 
 use super::retry::RetryPolicy;
+use crate::bugs::{Bug, Bugs};
 use crate::clock::Clock;
 use crate::layout::WRITE_TAG_ATTRIBUTE;
 use crate::store::{Attributes, ObjectMeta, ObjectStore, PutMode, StoreError};
@@ -31,6 +32,20 @@ pub async fn create_resolving<S: ObjectStore, C: Clock>(
     bytes: Bytes,
     write_tag: &str,
 ) -> Result<CreateOutcome, StoreError> {
+    create_resolving_with(store, clock, policy, path, bytes, write_tag, Bugs::NONE).await
+}
+
+/// [`create_resolving`] with injected defects (`ambiguous-put-is-failure`); `Bugs::NONE` is
+/// [`create_resolving`].
+pub async fn create_resolving_with<S: ObjectStore, C: Clock>(
+    store: &S,
+    clock: &C,
+    policy: &RetryPolicy,
+    path: &str,
+    bytes: Bytes,
+    write_tag: &str,
+    bugs: Bugs,
+) -> Result<CreateOutcome, StoreError> {
     let mut attributes = Attributes::new();
     attributes.insert(WRITE_TAG_ATTRIBUTE.to_string(), write_tag.to_string());
     let mut last_error = None;
@@ -41,6 +56,13 @@ pub async fn create_resolving<S: ObjectStore, C: Clock>(
             Ok(_) => return Ok(CreateOutcome::Created),
             Err(StoreError::AlreadyExists { .. }) => {
                 return owner_of(store, clock, policy, path, write_tag).await;
+            }
+            Err(StoreError::UnknownOutcome { .. }) if bugs.has(Bug::AmbiguousPutIsFailure) => {
+                // BUG: a timeout is taken for "not applied".
+                return Err(StoreError::Transient {
+                    path: path.to_string(),
+                    detail: "timed out (taken as not applied)".to_string(),
+                });
             }
             Err(
                 error @ (StoreError::UnknownOutcome { .. }

@@ -6,10 +6,11 @@
 
 use super::create::{CreateOutcome, create_resolving};
 use super::retry::{RetryPolicy, retry_idempotent};
+use crate::bugs::Bugs;
 use crate::clock::Clock;
 use crate::layout::{MANIFEST_PREFIX, manifest_path, parse_manifest_path};
 use crate::manifest::{
-    Edit, Manifest, ManifestDecodeError, ManifestEncodeError, ManifestError, apply,
+    Edit, Manifest, ManifestDecodeError, ManifestEncodeError, ManifestError, apply_with,
     decode_manifest, encode_manifest,
 };
 use crate::store::{GetRange, ObjectStore, StoreError};
@@ -110,6 +111,34 @@ pub async fn install<S, C, F>(
     policy: &RetryPolicy,
     cas_attempts_max: u32,
     write_tag: &str,
+    make_edit: F,
+) -> Result<Manifest, ManifestIoError>
+where
+    S: ObjectStore,
+    C: Clock,
+    F: FnMut(&Manifest) -> Result<Option<Edit>, ManifestError>,
+{
+    install_with(
+        store,
+        clock,
+        policy,
+        cas_attempts_max,
+        write_tag,
+        Bugs::NONE,
+        make_edit,
+    )
+    .await
+}
+
+/// [`install`] with injected defects, which reach [`apply_with`]; `Bugs::NONE` is
+/// [`install`].
+pub async fn install_with<S, C, F>(
+    store: &S,
+    clock: &C,
+    policy: &RetryPolicy,
+    cas_attempts_max: u32,
+    write_tag: &str,
+    bugs: Bugs,
     mut make_edit: F,
 ) -> Result<Manifest, ManifestIoError>
 where
@@ -123,7 +152,7 @@ where
         let Some(edit) = make_edit(&latest).map_err(ManifestIoError::Rejected)? else {
             return Ok(latest);
         };
-        let next = apply(&latest, &edit).map_err(ManifestIoError::Rejected)?;
+        let next = apply_with(&latest, &edit, bugs).map_err(ManifestIoError::Rejected)?;
         let bytes = encode_manifest(&next).map_err(ManifestIoError::Encode)?;
         let path = manifest_path(next.version);
         let tag = format!("{write_tag}/cas{attempt}");

@@ -1,8 +1,11 @@
 //! The `sim` command line: the clap types and the dispatch to one module per subcommand.
 //! Exit status: 0 success, 1 a check failed, 2 bad usage or input (a message, no panic).
 
+mod bugs;
+mod campaign;
 mod lincheck;
 mod run;
+mod shrink;
 
 use std::process::ExitCode;
 
@@ -30,6 +33,13 @@ pub struct Cli {
 pub enum Command {
     /// Check recorded histories for linearizability.
     Lincheck(lincheck::LincheckArgs),
+    /// Run many seeds, each in its own process, and report failures, faults and coverage.
+    Campaign(Box<campaign::CampaignArgs>),
+    /// Reduce a failing seed's run (faults, clients, operations) while the same check
+    /// still fails, and print the smallest reproduction.
+    Shrink(Box<shrink::ShrinkArgs>),
+    /// List the injectable protocol bugs (`--bug NAME`).
+    Bugs,
     /// Drive the compaction pickers with a seeded stream of flushes (no faults) and report
     /// write amplification, space amplification and sorted runs.
     CompactionSim(sim::compaction_sim::CompactionSimArgs),
@@ -48,6 +58,9 @@ pub fn main() -> ExitCode {
     match cli.command {
         Some(Command::Lincheck(args)) => lincheck::run(&args),
         Some(Command::CompactionSim(args)) => sim::compaction_sim::run_cli(&args),
+        Some(Command::Campaign(args)) => campaign::run(&args),
+        Some(Command::Shrink(args)) => shrink::run(&args),
+        Some(Command::Bugs) => bugs::run(),
         None => run::run(&cli.run),
     }
 }

@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Args;
+use lsm_core::bugs::Bug;
 use sim::world::{
     self, CLIENTS_MAX, FaultLevel, OPS_MAX, Overrides, RunReport, Topology, WorldConfig,
     WorldStyle, parse_durability,
@@ -19,8 +20,11 @@ use super::EXIT_USAGE;
 
 const EXIT_CHECK_FAILED: u8 = 1;
 
+/// Operations of a run that does not fix `--ops` (what `sim shrink` bisects from).
+pub const DEFAULT_OPS_FOR_SHRINK: u64 = world::DEFAULT_OPS;
+
 /// The options of one seeded run (DESIGN.md, "CLI contract").
-#[derive(Debug, Args)]
+#[derive(Clone, Debug, Args)]
 pub struct RunArgs {
     /// Seed of the run; the same seed always gives the same run. Drawn from the OS (and
     /// printed) when absent.
@@ -51,9 +55,13 @@ pub struct RunArgs {
     /// Fault level: none, light, heavy or swarm (default swarm: every rate drawn).
     #[arg(long)]
     pub faults: Option<String>,
-    /// Inject a named protocol bug (none exist yet).
+    /// Inject a named protocol bug (`sim bugs` lists them).
     #[arg(long)]
     pub bug: Option<String>,
+    /// Multiply every fault rate (store faults, process incidents, clock jumps) by this
+    /// factor in 0..=1 (`sim shrink` uses it); default 1.
+    #[arg(long)]
+    pub fault_scale: Option<f64>,
     /// Print one JSON object instead of text.
     #[arg(long)]
     pub json: bool,
@@ -165,6 +173,11 @@ fn check_determinism(report: &mut RunReport, config: WorldConfig, replay: String
     }
 }
 
+/// Validates the options without running anything.
+pub fn check_options(args: &RunArgs) -> Result<(), String> {
+    overrides(args).map(|_| ())
+}
+
 /// The fixed options, validated. Options of protocols that do not exist yet are refused
 /// with a message rather than silently ignored.
 fn overrides(args: &RunArgs) -> Result<Overrides, String> {
@@ -211,11 +224,18 @@ fn overrides(args: &RunArgs) -> Result<Overrides, String> {
                 format!("unknown --durability {text:?}; expected wal or checkpoint")
             })?),
         };
-    if let Some(bug) = &args.bug {
-        return Err(format!(
-            "unknown --bug {bug:?}: no injectable bugs exist yet"
-        ));
-    }
+    let bug = match args.bug.as_deref() {
+        None => None,
+        Some(name) => Some(
+            Bug::parse(name)
+                .ok_or_else(|| format!("unknown --bug {name:?}; `sim bugs` lists them"))?,
+        ),
+    };
+    let fault_scale_permille = match args.fault_scale {
+        None => None,
+        Some(scale) if (0.0..=1.0).contains(&scale) => Some((scale * 1000.0).round() as u32),
+        Some(scale) => return Err(format!("--fault-scale must be in 0..=1, not {scale}")),
+    };
     let faults = match args.faults.as_deref() {
         None => None,
         Some(text) => Some(FaultLevel::parse(text).ok_or_else(|| {
@@ -230,37 +250,70 @@ fn overrides(args: &RunArgs) -> Result<Overrides, String> {
         topology,
         durability,
         force_delete: args.force_delete,
+        bug,
+        fault_scale_permille,
         workload: workload_override(args.workload.as_deref())?,
         targets: target_overrides(args)?,
     })
 }
 
 /// The exact command that replays this run.
-fn replay_command(seed: u64, args: &RunArgs) -> String {
+pub fn replay_command(seed: u64, args: &RunArgs) -> String {
     let mut command = format!("cargo run --release -p sim -- --seed {seed}");
-    if let Some(ops) = args.ops {
-        command.push_str(&format!(" --ops {ops}"));
+    for option in option_args(args) {
+        command.push(' ');
+        command.push_str(&option);
     }
-    if let Some(clients) = args.clients {
-        command.push_str(&format!(" --clients {clients}"));
-    }
-    if let Some(style) = &args.style {
-        command.push_str(&format!(" --style {style}"));
-    }
-    if let Some(faults) = &args.faults {
-        command.push_str(&format!(" --faults {faults}"));
-    }
-    if let Some(topology) = &args.topology {
-        command.push_str(&format!(" --topology {topology}"));
-    }
-    if let Some(durability) = &args.durability {
-        command.push_str(&format!(" --durability {durability}"));
-    }
-    if args.force_delete {
-        command.push_str(" --force-delete");
-    }
-    command.push_str(&targets_replay(args));
     command
+}
+
+/// The options that shape the world (everything but the seed and the output), as
+/// command-line words: what a replay, a campaign's child or a shrink trial passes on.
+pub fn option_args(args: &RunArgs) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut push = |name: &str, value: Option<String>| {
+        if let Some(value) = value {
+            words.push(format!("--{name}"));
+            words.push(value);
+        }
+    };
+    push("ops", args.ops.map(|ops| ops.to_string()));
+    push("clients", args.clients.map(|clients| clients.to_string()));
+    push("style", args.style.clone());
+    push("faults", args.faults.clone());
+    push(
+        "fault-scale",
+        args.fault_scale.map(|scale| scale.to_string()),
+    );
+    push("topology", args.topology.clone());
+    push("durability", args.durability.clone());
+    if args.force_delete {
+        words.push("--force-delete".to_string());
+    }
+    let mut push = |name: &str, value: Option<String>| {
+        if let Some(value) = value {
+            words.push(format!("--{name}"));
+            words.push(value);
+        }
+    };
+    push("bug", args.bug.clone());
+    push("workload", args.workload.clone());
+    push(
+        "target-write-amp",
+        args.target_write_amp.map(|v| v.to_string()),
+    );
+    push(
+        "target-space-amp",
+        args.target_space_amp.map(|v| v.to_string()),
+    );
+    push(
+        "target-read-blocks",
+        args.target_read_blocks.map(|v| v.to_string()),
+    );
+    if args.no_c5 {
+        words.push("--no-c5".to_string());
+    }
+    words
 }
 
 /// A seed for a run nobody gave one: from the OS's randomness (through std's hasher keys).
@@ -297,25 +350,4 @@ fn target_overrides(args: &RunArgs) -> Result<world::TargetOverrides, String> {
         space_amp: checked("target-space-amp", args.target_space_amp)?,
         read_blocks: checked("target-read-blocks", args.target_read_blocks)?,
     })
-}
-
-/// The workload and C5 options of the replay command.
-fn targets_replay(args: &RunArgs) -> String {
-    let mut options = String::new();
-    if let Some(workload) = &args.workload {
-        options.push_str(&format!(" --workload {workload}"));
-    }
-    for (name, value) in [
-        ("target-write-amp", args.target_write_amp),
-        ("target-space-amp", args.target_space_amp),
-        ("target-read-blocks", args.target_read_blocks),
-    ] {
-        if let Some(value) = value {
-            options.push_str(&format!(" --{name} {value}"));
-        }
-    }
-    if args.no_c5 {
-        options.push_str(" --no-c5");
-    }
-    options
 }

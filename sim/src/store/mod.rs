@@ -37,6 +37,7 @@ mod op;
 mod server;
 mod state;
 mod stats;
+mod step;
 mod windows;
 mod wire;
 
@@ -49,4 +50,5 @@ pub use op::{ReplyOutcome, StoreOp};
 pub use server::StoreNode;
 pub use state::{PutApplied, StoreState, StoredObject, top_prefix};
 pub use stats::StoreStats;
+pub use step::protocol_step;
 pub use windows::{Window, WindowConfig, WindowSchedule};

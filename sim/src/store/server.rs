@@ -161,7 +161,11 @@ impl StoreCore {
     }
 
     fn fault(&self, node: &str, request_id: u64, op: StoreOp, path: &str, fault: FaultKind) {
-        lock(&self.stats).note_fault(fault, op);
+        {
+            let mut stats = lock(&self.stats);
+            stats.note_fault(fault, op);
+            stats.note_fault_step(fault, super::step::protocol_step(op, path));
+        }
         self.trace.record(
             node,
             TraceEvent::StoreFault {

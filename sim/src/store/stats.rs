@@ -17,6 +17,8 @@ pub struct StoreStats {
     pub faults_by_kind: BTreeMap<String, u64>,
     /// Fault kind → op → count.
     pub faults_by_kind_and_op: BTreeMap<String, BTreeMap<String, u64>>,
+    /// `kind:step` → count, the step judged from the path (`protocol_step`).
+    pub faults_by_step: BTreeMap<String, u64>,
     /// Puts and deletes that took effect.
     pub mutations_applied: u64,
     /// Calls whose caller gave up waiting (dropped replies and replies too slow).
@@ -52,6 +54,14 @@ impl StoreStats {
             .entry(kind.name().to_string())
             .or_default()
             .entry(op.name().to_string())
+            .or_insert(0) += 1;
+    }
+
+    /// Counts a fault against the protocol step of its request.
+    pub fn note_fault_step(&mut self, kind: FaultKind, step: &str) {
+        *self
+            .faults_by_step
+            .entry(format!("{}:{step}", kind.name()))
             .or_insert(0) += 1;
     }
 

@@ -103,7 +103,10 @@ impl CheckpointWatch {
 
     /// Checkpoint durability mode: the manifest a new writer epoch starts from must hold
     /// exactly the newest checkpoint's content (compactions since change no visible value).
-    pub fn check_recovery(&mut self, manifest: &Manifest, store: &StoreState) {
+    /// With `drops_allowed` (FIFO, which drops whole tables by design, also after the
+    /// checkpoint) every key it holds must hold the checkpoint's value: a key may be gone,
+    /// never older or different.
+    pub fn check_recovery(&mut self, manifest: &Manifest, store: &StoreState, drops_allowed: bool) {
         let Some(newest) = manifest.checkpoints.iter().max_by_key(|c| c.id) else {
             return;
         };
@@ -111,8 +114,18 @@ impl CheckpointWatch {
             return;
         };
         self.recoveries_checked += 1;
-        match tree_content(manifest, store) {
+        let recovered = tree_content(manifest, store);
+        let dropped_only = |content: &BTreeMap<Bytes, Bytes>| {
+            drops_allowed
+                && tree_content(&recorded.tree, store).is_ok_and(|checkpoint| {
+                    content
+                        .iter()
+                        .all(|(key, value)| checkpoint.get(key) == Some(value))
+                })
+        };
+        match recovered {
             Ok(content) if content_digest(&content) == recorded.digest => {}
+            Ok(content) if dropped_only(&content) => {}
             Ok(_) => self.recovery.push(format!(
                 "writer epoch {} recovered at v{} to a state other than checkpoint {}",
                 manifest.writer_epoch, manifest.version.0, newest.id

@@ -12,7 +12,9 @@ use crate::clock::SimClock;
 use crate::store::SimStore;
 use lsm_core::compaction::CompactionStyle;
 use lsm_core::compaction::leveled::LeveledOptions;
+use lsm_core::roles::compactor::CompactorError;
 use lsm_core::roles::compactor::{Compactor, CompactorOptions, JobOutcome, run_job};
+use lsm_core::roles::manifest_io::ManifestIoError;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -39,6 +41,7 @@ pub fn compactor_options(config: &WorldConfig) -> CompactorOptions {
         cas_attempts_max: writer.cas_attempts_max,
         max_concurrent_compactions: config.lsm.compactor_jobs_max,
         force_delete: config.lsm.force_delete,
+        bugs: writer.bugs,
     }
 }
 
@@ -127,6 +130,11 @@ async fn run(
         shared.count(|c| {
             c.compactor_jobs_at_once_max = c.compactor_jobs_at_once_max.max(running.len() as u64)
         });
+        // The tag is `<node>/i<incarnation>`.
+        let name = tag.split('/').next().unwrap_or(tag);
+        shared.coverage.set_activity(name, Some("compaction"));
+        clock.note_jumps();
+        let jumps_before = clock.jumps_applied();
         let mut fenced = false;
         let mut failed = false;
         for task in running {
@@ -141,12 +149,22 @@ async fn run(
                     fenced = true;
                 }
                 Err(error) => {
+                    if let CompactorError::Manifest(ManifestIoError::Rejected(rejected)) = &error
+                        && !rejected.is_fenced()
+                    {
+                        shared.edit_refused(tag, rejected.to_string());
+                    }
                     shared.count(|c| c.compactor_jobs_failed += 1);
                     shared.note(tag, "compaction_failed", error.to_string());
                     failed = true;
                 }
             }
         }
+        clock.note_jumps();
+        if clock.jumps_applied() != jumps_before {
+            shared.coverage.hit("clock-jump", "compaction");
+        }
+        shared.coverage.set_activity(name, None);
         if fenced {
             return;
         }

@@ -5,6 +5,7 @@
 use crate::clock::ClockParams;
 use crate::rng::{self, Stream};
 use crate::store::StoreFaultConfig;
+use lsm_core::bugs::{Bug, Bugs};
 use lsm_core::roles::writer::Durability;
 use serde::Serialize;
 
@@ -106,6 +107,8 @@ pub struct LsmShape {
     pub compactor_jobs_max: usize,
     /// Remote compaction's workers, timeout and fallback (used by topology `remote`).
     pub remote: RemoteShape,
+    /// The injected protocol bug (`--bug`), by name; `None`: the correct protocol.
+    pub bug: Option<String>,
 }
 
 /// The shape of remote compaction: drawn from its own stream, so adding it changed no
@@ -155,6 +158,16 @@ impl RemoteShape {
     }
 }
 
+impl LsmShape {
+    /// The injected bugs, as the roles' options carry them.
+    pub fn bugs(&self) -> Bugs {
+        self.bug
+            .as_deref()
+            .and_then(Bug::parse)
+            .map_or(Bugs::NONE, Bugs::only)
+    }
+}
+
 /// What the command line fixed; `None` is drawn from the seed.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Overrides {
@@ -165,6 +178,10 @@ pub struct Overrides {
     pub topology: Option<Topology>,
     pub durability: Option<Durability>,
     pub force_delete: bool,
+    /// An injected protocol bug.
+    pub bug: Option<Bug>,
+    /// Every fault rate times this many thousandths (`--fault-scale`); `None`: 1000.
+    pub fault_scale_permille: Option<u32>,
     /// A `workloads` preset name (checked by the caller); `None`: the drawn client shape.
     pub workload: Option<String>,
     /// C5 targets fixed on the command line.
@@ -275,6 +292,8 @@ pub struct WorldConfig {
     pub writer: WriterShape,
     pub clients: ClientShape,
     pub lsm: LsmShape,
+    /// The factor every fault rate was scaled by (`--fault-scale`; 1 when not given).
+    pub fault_scale: f64,
     /// C5's targets fixed on the command line (the rest follow from the style's model).
     pub targets: super::amplification_targets::TargetOverrides,
 }
@@ -317,6 +336,15 @@ impl WorldConfig {
                 (store, clocks, ProcessFaults::swarm(&mut faults_rng))
             }
         };
+        let fault_scale = overrides
+            .fault_scale_permille
+            .map_or(1.0, |permille| f64::from(permille.min(1000)) / 1000.0);
+        let (mut store_faults, mut clocks, mut processes) = (store_faults, clocks, processes);
+        if fault_scale < 1.0 {
+            super::fault_scale::scale_store(&mut store_faults, fault_scale);
+            super::fault_scale::scale_clocks(&mut clocks, fault_scale);
+            super::fault_scale::scale_processes(&mut processes, fault_scale);
+        }
         let mut shape_rng = rng::stream(seed, "config/shape");
         let writer = WriterShape {
             memtable_size_bytes: 1 << rng::uniform_u64(&mut shape_rng, 13, 18),
@@ -369,6 +397,7 @@ impl WorldConfig {
             gc_interval_ms: rng::uniform_u64(&mut lsm_rng, 500, 20_000),
             compactor_poll_ms: rng::uniform_u64(&mut lsm_rng, 50, 2_000),
             compactor_jobs_max: rng::uniform_u64(&mut lsm_rng, 1, 3) as usize,
+            bug: overrides.bug.map(|bug| bug.name().to_string()),
             remote: RemoteShape::draw(seed, fault_level),
         };
         // Swarm runs also draw the remote topology, from its own stream so that the other
@@ -398,6 +427,7 @@ impl WorldConfig {
             writer,
             clients,
             lsm,
+            fault_scale,
             targets: overrides.targets.clone(),
         }
     }

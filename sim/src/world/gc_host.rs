@@ -23,13 +23,24 @@ pub async fn gc_main(shared: Arc<Shared>, store: SimStore, clock: SimClock) {
         retry: writer.retry,
         cas_attempts_max: writer.cas_attempts_max,
         keep_newest_per_name: true,
+        bugs: writer.bugs,
         ..GcOptions::default()
     };
-    let mut collector = GarbageCollector::new(store, clock, options).with_tag(&tag);
+    let mut collector = GarbageCollector::new(store, clock.clone(), options).with_tag(&tag);
     let interval = Duration::from_millis(shared.config.lsm.gc_interval_ms.max(1));
     loop {
         madsim::time::sleep(interval).await;
-        match collector.run_once().await {
+        let coverage = &shared.coverage;
+        coverage.set_activity(GC_NODE, Some("gc-pass"));
+        clock.note_jumps();
+        let jumps_before = clock.jumps_applied();
+        let outcome = collector.run_once().await;
+        clock.note_jumps();
+        if clock.jumps_applied() != jumps_before {
+            coverage.hit("clock-jump", "gc-pass");
+        }
+        coverage.set_activity(GC_NODE, None);
+        match outcome {
             Ok(pass) => {
                 shared.count(|c| {
                     c.gc_passes += 1;

@@ -1,8 +1,9 @@
 //! The writer host's view of the store: the simulated store, counting the host's requests
 //! in flight so the process-fault schedule can aim crashes at the middle of a protocol step.
 
+use super::protocol::writer_host_name;
 use super::shared::Shared;
-use crate::store::SimStore;
+use crate::store::{SimStore, StoreOp, protocol_step};
 use bytes::Bytes;
 use lsm_core::store::{
     Attributes, ETag, GetRange, GetResult, ObjectMeta, ObjectStore, PutMode, StoreError,
@@ -15,6 +16,7 @@ pub struct HostStore {
     inner: SimStore,
     shared: Arc<Shared>,
     host: usize,
+    name: String,
 }
 
 impl HostStore {
@@ -23,12 +25,44 @@ impl HostStore {
             inner,
             shared,
             host,
+            name: writer_host_name(host),
         }
     }
 
-    async fn counted<T>(&self, request: impl Future<Output = T>) -> T {
+    async fn counted<T, E>(
+        &self,
+        op: StoreOp,
+        path: &str,
+        request: impl Future<Output = Result<T, E>>,
+    ) -> Result<T, E> {
         let _guard = InFlight::start(&self.shared, self.host);
-        request.await
+        let step = protocol_step(op, path);
+        let coverage = &self.shared.coverage;
+        coverage.request_started(&self.name, step);
+        let mut ended = StepEnded {
+            coverage,
+            node: &self.name,
+            step,
+            completed_write: false,
+        };
+        let result = request.await;
+        ended.completed_write = op.is_mutation() && result.is_ok();
+        result
+    }
+}
+
+/// Ends a request's step in the coverage state, on completion or on the drop of its future.
+struct StepEnded<'a> {
+    coverage: &'a super::coverage::Coverage,
+    node: &'a str,
+    step: &'static str,
+    completed_write: bool,
+}
+
+impl Drop for StepEnded<'_> {
+    fn drop(&mut self) {
+        self.coverage
+            .request_ended(self.node, self.step, self.completed_write);
     }
 }
 
@@ -54,11 +88,13 @@ impl Drop for InFlight<'_> {
 
 impl ObjectStore for HostStore {
     async fn get(&self, path: &str, range: GetRange) -> Result<GetResult, StoreError> {
-        self.counted(self.inner.get(path, range)).await
+        self.counted(StoreOp::Get, path, self.inner.get(path, range))
+            .await
     }
 
     async fn head(&self, path: &str) -> Result<ObjectMeta, StoreError> {
-        self.counted(self.inner.head(path)).await
+        self.counted(StoreOp::Head, path, self.inner.head(path))
+            .await
     }
 
     async fn put(
@@ -68,15 +104,18 @@ impl ObjectStore for HostStore {
         mode: PutMode,
         attributes: Attributes,
     ) -> Result<ETag, StoreError> {
-        self.counted(self.inner.put(path, bytes, mode, attributes))
+        let op = StoreOp::for_put(&mode);
+        self.counted(op, path, self.inner.put(path, bytes, mode, attributes))
             .await
     }
 
     async fn delete(&self, path: &str) -> Result<(), StoreError> {
-        self.counted(self.inner.delete(path)).await
+        self.counted(StoreOp::Delete, path, self.inner.delete(path))
+            .await
     }
 
     async fn list(&self, prefix: &str) -> Result<Vec<ObjectMeta>, StoreError> {
-        self.counted(self.inner.list(prefix)).await
+        self.counted(StoreOp::List, prefix, self.inner.list(prefix))
+            .await
     }
 }

@@ -19,6 +19,8 @@ mod checkpoint_watch;
 mod client;
 mod compactor_host;
 mod config;
+mod coverage;
+mod fault_scale;
 mod fifo_style;
 mod final_phase;
 mod gc_host;

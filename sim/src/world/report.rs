@@ -152,6 +152,8 @@ pub struct RunReport {
     pub amplification: Amplification,
     /// One boolean per check that ran.
     pub checks: BTreeMap<String, bool>,
+    /// `fault:step` → count: which faults hit which protocol steps (campaign coverage).
+    pub coverage: BTreeMap<String, u64>,
     pub trace_events: u64,
     /// The command that replays this run.
     pub replay: String,

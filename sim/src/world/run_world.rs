@@ -48,7 +48,12 @@ pub async fn run_world(config: WorldConfig, trace: Trace) -> Result<RunReport, S
     .await
     .map_err(|error| format!("store node: {error}"))?;
     let check_recovery = config.lsm.durability == Durability::Checkpoint;
-    let integrity = Arc::new(IntegrityObserver::new(trace.clone(), check_recovery));
+    let drops_allowed = config.writer.style == super::config::WorldStyle::Fifo;
+    let integrity = Arc::new(IntegrityObserver::new(
+        trace.clone(),
+        check_recovery,
+        drops_allowed,
+    ));
     store.add_observer(integrity.clone());
     let shared = Arc::new(Shared::new(config.clone(), trace.clone()));
     integrity.timeline.attach(shared.clone());
@@ -199,6 +204,19 @@ pub async fn run_world(config: WorldConfig, trace: Trace) -> Result<RunReport, S
             ),
         });
     }
+    // Re-validation: no role sent an edit that `apply` had to refuse as invalid.
+    let edits_ok = counters.edits_refused_invalid == 0;
+    checks.insert("edits-valid".to_string(), edits_ok);
+    if !edits_ok {
+        failures.push(Failure {
+            check: "edits-valid".to_string(),
+            detail: format!(
+                "{} manifest edits refused as invalid: {}",
+                counters.edits_refused_invalid,
+                counters.edits_refused_first.join("; ")
+            ),
+        });
+    }
     let c4_ok = recovered && finals.unanswered.is_empty() && rest.reached;
     checks.insert("C4".to_string(), c4_ok);
     if !c4_ok {
@@ -281,6 +299,10 @@ pub async fn run_world(config: WorldConfig, trace: Trace) -> Result<RunReport, S
     }
     let jumps: usize = clocks.iter().map(SimClock::jumps_applied).sum();
     faults.insert("clock_jump".to_string(), jumps as u64);
+    let mut coverage = shared.coverage.snapshot();
+    for (pair, count) in &store_stats.faults_by_step {
+        *coverage.entry(pair.clone()).or_insert(0) += count;
+    }
     let ops = OpsSummary {
         total: config.clients.ops_total,
         ok: counters.ops_ok,
@@ -342,6 +364,7 @@ pub async fn run_world(config: WorldConfig, trace: Trace) -> Result<RunReport, S
         manifest_versions: found.manifest_versions_seen,
         amplification,
         checks,
+        coverage,
         trace_events: 0,
         replay: String::new(),
         c5,

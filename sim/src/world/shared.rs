@@ -66,6 +66,12 @@ pub struct Counters {
     pub gc_pending_deleted: u64,
     pub gc_orphans_deleted: u64,
     pub gc_checkpoints_expired: u64,
+    /// Manifest edits a role attempted that `apply` refused for a reason other than
+    /// fencing (an invariant, an unknown or duplicate table, reordered versions): the
+    /// roles re-validate first, so a correct protocol never sends one.
+    pub edits_refused_invalid: u64,
+    /// The first such refusals, for the failure's detail.
+    pub edits_refused_first: Vec<String>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -98,6 +104,8 @@ pub struct Shared {
     pub workload: super::workload::WorkloadState,
     /// Remote compaction's counters and latencies.
     remote: Mutex<super::remote_tally::RemoteTally>,
+    /// Which faults hit which protocol steps.
+    pub coverage: super::coverage::Coverage,
 }
 
 impl Shared {
@@ -119,6 +127,7 @@ impl Shared {
             active_compactor: Mutex::new(0),
             workload,
             remote: Mutex::new(super::remote_tally::RemoteTally::default()),
+            coverage: super::coverage::Coverage::default(),
         }
     }
 
@@ -251,6 +260,17 @@ impl Shared {
         let mut next = lock(&self.next_client_id);
         *next += 1;
         *next
+    }
+
+    /// Counts a manifest edit that `apply` refused as invalid (not fenced).
+    pub fn edit_refused(&self, node: &str, detail: String) {
+        self.note(node, "edit_refused_invalid", detail.clone());
+        self.count(|c| {
+            c.edits_refused_invalid += 1;
+            if c.edits_refused_first.len() < 3 {
+                c.edits_refused_first.push(format!("{node}: {detail}"));
+            }
+        });
     }
 
     /// A custom trace event.

@@ -32,6 +32,9 @@ pub struct Supervisor {
     hosts: Vec<NodeHandle>,
     background: Vec<BackgroundNode>,
     rng: Stream,
+    /// Whether a background incident waits for the node to be mid-job (its own stream, so
+    /// the incidents' other draws stay as they were).
+    aim_rng: Stream,
 }
 
 impl Supervisor {
@@ -41,11 +44,13 @@ impl Supervisor {
         background: Vec<BackgroundNode>,
     ) -> Supervisor {
         let rng = rng::stream(shared.config.seed, "supervisor");
+        let aim_rng = rng::stream(shared.config.seed, "supervisor/aim-background");
         Supervisor {
             shared,
             hosts,
             background,
             rng,
+            aim_rng,
         }
     }
 
@@ -69,6 +74,9 @@ impl Supervisor {
             {
                 let last = self.background.len() as u64 - 1;
                 let target = rng::uniform_u64(&mut self.rng, 0, last) as usize;
+                if rng::chance(&mut self.aim_rng, faults.in_flight_bias) {
+                    self.aim_at_activity(target).await;
+                }
                 if rng::chance(&mut self.rng, faults.pause_share) {
                     let pause_ms = rng::uniform_u64(&mut self.rng, 1, faults.pause_ms_max.max(1));
                     self.pause_background(target, pause_ms, faults.failover_after_ms)
@@ -102,10 +110,25 @@ impl Supervisor {
         }
     }
 
+    /// Waits (briefly) for a background node to be in the middle of a GC pass or a
+    /// compaction job, so its incidents land mid-protocol too.
+    async fn aim_at_activity(&self, target: usize) {
+        let Some(background) = self.background.get(target) else {
+            return;
+        };
+        for _ in 0..AIM_WAIT_STEPS_MAX {
+            if self.shared.coverage.activity(&background.name).is_some() {
+                return;
+            }
+            madsim::time::sleep(AIM_STEP).await;
+        }
+    }
+
     async fn kill_and_restart(&self, host: usize, delay_ms: u64) {
         let Some(id) = self.host_id(host) else { return };
         let name = writer_host_name(host);
         let in_flight = self.shared.in_flight(host);
+        self.shared.coverage.incident("crash", &name);
         Handle::current().kill(id);
         self.shared.clear_in_flight(host);
         self.shared.trace.record(&name, TraceEvent::Crash);
@@ -141,6 +164,7 @@ impl Supervisor {
     async fn pause(&self, host: usize, pause_ms: u64, failover_after_ms: u64) {
         let Some(id) = self.host_id(host) else { return };
         let name = writer_host_name(host);
+        self.shared.coverage.incident("pause", &name);
         Handle::current().pause(id);
         self.shared.trace.record(&name, TraceEvent::Pause);
         self.shared.count(|c| c.pauses += 1);
@@ -172,6 +196,7 @@ impl Supervisor {
             return;
         };
         let handle = Handle::current();
+        self.shared.coverage.incident("crash", &background.name);
         handle.kill(background.node.id());
         self.shared
             .trace
@@ -193,6 +218,7 @@ impl Supervisor {
             return;
         };
         let handle = Handle::current();
+        self.shared.coverage.incident("pause", &background.name);
         handle.pause(background.node.id());
         self.shared
             .trace

@@ -25,6 +25,7 @@ use lsm_core::compaction::CompactionStyle;
 use lsm_core::compaction::StallState;
 use lsm_core::compaction::leveled::LeveledOptions;
 use lsm_core::compaction::universal::UniversalOptions;
+use lsm_core::roles::manifest_io::ManifestIoError;
 use lsm_core::roles::writer::{
     WRITER_CHECKPOINT_NAME, WriteOp, Writer, WriterError, WriterOptions,
 };
@@ -87,6 +88,7 @@ pub fn writer_options(config: &WorldConfig) -> WriterOptions {
         durability: config.lsm.durability,
         checkpoints_retained: 1,
         checkpoint_lifetime_ms: Some(config.lsm.checkpoint_lifetime_ms),
+        bugs: config.lsm.bugs(),
         ..WriterOptions::default()
     }
 }
@@ -377,7 +379,14 @@ async fn background_step(
             *compaction_due = false;
             Ok(false)
         }
-        Err(error) => stop_or_retry(shared, tag, "compaction_failed", error),
+        Err(error) => {
+            if let WriterError::Manifest(ManifestIoError::Rejected(rejected)) = &error
+                && !rejected.is_fenced()
+            {
+                shared.edit_refused(tag, rejected.to_string());
+            }
+            stop_or_retry(shared, tag, "compaction_failed", error)
+        }
     }
 }
 

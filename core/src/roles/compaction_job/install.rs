@@ -2,11 +2,12 @@
 //! compactor epoch, and the writer epoch for an embedded compactor, still current; every
 //! input still live), re-applied there after a lost race, a bounded number of times.
 
+use crate::bugs::{Bug, Bugs};
 use crate::clock::Clock;
 use crate::compaction::{CompactionPlan, PlanError, PlanKind};
 use crate::ids::{Epoch, SstId};
 use crate::manifest::{Manifest, ManifestError, Role};
-use crate::roles::manifest_io::{ManifestIoError, install};
+use crate::roles::manifest_io::{ManifestIoError, install_with};
 use crate::roles::retry::RetryPolicy;
 use crate::sst::SstMeta;
 use crate::store::ObjectStore;
@@ -69,16 +70,36 @@ pub async fn install_job<S: ObjectStore, C: Clock>(
     clock: &C,
     request: InstallRequest<'_>,
 ) -> Result<InstallOutcome, InstallError> {
+    install_job_with(store, clock, request, Bugs::NONE).await
+}
+
+/// [`install_job`] with injected defects (`compactor-no-revalidate`,
+/// `l0-remove-by-position`); `Bugs::NONE` is [`install_job`].
+pub async fn install_job_with<S: ObjectStore, C: Clock>(
+    store: &S,
+    clock: &C,
+    request: InstallRequest<'_>,
+    bugs: Bugs,
+) -> Result<InstallOutcome, InstallError> {
     // `install` only carries manifest errors out of the closure; a plan refusal rides
     // beside it and is checked first.
     let mut refusal = None;
-    let installed = install(
+    let installed = install_with(
         store,
         clock,
         request.retry,
         request.cas_attempts_max,
         request.write_tag,
+        bugs,
         |latest| {
+            if bugs.has(Bug::CompactorNoRevalidate) {
+                return Ok(Some(super::unchecked::unchecked_edit(
+                    request.plan,
+                    request.outputs,
+                    latest,
+                    request.force_delete,
+                )));
+            }
             require_epochs(latest, request.writer_epoch, request.compactor_epoch)?;
             if request.resolving && landed(request.plan, request.outputs, latest) {
                 return Ok(None);

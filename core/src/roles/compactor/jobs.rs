@@ -2,12 +2,13 @@
 //! compactor, install on the newest manifest.
 
 use super::{Compactor, CompactorError};
+use crate::bugs::Bug;
 use crate::clock::Clock;
 use crate::compaction::CompactionStats;
 use crate::ids::{ManifestVersion, SstId};
 use crate::roles::compaction_job::{
     self, CompactionJob, InstallError, InstallOutcome, InstallRequest, JobOutput, JobSettings,
-    OutputIds, delete_tables, install_job,
+    OutputIds, delete_tables, install_job_with,
 };
 use crate::roles::manifest_io::ManifestIoError;
 use crate::store::ObjectStore;
@@ -54,10 +55,13 @@ impl<S: ObjectStore + Clone, C: Clock + Clone> Compactor<S, C> {
             return None;
         }
         let now_ms = self.clock.wall_ms();
-        let plan = self
+        let mut plan = self
             .options
             .style
             .pick(&self.manifest, &self.busy, now_ms)?;
+        if self.options.bugs.has(Bug::TombstoneDropEarly) {
+            plan.bottommost = true;
+        }
         let output_ids = OutputIds {
             compactor_epoch: self.epoch,
             first_counter: self.jobs_started.checked_mul(OUTPUT_IDS_PER_JOB)?,
@@ -133,7 +137,7 @@ impl<S: ObjectStore + Clone, C: Clock + Clone> Compactor<S, C> {
                 cas_attempts_max: self.options.cas_attempts_max,
                 write_tag: &tag,
             };
-            match install_job(&self.store, &self.clock, request).await {
+            match install_job_with(&self.store, &self.clock, request, self.options.bugs).await {
                 Ok(InstallOutcome::Installed(manifest)) => {
                     let manifest_version = manifest.version;
                     self.manifest = manifest;

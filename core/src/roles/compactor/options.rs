@@ -1,5 +1,6 @@
 //! Standalone compactor configuration.
 
+use crate::bugs::Bugs;
 use crate::compaction::CompactionStyle;
 use crate::compaction::leveled::LeveledOptions;
 use crate::roles::retry::RetryPolicy;
@@ -21,6 +22,9 @@ pub struct CompactorOptions {
     /// (Garnet's `CompactionForceDelete`). UNSAFE on purpose: a checkpoint may still need
     /// them. Default false.
     pub force_delete: bool,
+    /// Injected defects (`compactor-no-revalidate`, `l0-remove-by-position`,
+    /// `tombstone-drop-early`); none by default.
+    pub bugs: Bugs,
 }
 
 impl Default for CompactorOptions {
@@ -32,6 +36,7 @@ impl Default for CompactorOptions {
             cas_attempts_max: 16,
             max_concurrent_compactions: 1,
             force_delete: false,
+            bugs: Bugs::NONE,
         }
     }
 }

@@ -20,15 +20,19 @@ mod stats;
 pub use error::GcError;
 pub use stats::{GcPassStats, GcStats};
 
+use crate::bugs::Bug;
 use crate::clock::Clock;
-use crate::gc::{GcOptions, GcPlan, plan_gc, plan_tmp_gc};
+use crate::entry::WallMs;
+use crate::gc::{
+    GcOptions, GcPlan, WALLCLOCK_ORPHAN_AGE_MS, plan_gc, plan_tmp_gc, wallclock_orphans,
+};
 use crate::ids::{CheckpointId, SstId};
 use crate::layout::{SST_PREFIX, TMP_PREFIX};
 use crate::manifest::{Edit, Manifest};
 use crate::roles::manifest_io::{install, read_latest_manifest};
 use crate::roles::retry::retry_idempotent;
 use crate::store::ObjectStore;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// One garbage collector. Any number may run at once (each pass re-validates on the newest
 /// manifest), though one per deployment is the intent.
@@ -39,6 +43,8 @@ pub struct GarbageCollector<S, C> {
     /// Distinguishes this collector's manifest writes from any other's.
     tag: String,
     stats: GcStats,
+    /// Only with the `gc-wallclock-orphans` bug: when each unreferenced table was first seen.
+    first_seen_unreferenced: BTreeMap<SstId, WallMs>,
 }
 
 impl<S: ObjectStore, C: Clock> GarbageCollector<S, C> {
@@ -49,6 +55,7 @@ impl<S: ObjectStore, C: Clock> GarbageCollector<S, C> {
             options,
             tag: "gc".to_string(),
             stats: GcStats::default(),
+            first_seen_unreferenced: BTreeMap::new(),
         }
     }
 
@@ -82,7 +89,7 @@ impl<S: ObjectStore, C: Clock> GarbageCollector<S, C> {
         result.map(|()| pass)
     }
 
-    async fn pass(&self, pass: &mut GcPassStats) -> Result<(), GcError> {
+    async fn pass(&mut self, pass: &mut GcPassStats) -> Result<(), GcError> {
         let pass_tag = format!(
             "gc/{}/t{}/p{}",
             self.tag,
@@ -114,6 +121,18 @@ impl<S: ObjectStore, C: Clock> GarbageCollector<S, C> {
         }
         pass.manifest_version = plan.manifest_version;
         pass.kept = plan.kept;
+        if self.options.bugs.has(Bug::GcWallclockOrphans) {
+            let old = wallclock_orphans(
+                &manifest,
+                &listed,
+                &mut self.first_seen_unreferenced,
+                now_wall_ms,
+                WALLCLOCK_ORPHAN_AGE_MS,
+            );
+            let planned: BTreeSet<SstId> = plan.deletes().map(|planned| planned.id).collect();
+            let extra = old.into_iter().filter(|old| !planned.contains(&old.id));
+            plan.orphans_to_delete.extend(extra);
+        }
         self.collect_tmp(&manifest, pass).await;
         let (deleted_pending, failure) = self.delete_planned(&plan, pass).await;
         if !deleted_pending.is_empty() {

@@ -1,12 +1,15 @@
 //! Group commit: one WAL segment per batch, acknowledged only once durable.
 
 use super::{Durability, Writer, WriterError};
+use crate::bugs::Bug;
 use crate::clock::Clock;
 use crate::entry::{Entry, WallMs};
 use crate::ids::{SeqNum, WalId};
+use crate::layout::WRITE_TAG_ATTRIBUTE;
 use crate::layout::wal_path;
-use crate::roles::create::{CreateOutcome, create_resolving};
+use crate::roles::create::{CreateOutcome, create_resolving_with};
 use crate::roles::retry::retry_idempotent;
+use crate::store::{Attributes, PutMode};
 use crate::store::{ObjectStore, StoreError};
 use crate::wal::{WalBatch, WalSegmentHeader, encode_segment};
 use bytes::Bytes;
@@ -134,18 +137,49 @@ impl<S: ObjectStore, C: Clock> Writer<S, C> {
         let size_bytes = bytes.len() as u64;
         let path = wal_path(id);
         let tag = self.write_tag(&format!("{what}{}", id.0));
-        let created = create_resolving(
+        if self.options.bugs.has(Bug::WriterNoFence) {
+            return self
+                .overwrite_wal_segment(&path, bytes, &tag, size_bytes)
+                .await;
+        }
+        let created = create_resolving_with(
             &self.store,
             &self.clock,
             &self.options.retry,
             &path,
             bytes,
             &tag,
+            self.options.bugs,
         )
         .await;
         match created {
             Ok(outcome) => Ok((outcome, size_bytes)),
             Err(StoreError::UnknownOutcome { .. }) => Err(WriterError::Unresolved { path }),
+            Err(error) => Err(WriterError::Store(error)),
+        }
+    }
+
+    /// BUG (`writer-no-fence`): writes a WAL segment with overwrite, so nothing refuses a
+    /// zombie's write or tells this writer that a newer one created the segment.
+    async fn overwrite_wal_segment(
+        &self,
+        path: &str,
+        bytes: Bytes,
+        tag: &str,
+        size_bytes: u64,
+    ) -> Result<(CreateOutcome, u64), WriterError> {
+        let mut attributes = Attributes::new();
+        attributes.insert(WRITE_TAG_ATTRIBUTE.to_string(), tag.to_string());
+        let put = retry_idempotent(&self.clock, &self.options.retry, || {
+            self.store
+                .put(path, bytes.clone(), PutMode::Overwrite, attributes.clone())
+        })
+        .await;
+        match put {
+            Ok(_) => Ok((CreateOutcome::Created, size_bytes)),
+            Err(StoreError::UnknownOutcome { .. }) => Err(WriterError::Unresolved {
+                path: path.to_string(),
+            }),
             Err(error) => Err(WriterError::Store(error)),
         }
     }

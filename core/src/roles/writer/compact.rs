@@ -11,6 +11,7 @@
 //! [`crate::roles::compaction_job`], shared with the standalone compactor.
 
 use super::{Writer, WriterError};
+use crate::bugs::Bug;
 use crate::clock::Clock;
 use crate::compaction::{
     Busy, CompactionPlan, CompactionStats, CompactionStyle, StallState, style_stall_state,
@@ -21,7 +22,7 @@ use crate::layout::sst_path;
 use crate::manifest::{Edit, Manifest};
 use crate::roles::compaction_job::{
     self, InstallError, InstallOutcome, InstallRequest, JobError, JobOutput, JobSettings,
-    OutputIds, delete_tables, install_job, require_epochs,
+    OutputIds, delete_tables, install_job_with, require_epochs,
 };
 use crate::roles::manifest_io::{ManifestIoError, install, read_latest_manifest};
 use crate::roles::retry::retry_idempotent;
@@ -57,9 +58,12 @@ impl<S: ObjectStore, C: Clock> Writer<S, C> {
             self.purge_pending().await?;
         }
         let now_ms = self.clock.wall_ms();
-        let Some(plan) = style.pick(&self.manifest, &Busy::new(), now_ms) else {
+        let Some(mut plan) = style.pick(&self.manifest, &Busy::new(), now_ms) else {
             return Ok(None);
         };
+        if self.options.bugs.has(Bug::TombstoneDropEarly) {
+            plan.bottommost = true;
+        }
         let job = self.run_plan(plan, &style, compactor_epoch, now_ms).await?;
         self.install_compaction(job, false).await
     }
@@ -143,32 +147,33 @@ impl<S: ObjectStore, C: Clock> Writer<S, C> {
             cas_attempts_max: self.options.cas_attempts_max,
             write_tag: &tag,
         };
-        let manifest = match install_job(&self.store, &self.clock, request).await {
-            Ok(InstallOutcome::Installed(manifest)) => manifest,
-            Ok(InstallOutcome::Stale { .. }) => {
-                self.stats.compactions_stale += 1;
-                self.refresh_for_compaction(compactor_epoch).await?;
-                // Never installed and never to be: delete the outputs now rather than leave
-                // them to GC, which spares uploads of a current epoch (they may be in flight).
-                let referenced = self.manifest.referenced_sst_ids();
-                let orphans = metas.iter().map(|meta| meta.id);
-                let orphans = orphans.filter(|id| !referenced.contains(id));
-                delete_tables(&self.store, &self.clock, &self.options.retry, orphans).await;
-                return Ok(None);
-            }
-            Err(InstallError::Plan(error)) => return Err(WriterError::Plan(error)),
-            Err(InstallError::Manifest(ManifestIoError::Unresolved { path })) => {
-                self.unresolved_compaction = Some(job);
-                return Err(WriterError::Unresolved { path });
-            }
-            Err(InstallError::Manifest(error)) => {
-                let error = self.manifest_error(error);
-                if matches!(error, WriterError::Fenced { .. }) {
-                    return Err(self.stop_if_terminal(error));
+        let manifest =
+            match install_job_with(&self.store, &self.clock, request, self.options.bugs).await {
+                Ok(InstallOutcome::Installed(manifest)) => manifest,
+                Ok(InstallOutcome::Stale { .. }) => {
+                    self.stats.compactions_stale += 1;
+                    self.refresh_for_compaction(compactor_epoch).await?;
+                    // Never installed and never to be: delete the outputs now rather than leave
+                    // them to GC, which spares uploads of a current epoch (they may be in flight).
+                    let referenced = self.manifest.referenced_sst_ids();
+                    let orphans = metas.iter().map(|meta| meta.id);
+                    let orphans = orphans.filter(|id| !referenced.contains(id));
+                    delete_tables(&self.store, &self.clock, &self.options.retry, orphans).await;
+                    return Ok(None);
                 }
-                return Err(error);
-            }
-        };
+                Err(InstallError::Plan(error)) => return Err(WriterError::Plan(error)),
+                Err(InstallError::Manifest(ManifestIoError::Unresolved { path })) => {
+                    self.unresolved_compaction = Some(job);
+                    return Err(WriterError::Unresolved { path });
+                }
+                Err(InstallError::Manifest(error)) => {
+                    let error = self.manifest_error(error);
+                    if matches!(error, WriterError::Fenced { .. }) {
+                        return Err(self.stop_if_terminal(error));
+                    }
+                    return Err(error);
+                }
+            };
         self.manifest = manifest;
         self.stats.compactions += 1;
         self.stats.manifest_installs += 1;

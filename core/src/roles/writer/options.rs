@@ -1,5 +1,6 @@
 //! Writer configuration.
 
+use crate::bugs::Bugs;
 use crate::compaction::CompactionStyle;
 use crate::roles::retry::RetryPolicy;
 use crate::sst::SstOptions;
@@ -46,6 +47,9 @@ pub struct WriterOptions {
     /// A checkpoint expires this long after it was taken (by the wall clock of whoever
     /// judges); `None`: never.
     pub checkpoint_lifetime_ms: Option<u64>,
+    /// Injected defects (the writer's WAL and recovery, its embedded compactor); none by
+    /// default.
+    pub bugs: Bugs,
 }
 
 /// What survives a crash (Garnet with or without its AOF, ZeroFS with or without its WAL).
@@ -78,6 +82,7 @@ impl Default for WriterOptions {
             durability: Durability::Wal,
             checkpoints_retained: 1,
             checkpoint_lifetime_ms: None,
+            bugs: Bugs::NONE,
         }
     }
 }

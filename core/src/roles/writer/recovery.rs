@@ -2,6 +2,7 @@
 //! embedded), replay the WAL, fence the WAL.
 
 use super::{Durability, Writer, WriterError, WriterOptions, WriterStats};
+use crate::bugs::Bug;
 use crate::clock::Clock;
 use crate::ids::{Epoch, SeqNum, WalId};
 use crate::layout::{WAL_PREFIX, parse_wal_path, wal_path};
@@ -113,8 +114,11 @@ impl<S: ObjectStore, C: Clock> Writer<S, C> {
         .map_err(WriterError::Store)?;
         let segment = decode_segment_expecting(&got.bytes, id)
             .map_err(|error| WriterError::CorruptWal { path, error })?;
+        // BUG (`wal-replay-off-by-one`): the segment at the replay point is skipped.
+        let skip =
+            self.options.bugs.has(Bug::WalReplayOffByOne) && id == self.manifest.wal_replay_point;
         for entry in segment.entries() {
-            if entry.seq() <= self.manifest.last_seq {
+            if skip || entry.seq() <= self.manifest.last_seq {
                 continue;
             }
             self.next_seq = SeqNum(self.next_seq.0.max(entry.seq().0 + 1));
