@@ -1,7 +1,7 @@
 //! C4's LSM half: once faults stop and the clients are done, the background processes
 //! must bring the tree back to rest — the strategy picks nothing more on the newest
-//! manifest (so, for leveled and universal, L0 is under its compaction trigger; FIFO keeps
-//! up to its size limit in L0 by design), the pending list drained (after a checkpoint newer
+//! manifest (for leveled, L0 is then under its compaction trigger; universal may keep as
+//! many sorted runs as its trigger, FIFO up to its size limit in L0), the pending list drained (after a checkpoint newer
 //! than every compaction, then a GC pass), no orphan left that the garbage collector may
 //! collect (an unreferenced table of a fenced epoch), and no temporary output of a remote
 //! job left (the primary purges a job's prefix when it closes the job and sweeps `tmp/`;
@@ -85,7 +85,12 @@ fn measure(state: &StoreState, style: &CompactionStyle, l0_trigger: usize, now_m
     let l0_tables = newest.l0.len();
     let pending = newest.pending_deletion.len();
     let picker_idle = style.pick(&newest, &Busy::new(), now_ms).is_none();
-    let l0_settled = matches!(style, CompactionStyle::Fifo(_)) || l0_tables < l0_trigger.max(1);
+    // Leveled at rest has L0 under its trigger (its L0 score is below 1). Universal may rest
+    // with exactly `trigger` sorted runs when neither size amplification nor the size ratio
+    // asks for a merge and the run count is within its read-amplification bound (RocksDB
+    // does the same); FIFO keeps its L0 up to its size limit. For those, an idle picker is
+    // the definition of rest.
+    let l0_settled = !matches!(style, CompactionStyle::Leveled(_)) || l0_tables < l0_trigger.max(1);
     let tmp_objects = state.list(TMP_PREFIX).len();
     Rest {
         reached: picker_idle
