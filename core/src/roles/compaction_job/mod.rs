@@ -10,15 +10,20 @@
 mod cleanup;
 mod error;
 mod install;
+mod log_liveness;
 mod run;
 
 pub use cleanup::delete_tables;
 pub use error::JobError;
 pub(crate) use install::require_epochs;
 pub use install::{InstallError, InstallOutcome, InstallRequest, install_job};
+pub use log_liveness::{Liveness, learn_liveness};
 pub use run::{fetch_inputs, merge_inputs, run, upload_outputs};
 
-use crate::compaction::{CompactionPlan, CompactionStats, CompactionStyle, PlanError};
+use crate::compaction::log::LogCompactionType;
+use crate::compaction::{
+    CompactionPlan, CompactionReason, CompactionStats, CompactionStyle, PlanError,
+};
 use crate::entry::WallMs;
 use crate::ids::{Epoch, IdRole, SstId};
 use crate::manifest::Manifest;
@@ -53,6 +58,10 @@ pub struct CompactionJob {
     pub plan: CompactionPlan,
     /// Every input's metadata, as the manifest the plan was picked from lists it.
     pub inputs: Vec<SstMeta>,
+    /// Log scan and lookup: the rest of the log (L0 tables that are not inputs, newest
+    /// first) in the manifest the plan was picked from, where liveness looks. Empty
+    /// otherwise.
+    pub newer_segments: Vec<SstMeta>,
     pub output_ids: OutputIds,
     pub sst: SstOptions,
     pub retry: RetryPolicy,
@@ -91,9 +100,17 @@ impl CompactionJob {
             };
             inputs.push(meta.clone());
         }
+        let newer_segments = if log_strategy(&plan).is_some() {
+            let ids = plan.input_ids();
+            let rest = manifest.l0.iter().filter(|sst| !ids.contains(&sst.id));
+            rest.cloned().collect()
+        } else {
+            Vec::new()
+        };
         Ok(CompactionJob {
             plan,
             inputs,
+            newer_segments,
             output_ids: settings.output_ids,
             sst: settings.sst,
             retry: settings.retry,
@@ -105,6 +122,19 @@ impl CompactionJob {
 
     pub fn compactor_epoch(&self) -> Epoch {
         self.output_ids.compactor_epoch
+    }
+
+    /// Scan or lookup for a log job that copies live records; `None` otherwise.
+    pub fn log_strategy(&self) -> Option<LogCompactionType> {
+        log_strategy(&self.plan)
+    }
+}
+
+fn log_strategy(plan: &CompactionPlan) -> Option<LogCompactionType> {
+    match plan.reason {
+        CompactionReason::LogScan => Some(LogCompactionType::Scan),
+        CompactionReason::LogLookup => Some(LogCompactionType::Lookup),
+        _ => None,
     }
 }
 
