@@ -82,6 +82,12 @@ impl IntegrityObserver {
         }
     }
 
+    /// A style that drops tables by design (FIFO, the log style's shift): a recovery may
+    /// start from the newest checkpoint's content less some keys, never with another value.
+    pub fn allow_lossy_recovery(&self) {
+        self.lock().checkpoints.lossy_recovery = true;
+    }
+
     fn lock(&self) -> MutexGuard<'_, State> {
         self.state
             .lock()

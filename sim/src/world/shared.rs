@@ -7,6 +7,7 @@ use crate::lincheck::Operation;
 use crate::lincheck::models::kv_register::{KvInput, KvOutput};
 use crate::trace::{Trace, TraceEvent};
 use hdrhistogram::Histogram;
+use lsm_core::compaction::log::LogCompactionStats;
 use lsm_core::roles::writer::WriterStats;
 use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard};
@@ -64,6 +65,9 @@ pub struct Counters {
     pub gc_pending_deleted: u64,
     pub gc_orphans_deleted: u64,
     pub gc_checkpoints_expired: u64,
+    /// Log style: scan or lookup compactions installed, and their summed cost.
+    pub log_compactions: u64,
+    pub log_cost: LogCompactionStats,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {

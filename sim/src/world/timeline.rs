@@ -162,7 +162,11 @@ impl TimelineRecorder {
                 }
             }
             state.stall_since = Some((stall, now_s));
-            if matches!(shared.config.writer.style, super::config::WorldStyle::Fifo) {
+            if matches!(
+                shared.config.writer.style,
+                super::config::WorldStyle::Fifo
+                    | super::config::WorldStyle::Log(super::config::LogCompaction::Shift)
+            ) {
                 note_fifo_drops(&mut state, manifest);
             }
         }
@@ -251,6 +255,14 @@ fn stall_of(manifest: &Manifest, config: &WorldConfig) -> StallState {
         ),
         Some(CompactionStyle::Fifo(fifo)) => (
             stall_options(fifo.level0_file_num_compaction_trigger, None, false),
+            0,
+        ),
+        // Garnet's log never holds writes back.
+        Some(CompactionStyle::Log(_)) => (
+            StallOptions {
+                disable_auto_compactions: true,
+                ..StallOptions::default()
+            },
             0,
         ),
         None => (StallOptions::default(), 0),

@@ -12,6 +12,7 @@
 
 use super::config::{Topology, WorldConfig, WorldStyle};
 use super::host_store::HostStore;
+use super::log_style;
 use super::mailbox::Mailbox;
 use super::protocol::{
     CLIENT_REQUEST_TAG, ClientReply, ClientRequest, KvCommand, key_bytes, parse_value, value_bytes,
@@ -20,7 +21,7 @@ use super::protocol::{
 use super::shared::Shared;
 use crate::clock::SimClock;
 use crate::store::SimStore;
-use lsm_core::compaction::CompactionStyle;
+use lsm_core::compaction::{CompactionStats, CompactionStyle};
 use lsm_core::compaction::StallState;
 use lsm_core::compaction::leveled::LeveledOptions;
 use lsm_core::compaction::universal::UniversalOptions;
@@ -73,6 +74,7 @@ pub fn writer_options(config: &WorldConfig) -> WriterOptions {
             ..UniversalOptions::default()
         }),
         WorldStyle::Fifo => CompactionStyle::Fifo(super::fifo_style::fifo_options(config)),
+        WorldStyle::Log(kind) => CompactionStyle::Log(log_style::log_options(config, kind)),
     };
     let standalone = config.lsm.topology == Topology::Standalone;
     WriterOptions {
@@ -225,7 +227,23 @@ async fn serve(
     let mut next_poll = Instant::now() + MANIFEST_POLL;
     let mut compaction_due = true;
     let mut background_failed = false;
+    // The log style compacts on Garnet's schedule: before each checkpoint, or on a timer.
+    let log_period = log_style::compaction_period(&shared.config);
+    let log_before_checkpoint = log_style::compacts_before_checkpoint(&shared.config);
+    let log_scheduled = log_period.is_some() || log_before_checkpoint;
+    let mut next_log_compaction = log_period.map(|period| Instant::now() + period);
     loop {
+        if log_scheduled {
+            compaction_due = false;
+        }
+        if let (Some(period), Some(due)) = (log_period, next_log_compaction)
+            && Instant::now() >= due
+        {
+            next_log_compaction = Some(Instant::now() + period);
+            if let Err(stop) = compact_log(shared, writer, tag).await {
+                return stop;
+            }
+        }
         let stalled = matches!(writer.stall_state(), StallState::Stopped { .. });
         let background_due = writer.needs_flush() || compaction_due;
         if stalled {
@@ -243,6 +261,7 @@ async fn serve(
             } else {
                 next_checkpoint
             });
+            let timer = next_log_compaction.map_or(timer, |due| timer.min(due));
             let until_timer = timer.saturating_duration_since(Instant::now());
             if !background_due {
                 let _ = madsim::time::timeout(until_timer, inbox.ready()).await;
@@ -270,6 +289,9 @@ async fn serve(
             // Re-arm the embedded compactor now and then: a pick that found nothing (or
             // went stale) is not re-armed by a flush while the writer is idle.
             compaction_due = true;
+            if log_before_checkpoint && let Err(stop) = compact_log(shared, writer, tag).await {
+                return stop;
+            }
             let manifest = writer.manifest();
             let unchanged = writer.memtable_size_bytes() == 0
                 && manifest
@@ -306,6 +328,37 @@ async fn take_checkpoint(shared: &Shared, writer: &mut HostWriter, tag: &str) ->
     }
 }
 
+/// The log style's scheduled compaction: the embedded compactor until it has nothing to do
+/// (boundedly). A failure other than fencing waits for the next turn.
+async fn compact_log(shared: &Shared, writer: &mut HostWriter, tag: &str) -> Result<(), Stop> {
+    for _ in 0..log_style::COMPACTIONS_BEFORE_CHECKPOINT_MAX {
+        match writer.compact_once().await {
+            Ok(Some(stats)) => note_compaction(shared, tag, &stats),
+            Ok(None) => return Ok(()),
+            Err(error) => return stop_or_retry(shared, tag, "compaction_failed", error).map(|_| ()),
+        }
+    }
+    Ok(())
+}
+
+fn note_compaction(shared: &Shared, tag: &str, stats: &CompactionStats) {
+    log_style::record_cost(shared, stats);
+    shared.note(
+        tag,
+        "compaction",
+        format!(
+            "{:?} {:?} to L{} inputs={} outputs={} bytes_in={} bytes_out={}",
+            stats.kind,
+            stats.reason,
+            stats.output_level,
+            stats.input_files,
+            stats.output_files,
+            stats.input_bytes,
+            stats.output_bytes
+        ),
+    );
+}
+
 /// One flush, or else one compaction. Returns whether it failed (to be retried later).
 async fn background_step(
     shared: &Shared,
@@ -334,20 +387,7 @@ async fn background_step(
     }
     match writer.compact_once().await {
         Ok(Some(stats)) => {
-            shared.note(
-                tag,
-                "compaction",
-                format!(
-                    "{:?} {:?} to L{} inputs={} outputs={} bytes_in={} bytes_out={}",
-                    stats.kind,
-                    stats.reason,
-                    stats.output_level,
-                    stats.input_files,
-                    stats.output_files,
-                    stats.input_bytes,
-                    stats.output_bytes
-                ),
-            );
+            note_compaction(shared, tag, &stats);
             Ok(false)
         }
         Ok(None) => {
