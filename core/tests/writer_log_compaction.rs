@@ -37,16 +37,16 @@ fn options(kind: LogCompactionType) -> WriterOptions {
     }
 }
 
-/// Writes, flushes and compacts; returns the model, the writer and every scan or lookup's
-/// stats.
-fn run(
-    kind: LogCompactionType,
-) -> (
-    BTreeMap<String, String>,
-    Writer<Arc<MemoryStore>, TestClock>,
-    Vec<LogCompactionStats>,
-    Arc<MemoryStore>,
-) {
+/// What one workload left: the model, the writer, every scan or lookup's stats, the store.
+struct Run {
+    model: BTreeMap<String, String>,
+    writer: Writer<Arc<MemoryStore>, TestClock>,
+    costs: Vec<LogCompactionStats>,
+    store: Arc<MemoryStore>,
+}
+
+/// Writes, flushes and compacts.
+fn run(kind: LogCompactionType) -> Run {
     let store = Arc::new(MemoryStore::new());
     let mut writer = block_on(Writer::open(
         store.clone(),
@@ -80,20 +80,37 @@ fn run(
             assert!(writer.manifest().l0.len() <= MAX_SEGMENTS);
         }
     }
-    (model, writer, costs, store)
+    Run {
+        model,
+        writer,
+        costs,
+        store,
+    }
 }
 
 #[test]
 fn scan_and_lookup_keep_every_key() {
     for kind in [LogCompactionType::Scan, LogCompactionType::Lookup] {
-        let (model, mut writer, costs, store) = run(kind);
+        let Run {
+            model,
+            mut writer,
+            costs,
+            store,
+        } = run(kind);
         assert!(costs.len() > 10, "{kind:?}: {} compactions", costs.len());
         for k in 0..KEYS {
             let key = format!("key{k:04}");
-            assert_eq!(read(&mut writer, &key).as_ref(), model.get(&key), "{kind:?}");
+            assert_eq!(
+                read(&mut writer, &key).as_ref(),
+                model.get(&key),
+                "{kind:?}"
+            );
         }
         let manifest = latest_manifest(&store);
-        assert!(!manifest.pending_deletion.is_empty(), "deletion is deferred");
+        assert!(
+            !manifest.pending_deletion.is_empty(),
+            "deletion is deferred"
+        );
         for cost in &costs {
             assert_eq!(cost.strategy, kind);
             assert!(cost.records_copied <= cost.records_judged);
@@ -109,8 +126,8 @@ fn lookup_reads_fewer_bytes_than_scan_on_the_same_writes() {
         costs.iter().for_each(|cost| sum.accumulate(cost));
         sum
     };
-    let scan = total(&run(LogCompactionType::Scan).2);
-    let lookup = total(&run(LogCompactionType::Lookup).2);
+    let scan = total(&run(LogCompactionType::Scan).costs);
+    let lookup = total(&run(LogCompactionType::Lookup).costs);
     assert_eq!(scan.records_copied, lookup.records_copied);
     assert!(lookup.liveness_bytes_read < scan.liveness_bytes_read);
     assert!(lookup.liveness_records_examined < scan.liveness_records_examined);
@@ -118,7 +135,12 @@ fn lookup_reads_fewer_bytes_than_scan_on_the_same_writes() {
 
 #[test]
 fn shift_loses_keys_but_never_shows_an_older_value() {
-    let (model, mut writer, costs, _) = run(LogCompactionType::Shift);
+    let Run {
+        model,
+        mut writer,
+        costs,
+        ..
+    } = run(LogCompactionType::Shift);
     assert!(costs.is_empty(), "shift reads nothing");
     let mut lost = 0;
     for k in 0..KEYS {

@@ -53,11 +53,23 @@ pub fn measure(scale: Scale) -> Result<Vec<LogCostPoint>, String> {
     let mut points = Vec::new();
     for strategy in STRATEGIES {
         for max_segments in MAX_SEGMENTS {
-            points.push(run(strategy, "length", max_segments, scale.key_space, scale)?);
+            points.push(run(
+                strategy,
+                "length",
+                max_segments,
+                scale.key_space,
+                scale,
+            )?);
         }
         for eighths in KEY_SPACE_EIGHTHS {
             let key_space = (scale.key_space * eighths / 8).max(16);
-            points.push(run(strategy, "live", LIVE_SWEEP_SEGMENTS, key_space, scale)?);
+            points.push(run(
+                strategy,
+                "live",
+                LIVE_SWEEP_SEGMENTS,
+                key_space,
+                scale,
+            )?);
         }
     }
     Ok(points)
@@ -92,7 +104,10 @@ fn run(
     if let Some(spec) = world_preset("uniform-overwrite", key_space, scale.ops) {
         set_workload(&mut config.clients, spec);
     }
-    let label = format!("log {} max {max_segments} keys {key_space}", strategy.name());
+    let label = format!(
+        "log {} max {max_segments} keys {key_space}",
+        strategy.name()
+    );
     let report = sim::world::run(config, None, format!("reports ({label})"))
         .map_err(|error| format!("{label}: {error}"))?;
     let Some(summary) = report.lsm.log_compaction else {

@@ -35,9 +35,24 @@ fn run(
 fn scan_and_lookup_pass_everywhere_and_report_their_cost() {
     for (seed, kind, topology, durability) in [
         (0, LogCompaction::Scan, Topology::Embedded, Durability::Wal),
-        (1, LogCompaction::Lookup, Topology::Standalone, Durability::Wal),
-        (2, LogCompaction::Scan, Topology::Standalone, Durability::Checkpoint),
-        (3, LogCompaction::Lookup, Topology::Embedded, Durability::Checkpoint),
+        (
+            1,
+            LogCompaction::Lookup,
+            Topology::Standalone,
+            Durability::Wal,
+        ),
+        (
+            2,
+            LogCompaction::Scan,
+            Topology::Standalone,
+            Durability::Checkpoint,
+        ),
+        (
+            3,
+            LogCompaction::Lookup,
+            Topology::Embedded,
+            Durability::Checkpoint,
+        ),
     ] {
         let report = run(seed, kind, topology, durability, false);
         assert!(report.passed(), "seed {seed}: {}", report.summary());
@@ -50,7 +65,10 @@ fn scan_and_lookup_pass_everywhere_and_report_their_cost() {
         assert_eq!(cost.strategy, kind.name());
         assert!(cost.compactions > 0, "seed {seed}: {cost:?}");
         assert!(cost.bytes_read > 0 && cost.records_examined > 0, "{cost:?}");
-        assert!(report.lsm.deletions_deferred > 0, "seed {seed}: deletion is deferred");
+        assert!(
+            report.lsm.deletions_deferred > 0,
+            "seed {seed}: deletion is deferred"
+        );
     }
 }
 
@@ -71,9 +89,21 @@ fn shift_passes_its_lossy_contract() {
 #[test]
 fn force_delete_is_caught_in_checkpoint_mode() {
     let seed = 1;
-    let safe = run(seed, LogCompaction::Scan, Topology::Embedded, Durability::Checkpoint, false);
+    let safe = run(
+        seed,
+        LogCompaction::Scan,
+        Topology::Embedded,
+        Durability::Checkpoint,
+        false,
+    );
     assert!(safe.passed(), "{}", safe.summary());
-    let forced = run(seed, LogCompaction::Scan, Topology::Embedded, Durability::Checkpoint, true);
+    let forced = run(
+        seed,
+        LogCompaction::Scan,
+        Topology::Embedded,
+        Durability::Checkpoint,
+        true,
+    );
     assert!(!forced.passed(), "{}", forced.summary());
     assert!(forced.lsm.deletions_forced > 0, "{}", forced.summary());
 }

@@ -76,7 +76,9 @@ impl SparseSst {
     /// fetch), which end where the footer starts.
     pub fn metadata_range(&self) -> Result<(u64, u64), DecodeError> {
         let footer = Footer::decode(&self.buffer)?;
-        let start = footer.filter.map_or(footer.index.offset, |filter| filter.offset);
+        let start = footer
+            .filter
+            .map_or(footer.index.offset, |filter| filter.offset);
         Ok((start, self.footer_range().0))
     }
 

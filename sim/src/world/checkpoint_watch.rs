@@ -149,11 +149,13 @@ fn lossy_mismatch(
         Ok(checkpoint) => checkpoint,
         Err(error) => return Some(format!("the checkpoint is unreadable: {error}")),
     };
-    recovered.iter().find_map(|(key, value)| match checkpoint.get(key) {
-        Some(expected) if expected == value => None,
-        Some(_) => Some(format!("key {key:?} has another value")),
-        None => Some(format!("key {key:?} is not in the checkpoint")),
-    })
+    recovered
+        .iter()
+        .find_map(|(key, value)| match checkpoint.get(key) {
+            Some(expected) if expected == value => None,
+            Some(_) => Some(format!("key {key:?} has another value")),
+            None => Some(format!("key {key:?} is not in the checkpoint")),
+        })
 }
 
 /// Every visible key and value of `manifest`'s tree, read from the store as it is now.

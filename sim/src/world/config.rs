@@ -60,8 +60,11 @@ pub enum LogCompaction {
 }
 
 impl LogCompaction {
-    pub const ALL: [LogCompaction; 3] =
-        [LogCompaction::Shift, LogCompaction::Scan, LogCompaction::Lookup];
+    pub const ALL: [LogCompaction; 3] = [
+        LogCompaction::Shift,
+        LogCompaction::Scan,
+        LogCompaction::Lookup,
+    ];
 
     pub fn parse(text: &str) -> Option<LogCompaction> {
         LogCompaction::ALL
@@ -378,8 +381,7 @@ impl WorldConfig {
         let lsm = LsmShape {
             topology,
             durability: overrides.durability.unwrap_or(lsm.durability),
-            log_compaction_frequency_ms: if log_before_checkpoint
-                && topology == Topology::Embedded
+            log_compaction_frequency_ms: if log_before_checkpoint && topology == Topology::Embedded
             {
                 0
             } else {

@@ -21,10 +21,10 @@ use super::protocol::{
 use super::shared::Shared;
 use crate::clock::SimClock;
 use crate::store::SimStore;
-use lsm_core::compaction::{CompactionStats, CompactionStyle};
 use lsm_core::compaction::StallState;
 use lsm_core::compaction::leveled::LeveledOptions;
 use lsm_core::compaction::universal::UniversalOptions;
+use lsm_core::compaction::{CompactionStats, CompactionStyle};
 use lsm_core::roles::writer::{
     WRITER_CHECKPOINT_NAME, WriteOp, Writer, WriterError, WriterOptions,
 };
@@ -335,7 +335,9 @@ async fn compact_log(shared: &Shared, writer: &mut HostWriter, tag: &str) -> Res
         match writer.compact_once().await {
             Ok(Some(stats)) => note_compaction(shared, tag, &stats),
             Ok(None) => return Ok(()),
-            Err(error) => return stop_or_retry(shared, tag, "compaction_failed", error).map(|_| ()),
+            Err(error) => {
+                return stop_or_retry(shared, tag, "compaction_failed", error).map(|_| ());
+            }
         }
     }
     Ok(())

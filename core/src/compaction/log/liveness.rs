@@ -86,7 +86,10 @@ pub fn candidate_keys(
     plan: &CompactionPlan,
     inputs: &[(SstMeta, SstReader)],
 ) -> Result<(Vec<Bytes>, u64), MergeError> {
-    let by_id: BTreeMap<_, _> = inputs.iter().map(|(meta, reader)| (meta.id, reader)).collect();
+    let by_id: BTreeMap<_, _> = inputs
+        .iter()
+        .map(|(meta, reader)| (meta.id, reader))
+        .collect();
     let sources: Vec<_> = plan
         .inputs
         .iter()

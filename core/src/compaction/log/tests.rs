@@ -80,7 +80,11 @@ fn nothing_to_do_at_or_under_the_maximum_or_without_a_type() {
         assert_eq!(pick(&manifest, &options(kind, 4), &Busy::new()), None);
     }
     assert_eq!(
-        pick(&manifest, &options(LogCompactionType::None, 1), &Busy::new()),
+        pick(
+            &manifest,
+            &options(LogCompactionType::None, 1),
+            &Busy::new()
+        ),
         None
     );
 }
@@ -88,7 +92,12 @@ fn nothing_to_do_at_or_under_the_maximum_or_without_a_type() {
 #[test]
 fn shift_drops_the_oldest_beyond_the_maximum() {
     let (manifest, _) = build_log(&segments(6), &SstOptions::default());
-    let plan = pick(&manifest, &options(LogCompactionType::Shift, 4), &Busy::new()).unwrap();
+    let plan = pick(
+        &manifest,
+        &options(LogCompactionType::Shift, 4),
+        &Busy::new(),
+    )
+    .unwrap();
     assert_eq!(plan.kind, PlanKind::Delete);
     assert_eq!(plan.reason, crate::compaction::CompactionReason::LogShift);
     let oldest: Vec<_> = manifest.l0[4..].iter().map(|sst| sst.id).collect();
@@ -108,9 +117,19 @@ fn scan_and_lookup_take_one_more_so_their_output_fits() {
     }
     // A maximum of 0 keeps one segment for the copies.
     let (manifest, _) = build_log(&segments(2), &SstOptions::default());
-    let plan = pick(&manifest, &options(LogCompactionType::Scan, 0), &Busy::new()).unwrap();
+    let plan = pick(
+        &manifest,
+        &options(LogCompactionType::Scan, 0),
+        &Busy::new(),
+    )
+    .unwrap();
     assert_eq!(plan.input_count(), 2);
-    let plan = pick(&manifest, &options(LogCompactionType::Shift, 0), &Busy::new()).unwrap();
+    let plan = pick(
+        &manifest,
+        &options(LogCompactionType::Shift, 0),
+        &Busy::new(),
+    )
+    .unwrap();
     assert_eq!(plan.input_count(), 2);
 }
 
@@ -159,14 +178,24 @@ fn copied(
         sst_id(counter)
     };
     let filter = ShadowFilter { shadowed };
-    let output = execute(&plan, &inputs, filter, 1_000, &mut next_id, &SstOptions::default())
-        .unwrap();
+    let output = execute(
+        &plan,
+        &inputs,
+        filter,
+        1_000,
+        &mut next_id,
+        &SstOptions::default(),
+    )
+    .unwrap();
     let entries = output
         .outputs
         .iter()
         .flat_map(|(bytes, _)| {
             let reader = SstReader::open(bytes.clone()).unwrap();
-            reader.iter().map(|entry| entry.unwrap()).collect::<Vec<_>>()
+            reader
+                .iter()
+                .map(|entry| entry.unwrap())
+                .collect::<Vec<_>>()
         })
         .collect();
     Some((entries, stats))
@@ -194,7 +223,10 @@ fn lookup_sparse(
         let reader = sparse.reader().unwrap();
         let probe = lookup_blocks_needed(meta, &reader, &remaining, stats);
         for block in &probe.blocks {
-            copy(&mut sparse, SparseSst::block_range(&reader, *block).unwrap());
+            copy(
+                &mut sparse,
+                SparseSst::block_range(&reader, *block).unwrap(),
+            );
         }
         let reader = sparse.reader().unwrap();
         let found = lookup_probe(&reader, &probe, stats).unwrap();

@@ -87,11 +87,12 @@ async fn scan<S: ObjectStore, C: Clock>(
         }
         let reader =
             SstReader::open(got.bytes).map_err(|error| JobError::CorruptSst { path, error })?;
-        let found = scan_shadowed(keys, std::slice::from_ref(&reader), stats)
-            .map_err(|error| JobError::CorruptSst {
+        let found = scan_shadowed(keys, std::slice::from_ref(&reader), stats).map_err(|error| {
+            JobError::CorruptSst {
                 path: sst_path(meta.id),
                 error,
-            })?;
+            }
+        })?;
         shadowed.extend(found);
     }
     // The temporary index held every candidate key once, not once per segment.

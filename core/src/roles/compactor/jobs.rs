@@ -18,6 +18,8 @@ use std::collections::BTreeSet;
 pub const OUTPUT_IDS_PER_JOB: u64 = 1 << 16;
 
 /// How a finished job ended, short of an error.
+// One per job, and `CompactionStats` carries the log style's costs: boxing it buys nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
 pub enum JobOutcome {
     /// The result is in the manifest of `manifest_version` (installed now, or found there
