@@ -10,6 +10,9 @@ use crate::codec::DecodeError;
 use bytes::Bytes;
 
 const WHAT: &str = "sparse sst";
+/// The largest table a sparse buffer is made for: a bound on the allocation a size read
+/// from a manifest can cause.
+pub const SPARSE_SST_BYTES_MAX: u64 = 1 << 32;
 
 /// A table's buffer with some byte ranges filled in.
 #[derive(Clone, Debug)]
@@ -21,10 +24,14 @@ impl SparseSst {
     /// An empty buffer for a table of `size_bytes` (from the manifest). Fails when the
     /// table cannot even hold a footer or does not fit in memory.
     pub fn new(size_bytes: u64) -> Result<SparseSst, DecodeError> {
-        let size = usize::try_from(size_bytes).map_err(|_| DecodeError::Invalid {
+        let bounded = Some(size_bytes).filter(|size| *size <= SPARSE_SST_BYTES_MAX);
+        let size = bounded.and_then(|size| usize::try_from(size).ok());
+        let size = size.ok_or_else(|| DecodeError::Invalid {
             what: WHAT,
             offset: 0,
-            detail: format!("a table of {size_bytes} bytes does not fit in memory"),
+            detail: format!(
+                "a table of {size_bytes} bytes is larger than {SPARSE_SST_BYTES_MAX} bytes"
+            ),
         })?;
         if size < FOOTER_BYTES {
             return Err(DecodeError::Truncated {
@@ -92,5 +99,23 @@ impl SparseSst {
     pub fn block_range(reader: &SstReader, block: usize) -> Option<(u64, u64)> {
         let BlockHandle { offset, len } = reader.block_handle(block)?;
         Some((offset, offset.checked_add(len)?))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_and_ranges_out_of_bounds_are_typed_errors() {
+        assert!(SparseSst::new(3).is_err());
+        assert!(SparseSst::new(SPARSE_SST_BYTES_MAX + 1).is_err());
+        let mut sparse = SparseSst::new(100).unwrap_or_else(|_| unreachable!());
+        assert!(sparse.fill(90, &[0; 11]).is_err());
+        assert!(sparse.fill(u64::MAX, &[0; 1]).is_err());
+        assert!(sparse.fill(90, &[0; 10]).is_ok());
+        // An all-zero footer is not a footer.
+        assert!(sparse.metadata_range().is_err());
+        assert!(sparse.reader().is_err());
     }
 }
