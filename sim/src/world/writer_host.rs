@@ -228,7 +228,8 @@ async fn serve(
     let mut compaction_due = true;
     let mut background_failed = false;
     // The log style compacts on Garnet's schedule: before each checkpoint, or on a timer.
-    let log_period = log_style::compaction_period(&shared.config);
+    // (Standalone: the compactor's node runs the timer; the writer only flushes.)
+    let log_period = log_style::compaction_period(&shared.config).filter(|_| !polls_manifest);
     let log_before_checkpoint = log_style::compacts_before_checkpoint(&shared.config);
     let log_scheduled = log_period.is_some() || log_before_checkpoint;
     let mut next_log_compaction = log_period.map(|period| Instant::now() + period);
