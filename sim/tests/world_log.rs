@@ -107,3 +107,53 @@ fn force_delete_is_caught_in_checkpoint_mode() {
     assert!(!forced.passed(), "{}", forced.summary());
     assert!(forced.lsm.deletions_forced > 0, "{}", forced.summary());
 }
+
+fn sim(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_sim"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn the_cli_takes_the_log_style_and_garnets_force_delete_flag() {
+    let output = sim(&[
+        "--seed",
+        "3",
+        "--ops",
+        "400",
+        "--style",
+        "log",
+        "--log-compaction",
+        "lookup",
+        "--faults",
+        "none",
+        "--json",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(json["config"]["writer"]["style"]["log"], "lookup");
+    assert_eq!(json["lsm"]["log_compaction"]["strategy"], "lookup");
+    let output = sim(&[
+        "--seed",
+        "3",
+        "--ops",
+        "400",
+        "--style",
+        "log",
+        "--log-compaction",
+        "shift",
+        "--compaction-force-delete",
+        "--faults",
+        "none",
+        "--json",
+    ]);
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(json["config"]["lsm"]["force_delete"], true);
+    assert!(
+        json["replay"]
+            .as_str()
+            .unwrap()
+            .contains("--log-compaction shift")
+    );
+}
