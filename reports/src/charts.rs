@@ -25,13 +25,13 @@ fn chart_error(error: impl std::fmt::Display) -> ChartError {
 }
 
 /// One line of a line chart.
-struct Line {
-    label: String,
-    color: RGBColor,
-    points: Vec<(f64, f64)>,
+pub(crate) struct Line {
+    pub(crate) label: String,
+    pub(crate) color: RGBColor,
+    pub(crate) points: Vec<(f64, f64)>,
 }
 
-fn style_color(index: usize) -> RGBColor {
+pub(crate) fn style_color(index: usize) -> RGBColor {
     const COLORS: [RGBColor; 8] = [
         RGBColor(31, 119, 180),
         RGBColor(255, 127, 14),
@@ -46,7 +46,7 @@ fn style_color(index: usize) -> RGBColor {
 }
 
 /// Draws `lines` into `path` with a caption and axis names.
-fn line_chart(
+pub(crate) fn line_chart(
     path: &Path,
     caption: &str,
     x_name: &str,

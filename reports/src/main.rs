@@ -5,6 +5,7 @@
 
 mod cell_result;
 mod charts;
+mod log_costs;
 mod markdown;
 mod matrix;
 mod models;
@@ -23,7 +24,8 @@ use std::time::Instant;
 const EXIT_FAILED: u8 = 1;
 const EXIT_USAGE: u8 = 2;
 
-/// Amplification reports: leveled, universal and FIFO on named workloads.
+/// Amplification reports: leveled, universal and FIFO on named workloads, and log
+/// compaction's scan vs lookup costs.
 #[derive(Debug, Parser)]
 #[command(name = "reports", version)]
 struct Args {
@@ -53,6 +55,8 @@ struct JsonReport<'a> {
     wall_time_s: f64,
     charts: Vec<String>,
     cells: &'a [CellResult],
+    /// Log compaction, scan vs lookup (`log_costs.rs`).
+    log_costs: &'a [log_costs::LogCostPoint],
 }
 
 fn main() -> ExitCode {
@@ -120,7 +124,9 @@ fn run(args: &Args, faults: FaultLevel, topology: Topology) -> Result<bool, Stri
         progress.inc(1);
     }
     progress.finish_and_clear();
-    let charts = charts::draw_all(&args.out, &results).map_err(|error| error.to_string())?;
+    let log_costs = log_costs::measure(scale)?;
+    let mut charts = charts::draw_all(&args.out, &results).map_err(|error| error.to_string())?;
+    charts.extend(log_costs::draw(&args.out, &log_costs).map_err(|error| error.to_string())?);
     let wall_time_s = started.elapsed().as_secs_f64();
     let header = markdown::Header {
         scale,
@@ -130,7 +136,9 @@ fn run(args: &Args, faults: FaultLevel, topology: Topology) -> Result<bool, Stri
         wall_time_s,
         charts: &charts,
     };
-    let markdown = markdown::render(&header, &results);
+    let mut markdown = markdown::render(&header, &results);
+    markdown.push('\n');
+    markdown.push_str(&log_costs::markdown(&log_costs));
     write(&args.out.join("report.md"), markdown.as_bytes())?;
     let json = JsonReport {
         seed: matrix::SEED,
@@ -144,6 +152,7 @@ fn run(args: &Args, faults: FaultLevel, topology: Topology) -> Result<bool, Stri
             .filter_map(|path| path.file_name()?.to_str().map(str::to_string))
             .collect(),
         cells: &results,
+        log_costs: &log_costs,
     };
     let json = serde_json::to_vec_pretty(&json).map_err(|error| error.to_string())?;
     write(&args.out.join("report.json"), &json)?;

@@ -102,10 +102,10 @@ fn bad_campaign_usage_exits_2() {
 #[test]
 fn campaigns_with_injected_bugs_fail() {
     for (bug, seeds, extra) in [
-        ("gc-no-checkpoint-wait", "0..3", vec!["--ops", "2000"]),
+        ("gc-no-checkpoint-wait", "0..6", vec!["--ops", "2000"]),
         (
             "tombstone-drop-early",
-            "0..6",
+            "0..20",
             vec!["--ops", "3000", "--durability", "wal"],
         ),
     ] {

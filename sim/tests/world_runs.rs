@@ -103,7 +103,14 @@ fn the_configuration_is_drawn_from_the_seed_except_what_is_fixed() {
         .iter()
         .map(|config| config.writer.style.name())
         .collect();
-    assert_eq!(styles.len(), 2);
+    // Leveled and universal, and now and then the log style.
+    assert!(styles.len() >= 2, "{styles:?}");
+    assert!(
+        styles
+            .iter()
+            .all(|style| ["leveled", "universal", "log"].contains(style)),
+        "{styles:?}"
+    );
     let fixed = Overrides {
         ops: Some(123),
         clients: Some(4),

@@ -123,6 +123,18 @@ impl ManualCompaction {
                     None => ManualStep::Done,
                 }
             }
+            // Garnet compacts its log on demand the same way it does in the background:
+            // the oldest segments beyond the maximum, once.
+            CompactionStyle::Log(options) => {
+                if self.stage == Stage::Done {
+                    return ManualStep::Done;
+                }
+                self.stage = Stage::Done;
+                match super::log::pick(manifest, options, busy) {
+                    Some(plan) => ManualStep::Plan(plan),
+                    None => ManualStep::Done,
+                }
+            }
         }
     }
 

@@ -4,7 +4,8 @@
 //! The rules follow RocksDB's so that users can trust the reports: leveled
 //! (`compaction_picker_level.cc`, `VersionStorageInfo::ComputeCompactionScore`,
 //! `CalculateBaseBytes`), universal (`compaction_picker_universal.cc`) and FIFO
-//! (`compaction_picker_fifo.cc`). A picker never reads a clock or a table: time comes in as
+//! (`compaction_picker_fifo.cc`); the log style follows Garnet's log compaction. A picker
+//! never reads a clock or a table: time comes in as
 //! `now_ms`, running work as [`Busy`], and the result is a serializable [`CompactionPlan`]
 //! holding ids only. [`execute`] runs a plan on the input tables, and
 //! [`CompactionPlan::into_edit`] turns its result into the manifest edit to apply to the
@@ -18,6 +19,7 @@ pub mod fifo;
 mod intra_l0;
 pub mod leveled;
 mod listener;
+pub mod log;
 mod manual;
 mod overlap;
 mod pending;

@@ -17,7 +17,8 @@ pub enum PlanKind {
     Merge,
     /// Trivial move: the inputs change level unchanged; nothing is read or written.
     Move,
-    /// Deletion only (FIFO): the inputs leave the tree; nothing is read or written.
+    /// Deletion only (FIFO, log shift): the inputs leave the tree; nothing is read or
+    /// written.
     Delete,
 }
 
@@ -44,6 +45,13 @@ pub enum CompactionReason {
     FifoReduceNumFiles,
     /// A manual compaction of a key range (`CompactRange`).
     Manual,
+    /// Log style, shift: the oldest segments beyond the maximum are dropped.
+    LogShift,
+    /// Log style, scan: the oldest segments' live records (found by scanning the rest of
+    /// the log) are copied into a new segment.
+    LogScan,
+    /// Log style, lookup: as scan, liveness found by a point lookup per record.
+    LogLookup,
 }
 
 /// Which wall-clock time the outputs record as `created_at_ms`.

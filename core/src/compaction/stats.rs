@@ -1,5 +1,6 @@
 //! What one compaction job read, wrote and dropped, and why.
 
+use super::log::LogCompactionStats;
 use super::{CompactionReason, PlanKind};
 use crate::merge::MergeStats;
 use serde::{Deserialize, Serialize};
@@ -24,6 +25,8 @@ pub struct CompactionStats {
     pub deleted_bytes: u64,
     /// Entry counts of the merge (zero for a move or a deletion).
     pub merge: MergeStats,
+    /// Scan and lookup (log style): what liveness read and what was copied.
+    pub log: Option<LogCompactionStats>,
 }
 
 impl CompactionStats {
@@ -42,6 +45,7 @@ impl CompactionStats {
             deleted_files: 0,
             deleted_bytes: 0,
             merge: MergeStats::default(),
+            log: None,
         }
     }
 

@@ -1,9 +1,10 @@
-//! Choosing a strategy at run time: one enum over the three pickers.
+//! Choosing a strategy at run time: one enum over the four pickers.
 
 use super::fifo::FifoOptions;
 use super::leveled::LeveledOptions;
+use super::log::LogOptions;
 use super::universal::UniversalOptions;
-use super::{Busy, CompactionPlan, fifo, leveled, universal};
+use super::{Busy, CompactionPlan, fifo, leveled, log, universal};
 use crate::entry::WallMs;
 use crate::manifest::Manifest;
 use serde::{Deserialize, Serialize};
@@ -14,16 +15,25 @@ pub enum CompactionStyle {
     Leveled(LeveledOptions),
     Universal(UniversalOptions),
     Fifo(FifoOptions),
+    /// Garnet/Tsavorite-style log compaction (one log of segments in L0).
+    Log(LogOptions),
 }
 
 impl CompactionStyle {
-    /// The strategy's short name: `leveled`, `universal` or `fifo`.
+    /// The strategy's short name: `leveled`, `universal`, `fifo` or `log`.
     pub fn name(&self) -> &'static str {
         match self {
             CompactionStyle::Leveled(_) => "leveled",
             CompactionStyle::Universal(_) => "universal",
             CompactionStyle::Fifo(_) => "fifo",
+            CompactionStyle::Log(_) => "log",
         }
+    }
+
+    /// True when the style itself asks compacted tables to be deleted at install (the log
+    /// style's `compaction_force_delete`); the roles' own `force_delete` also does.
+    pub fn force_delete(&self) -> bool {
+        matches!(self, CompactionStyle::Log(log) if log.compaction_force_delete)
     }
 
     /// The next compaction this strategy would start, if any.
@@ -44,5 +54,6 @@ pub fn pick(
         CompactionStyle::Leveled(options) => leveled::pick(manifest, options, busy, now_ms),
         CompactionStyle::Universal(options) => universal::pick(manifest, options, busy, now_ms),
         CompactionStyle::Fifo(options) => fifo::pick(manifest, options, busy, now_ms),
+        CompactionStyle::Log(options) => log::pick(manifest, options, busy),
     }
 }

@@ -10,7 +10,8 @@ use crate::manifest::Manifest;
 /// raised to the style's compaction trigger where that is higher; universal counts every
 /// non-empty level as a sorted run and has its own stop trigger; FIFO never stalls on L0
 /// (RocksDB sanitizes its L0 triggers to the maximum: FIFO sheds L0 tables by dropping them,
-/// so the count says nothing about compaction debt). Without a style, RocksDB's defaults.
+/// so the count says nothing about compaction debt); the log style never stalls, as Garnet's
+/// log does not. Without a style, RocksDB's defaults.
 pub fn style_stall_state(manifest: &Manifest, style: Option<&CompactionStyle>) -> StallState {
     let (options, pending_bytes) = match style {
         Some(CompactionStyle::Leveled(leveled)) => (
@@ -29,6 +30,14 @@ pub fn style_stall_state(manifest: &Manifest, style: Option<&CompactionStyle>) -
             StallOptions {
                 level0_slowdown_writes_trigger: usize::MAX,
                 level0_stop_writes_trigger: usize::MAX,
+                ..StallOptions::default()
+            },
+            0,
+        ),
+        // Garnet's log never holds writes back: it grows until compaction catches up.
+        Some(CompactionStyle::Log(_)) => (
+            StallOptions {
+                disable_auto_compactions: true,
                 ..StallOptions::default()
             },
             0,

@@ -20,6 +20,7 @@ mod meta;
 mod options;
 mod reader;
 mod record;
+mod sparse;
 mod window;
 
 pub use builder::{MAX_ENTRY_BYTES, SstBuildError, SstBuilder, build_sst};
@@ -29,6 +30,7 @@ pub use iter::SstIter;
 pub use meta::SstMeta;
 pub use options::SstOptions;
 pub use reader::{ReadStats, SstReader};
+pub use sparse::SparseSst;
 
 #[cfg(test)]
 mod tests;

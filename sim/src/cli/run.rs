@@ -12,8 +12,8 @@ use std::process::ExitCode;
 use clap::Args;
 use lsm_core::bugs::Bug;
 use sim::world::{
-    self, CLIENTS_MAX, FaultLevel, OPS_MAX, Overrides, RunReport, Topology, WorldConfig,
-    WorldStyle, parse_durability,
+    self, CLIENTS_MAX, FaultLevel, LogCompaction, OPS_MAX, Overrides, RunReport, Topology,
+    WorldConfig, WorldStyle, parse_durability,
 };
 
 use super::EXIT_USAGE;
@@ -36,9 +36,14 @@ pub struct RunArgs {
     /// Client nodes (drawn from the seed when absent).
     #[arg(long)]
     pub clients: Option<u32>,
-    /// Compaction style: leveled or universal (drawn when absent).
+    /// Compaction style: leveled, universal, fifo or log (leveled, universal or, now and
+    /// then, log drawn when absent).
     #[arg(long)]
     pub style: Option<String>,
+    /// With `--style log`: Garnet's compaction type, shift, scan or lookup (drawn when
+    /// absent).
+    #[arg(long)]
+    pub log_compaction: Option<String>,
     /// Topology: embedded (the writer runs its own compactor), standalone (a compactor on
     /// its own node) or remote (the writer schedules compactions on worker nodes); drawn
     /// when absent.
@@ -49,8 +54,9 @@ pub struct RunArgs {
     #[arg(long)]
     pub durability: Option<String>,
     /// Compaction deletes its inputs at install instead of deferring them to the garbage
-    /// collector. UNSAFE on purpose: the run shows the loss it causes.
-    #[arg(long)]
+    /// collector. UNSAFE on purpose: the run shows the loss it causes. Also spelt
+    /// `--compaction-force-delete` (Garnet's name).
+    #[arg(long, alias = "compaction-force-delete")]
     pub force_delete: bool,
     /// Fault level: none, light, heavy or swarm (default swarm: every rate drawn).
     #[arg(long)]
@@ -198,18 +204,22 @@ fn overrides(args: &RunArgs) -> Result<Overrides, String> {
         Some("leveled") => Some(WorldStyle::Leveled),
         Some("universal") => Some(WorldStyle::Universal),
         Some("fifo") => Some(WorldStyle::Fifo),
-        Some("log") => {
-            return Err(
-                "--style log needs its own contract check; seeded runs support leveled, \
-                 universal and fifo"
-                    .to_string(),
-            );
-        }
+        // The strategy is fixed below or drawn from the seed.
+        Some("log") => Some(WorldStyle::Log(LogCompaction::Scan)),
         Some(other) => {
             return Err(format!(
-                "unknown --style {other:?}; expected leveled, universal or fifo"
+                "unknown --style {other:?}; expected leveled, universal, fifo or log"
             ));
         }
+    };
+    let log_compaction = match args.log_compaction.as_deref() {
+        None => None,
+        Some(_) if !matches!(style, Some(WorldStyle::Log(_))) => {
+            return Err("--log-compaction needs --style log".to_string());
+        }
+        Some(text) => Some(LogCompaction::parse(text).ok_or_else(|| {
+            format!("unknown --log-compaction {text:?}; expected shift, scan or lookup")
+        })?),
     };
     let topology = match args.topology.as_deref() {
         None => None,
@@ -246,6 +256,7 @@ fn overrides(args: &RunArgs) -> Result<Overrides, String> {
         ops: args.ops,
         clients: args.clients,
         style,
+        log_compaction,
         faults,
         topology,
         durability,
@@ -280,6 +291,7 @@ pub fn option_args(args: &RunArgs) -> Vec<String> {
     push("ops", args.ops.map(|ops| ops.to_string()));
     push("clients", args.clients.map(|clients| clients.to_string()));
     push("style", args.style.clone());
+    push("log-compaction", args.log_compaction.clone());
     push("faults", args.faults.clone());
     push(
         "fault-scale",

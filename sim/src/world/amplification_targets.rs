@@ -275,6 +275,7 @@ fn space_target(config: &WorldConfig, inputs: &C5Inputs<'_>) -> (f64, String) {
             let formula = format!("fifo: max_table_files_size ÷ live = {bytes} ÷ {live}");
             (bytes, formula)
         }
+        Some(CompactionStyle::Log(_)) => (f64::INFINITY, "log: no model yet".to_string()),
         None => (f64::INFINITY, "no compaction: unbounded".to_string()),
     };
     (bytes / live, formula)
@@ -319,6 +320,7 @@ fn write_target(config: &WorldConfig, inputs: &C5Inputs<'_>) -> (f64, String) {
             )
         }
         Some(CompactionStyle::Fifo(_)) => (1.0, "fifo: no merges, 1".to_string()),
+        Some(CompactionStyle::Log(_)) => (f64::INFINITY, "log: no model yet".to_string()),
         None => (1.0, "no compaction: 1".to_string()),
     }
 }

@@ -32,6 +32,10 @@ pub struct CheckpointWatch {
     pub checkpoints_recorded: u64,
     pub verifications: u64,
     pub recoveries_checked: u64,
+    /// FIFO and shift drop tables after the checkpoint too, and a recovery does not bring
+    /// them back: the recovered content must then be a subset of the checkpoint's, with the
+    /// same values (the FIFO contract), rather than equal to it.
+    pub lossy_recovery: bool,
 }
 
 impl CheckpointWatch {
@@ -103,10 +107,7 @@ impl CheckpointWatch {
 
     /// Checkpoint durability mode: the manifest a new writer epoch starts from must hold
     /// exactly the newest checkpoint's content (compactions since change no visible value).
-    /// With `drops_allowed` (FIFO, which drops whole tables by design, also after the
-    /// checkpoint) every key it holds must hold the checkpoint's value: a key may be gone,
-    /// never older or different.
-    pub fn check_recovery(&mut self, manifest: &Manifest, store: &StoreState, drops_allowed: bool) {
+    pub fn check_recovery(&mut self, manifest: &Manifest, store: &StoreState) {
         let Some(newest) = manifest.checkpoints.iter().max_by_key(|c| c.id) else {
             return;
         };
@@ -114,18 +115,18 @@ impl CheckpointWatch {
             return;
         };
         self.recoveries_checked += 1;
-        let recovered = tree_content(manifest, store);
-        let dropped_only = |content: &BTreeMap<Bytes, Bytes>| {
-            drops_allowed
-                && tree_content(&recorded.tree, store).is_ok_and(|checkpoint| {
-                    content
-                        .iter()
-                        .all(|(key, value)| checkpoint.get(key) == Some(value))
-                })
-        };
-        match recovered {
+        match tree_content(manifest, store) {
             Ok(content) if content_digest(&content) == recorded.digest => {}
-            Ok(content) if dropped_only(&content) => {}
+            Ok(content) if self.lossy_recovery => {
+                match lossy_mismatch(&content, &recorded.tree, store) {
+                    None => {}
+                    Some(detail) => self.recovery.push(format!(
+                        "writer epoch {} recovered at v{} to a state that is not checkpoint {} \
+                         less dropped keys: {detail}",
+                        manifest.writer_epoch, manifest.version.0, newest.id
+                    )),
+                }
+            }
             Ok(_) => self.recovery.push(format!(
                 "writer epoch {} recovered at v{} to a state other than checkpoint {}",
                 manifest.writer_epoch, manifest.version.0, newest.id
@@ -136,6 +137,25 @@ impl CheckpointWatch {
             )),
         }
     }
+}
+
+/// Why `recovered` is not the content of the checkpoint `tree` less some keys, if it is not.
+fn lossy_mismatch(
+    recovered: &BTreeMap<Bytes, Bytes>,
+    tree: &Manifest,
+    store: &StoreState,
+) -> Option<String> {
+    let checkpoint = match tree_content(tree, store) {
+        Ok(checkpoint) => checkpoint,
+        Err(error) => return Some(format!("the checkpoint is unreadable: {error}")),
+    };
+    recovered
+        .iter()
+        .find_map(|(key, value)| match checkpoint.get(key) {
+            Some(expected) if expected == value => None,
+            Some(_) => Some(format!("key {key:?} has another value")),
+            None => Some(format!("key {key:?} is not in the checkpoint")),
+        })
 }
 
 /// Every visible key and value of `manifest`'s tree, read from the store as it is now.

@@ -51,6 +51,8 @@ pub async fn compactor_main(shared: Arc<Shared>, store: SimStore, clock: SimCloc
     let name = compactor_node_name(index);
     let options = compactor_options(&shared.config);
     let poll = Duration::from_millis(shared.config.lsm.compactor_poll_ms.max(1));
+    // The log style compacts every `log_compaction_frequency_ms` on this node's clock.
+    let poll = super::log_style::compaction_period(&shared.config).unwrap_or(poll);
     while shared.active_compactor() == index {
         let incarnation = shared.next_node_incarnation(&name);
         let tag = format!("{name}/i{incarnation}");
@@ -188,6 +190,7 @@ fn record_installed(shared: &Shared, tag: &str, outcome: JobOutcome) {
             stats,
             manifest_version,
         } => {
+            super::log_style::record_cost(shared, &stats);
             shared.count(|c| {
                 c.compactor_installs += 1;
                 c.compactor_input_bytes += stats.input_bytes;

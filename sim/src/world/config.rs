@@ -32,8 +32,8 @@ impl FaultLevel {
     }
 }
 
-/// Compaction strategies the world can run with C1 checked. FIFO (drops the oldest tables
-/// by design) and the log style need their own contract checks and are not offered yet.
+/// Compaction strategies the world can run with C1 checked. FIFO and the log style's shift
+/// (both drop the oldest tables by design) are checked against the lossy FIFO model.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum WorldStyle {
@@ -42,6 +42,44 @@ pub enum WorldStyle {
     /// Drops the oldest tables by design; C1 then uses the FIFO model (a read may find a
     /// dropped key gone, never an older or wrong value). Never drawn: `--style fifo`.
     Fifo,
+    /// Garnet/Tsavorite-style log compaction (`log_style.rs`): one log of segments whose
+    /// oldest beyond `log_max_segments` are shifted out, or scanned or looked up for live
+    /// records. Drawn by swarm testing too.
+    Log(LogCompaction),
+}
+
+/// The log style's strategy (Garnet's `CompactionType` other than none).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LogCompaction {
+    /// Drop the oldest segments: lossy by design, checked by the FIFO model.
+    Shift,
+    /// Copy live records, liveness by scanning the newer log.
+    Scan,
+    /// Copy live records, liveness by a point lookup per record.
+    Lookup,
+}
+
+impl LogCompaction {
+    pub const ALL: [LogCompaction; 3] = [
+        LogCompaction::Shift,
+        LogCompaction::Scan,
+        LogCompaction::Lookup,
+    ];
+
+    pub fn parse(text: &str) -> Option<LogCompaction> {
+        LogCompaction::ALL
+            .into_iter()
+            .find(|kind| kind.name() == text)
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            LogCompaction::Shift => "shift",
+            LogCompaction::Scan => "scan",
+            LogCompaction::Lookup => "lookup",
+        }
+    }
 }
 
 impl WorldStyle {
@@ -50,6 +88,7 @@ impl WorldStyle {
             WorldStyle::Leveled => "leveled",
             WorldStyle::Universal => "universal",
             WorldStyle::Fifo => "fifo",
+            WorldStyle::Log(_) => "log",
         }
     }
 }
@@ -109,6 +148,13 @@ pub struct LsmShape {
     pub remote: RemoteShape,
     /// The injected protocol bug (`--bug`), by name; `None`: the correct protocol.
     pub bug: Option<String>,
+    /// Log style: Garnet's `CompactionMaxSegments` (smaller than its default 32, so that a
+    /// run compacts).
+    pub log_max_segments: usize,
+    /// Log style: Garnet's `CompactionFrequencySecs`, in ms; 0 compacts just before each
+    /// checkpoint (Garnet's default; the embedded topology only, since only the writer
+    /// knows when it checkpoints).
+    pub log_compaction_frequency_ms: u64,
 }
 
 /// The shape of remote compaction: drawn from its own stream, so adding it changed no
@@ -174,6 +220,8 @@ pub struct Overrides {
     pub ops: Option<u64>,
     pub clients: Option<u32>,
     pub style: Option<WorldStyle>,
+    /// With `--style log`: the strategy (`None`: drawn).
+    pub log_compaction: Option<LogCompaction>,
     pub faults: Option<FaultLevel>,
     pub topology: Option<Topology>,
     pub durability: Option<Durability>,
@@ -356,10 +404,23 @@ impl WorldConfig {
                 WorldStyle::Universal
             },
         };
-        let writer = WriterShape {
-            style: overrides.style.unwrap_or(writer.style),
-            ..writer
+        let mut log_rng = rng::stream(seed, "config/log");
+        let log_drawn = rng::chance(&mut log_rng, 0.2);
+        let log_kind = LogCompaction::ALL
+            .get(rng::uniform_u64(&mut log_rng, 0, 2) as usize)
+            .copied()
+            .unwrap_or(LogCompaction::Scan);
+        let log_kind = overrides.log_compaction.unwrap_or(log_kind);
+        let style = match overrides.style {
+            Some(WorldStyle::Log(_)) => WorldStyle::Log(log_kind),
+            Some(style) => style,
+            None if log_drawn => WorldStyle::Log(log_kind),
+            None => writer.style,
         };
+        let writer = WriterShape { style, ..writer };
+        let log_max_segments = rng::uniform_u64(&mut log_rng, 2, 12) as usize;
+        let log_frequency_ms = rng::uniform_u64(&mut log_rng, 500, 20_000);
+        let log_before_checkpoint = rng::chance(&mut log_rng, 0.5);
         let mut client_rng = rng::stream(seed, "config/clients");
         let drawn_clients = rng::uniform_u64(&mut client_rng, 2, 8) as u32;
         let get_share = rng::uniform_f64(&mut client_rng, 0.2, 0.6);
@@ -399,6 +460,8 @@ impl WorldConfig {
             compactor_jobs_max: rng::uniform_u64(&mut lsm_rng, 1, 3) as usize,
             bug: overrides.bug.map(|bug| bug.name().to_string()),
             remote: RemoteShape::draw(seed, fault_level),
+            log_max_segments,
+            log_compaction_frequency_ms: log_frequency_ms,
         };
         // Swarm runs also draw the remote topology, from its own stream so that the other
         // draws stay what they were (and runs at fixed fault levels keep their topology).
@@ -412,9 +475,16 @@ impl WorldConfig {
             },
             ..lsm
         };
+        let topology = overrides.topology.unwrap_or(lsm.topology);
         let lsm = LsmShape {
-            topology: overrides.topology.unwrap_or(lsm.topology),
+            topology,
             durability: overrides.durability.unwrap_or(lsm.durability),
+            log_compaction_frequency_ms: if log_before_checkpoint && topology == Topology::Embedded
+            {
+                0
+            } else {
+                log_frequency_ms
+            },
             ..lsm
         };
         let clients = super::workload::resolve(clients, overrides.workload.as_deref());

@@ -3,7 +3,7 @@
 //! the lossy register model (`lincheck::models::fifo_register`): a read may find a key gone
 //! whose newest write was dropped, but never an older value and never a wrong one.
 
-use super::config::{WorldConfig, WorldStyle};
+use super::config::{LogCompaction, WorldConfig, WorldStyle};
 use crate::lincheck::models::fifo_register::FifoRegisterModel;
 use crate::lincheck::models::kv_register::{KvInput, KvOutput, KvRegisterModel};
 use crate::lincheck::{CheckOptions, CheckReport, History, check};
@@ -31,12 +31,17 @@ pub fn fifo_options(config: &WorldConfig) -> FifoOptions {
     }
 }
 
-/// C1 with the model `style` promises: the lossy FIFO register for FIFO, the plain
-/// register map otherwise.
+/// C1 with the model `style` promises: the lossy FIFO register for FIFO and the log
+/// style's shift (both drop the oldest tables, so a drop never uncovers an older value), the
+/// plain register map otherwise.
 pub fn c1_check(style: WorldStyle, history: &KvHistory, options: &CheckOptions) -> CheckReport {
     match style {
-        WorldStyle::Fifo => check(&FifoRegisterModel::new(), history, options),
-        WorldStyle::Leveled | WorldStyle::Universal => {
+        WorldStyle::Fifo | WorldStyle::Log(LogCompaction::Shift) => {
+            check(&FifoRegisterModel::new(), history, options)
+        }
+        WorldStyle::Leveled
+        | WorldStyle::Universal
+        | WorldStyle::Log(LogCompaction::Scan | LogCompaction::Lookup) => {
             check(&KvRegisterModel::new(), history, options)
         }
     }

@@ -50,8 +50,6 @@ pub struct IntegrityObserver {
     /// `checkpoint` durability mode: each new writer epoch must start from the newest
     /// checkpoint's content exactly.
     check_recovery: bool,
-    /// The style drops tables by design (FIFO): recovery may have lost keys, never values.
-    recovery_drops_allowed: bool,
     state: Mutex<State>,
     /// Samples the run at each new manifest, for the reports.
     pub timeline: super::timeline::TimelineRecorder,
@@ -75,18 +73,19 @@ pub struct IntegrityReport {
 }
 
 impl IntegrityObserver {
-    pub fn new(
-        trace: Trace,
-        check_recovery: bool,
-        recovery_drops_allowed: bool,
-    ) -> IntegrityObserver {
+    pub fn new(trace: Trace, check_recovery: bool) -> IntegrityObserver {
         IntegrityObserver {
             trace,
             check_recovery,
-            recovery_drops_allowed,
             state: Mutex::new(State::default()),
             timeline: Default::default(),
         }
+    }
+
+    /// A style that drops tables by design (FIFO, the log style's shift): a recovery may
+    /// start from the newest checkpoint's content less some keys, never with another value.
+    pub fn allow_lossy_recovery(&self) {
+        self.lock().checkpoints.lossy_recovery = true;
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -201,10 +200,7 @@ impl IntegrityObserver {
             if self.check_recovery
                 && previous_writer_epoch.is_some_and(|epoch| manifest.writer_epoch > epoch)
             {
-                let drops_allowed = self.recovery_drops_allowed;
-                state
-                    .checkpoints
-                    .check_recovery(&manifest, store, drops_allowed);
+                state.checkpoints.check_recovery(&manifest, store);
             }
             state.checkpoints.retain_listed(&manifest);
             self.timeline.on_manifest(&manifest, store);

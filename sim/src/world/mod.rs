@@ -26,6 +26,7 @@ mod final_phase;
 mod gc_host;
 mod host_store;
 mod integrity;
+mod log_style;
 mod mailbox;
 mod protocol;
 mod quiescence;
@@ -42,8 +43,8 @@ mod writer_host;
 
 pub use amplification_targets::{C5Report, TargetCheck, TargetOverrides, sst_expansion};
 pub use config::{
-    CLIENTS_MAX, DEFAULT_OPS, FaultLevel, LsmShape, OPS_MAX, Overrides, RemoteShape, Topology,
-    WorldConfig, WorldStyle, parse_durability,
+    CLIENTS_MAX, DEFAULT_OPS, FaultLevel, LogCompaction, LsmShape, OPS_MAX, Overrides, RemoteShape,
+    Topology, WorldConfig, WorldStyle, parse_durability,
 };
 pub use report::{
     Amplification, Failure, LsmSummary, OpsSummary, ProcessSummary, RemoteSummary, RunReport,

@@ -85,6 +85,9 @@ pub struct LsmSummary {
     pub stall_time_ms: u64,
     /// How the tree came to rest after the faults (C4).
     pub rest: String,
+    /// Log style with scan or lookup: what liveness and copying cost (`log_style.rs`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log_compaction: Option<super::log_style::LogCostSummary>,
     /// Remote compaction's outcomes (topology `remote` only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub remote: Option<RemoteSummary>,

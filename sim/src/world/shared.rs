@@ -7,6 +7,7 @@ use crate::lincheck::Operation;
 use crate::lincheck::models::kv_register::{KvInput, KvOutput};
 use crate::trace::{Trace, TraceEvent};
 use hdrhistogram::Histogram;
+use lsm_core::compaction::log::LogCompactionStats;
 use lsm_core::roles::writer::WriterStats;
 use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard};
@@ -72,6 +73,9 @@ pub struct Counters {
     pub edits_refused_invalid: u64,
     /// The first such refusals, for the failure's detail.
     pub edits_refused_first: Vec<String>,
+    /// Log style: scan or lookup compactions installed, and their summed cost.
+    pub log_compactions: u64,
+    pub log_cost: LogCompactionStats,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {

@@ -159,7 +159,11 @@ impl TimelineRecorder {
                 }
             }
             state.stall_since = Some((stall, now_s));
-            if matches!(shared.config.writer.style, super::config::WorldStyle::Fifo) {
+            if matches!(
+                shared.config.writer.style,
+                super::config::WorldStyle::Fifo
+                    | super::config::WorldStyle::Log(super::config::LogCompaction::Shift)
+            ) {
                 note_fifo_drops(&mut state, manifest);
             }
         }

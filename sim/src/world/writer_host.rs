@@ -12,6 +12,7 @@
 
 use super::config::{Topology, WorldConfig, WorldStyle};
 use super::host_store::HostStore;
+use super::log_style;
 use super::mailbox::Mailbox;
 use super::protocol::{
     CLIENT_REQUEST_TAG, ClientReply, ClientRequest, KvCommand, key_bytes, parse_value, value_bytes,
@@ -21,10 +22,10 @@ use super::remote_primary::{PrimaryHost, REMOTE_POLL, ResultInbox, receive_resul
 use super::shared::Shared;
 use crate::clock::SimClock;
 use crate::store::SimStore;
-use lsm_core::compaction::CompactionStyle;
 use lsm_core::compaction::StallState;
 use lsm_core::compaction::leveled::LeveledOptions;
 use lsm_core::compaction::universal::UniversalOptions;
+use lsm_core::compaction::{CompactionStats, CompactionStyle};
 use lsm_core::roles::manifest_io::ManifestIoError;
 use lsm_core::roles::writer::{
     WRITER_CHECKPOINT_NAME, WriteOp, Writer, WriterError, WriterOptions,
@@ -75,6 +76,7 @@ pub fn writer_options(config: &WorldConfig) -> WriterOptions {
             ..UniversalOptions::default()
         }),
         WorldStyle::Fifo => CompactionStyle::Fifo(super::fifo_style::fifo_options(config)),
+        WorldStyle::Log(kind) => CompactionStyle::Log(log_style::log_options(config, kind)),
     };
     let standalone = config.lsm.topology == Topology::Standalone;
     WriterOptions {
@@ -238,7 +240,24 @@ async fn serve(
     if primary.is_some() {
         compaction_due = false;
     }
+    // The log style compacts on Garnet's schedule: before each checkpoint, or on a timer.
+    // (Standalone: the compactor's node runs the timer; the writer only flushes.)
+    let log_period = log_style::compaction_period(&shared.config).filter(|_| !polls_manifest);
+    let log_before_checkpoint = log_style::compacts_before_checkpoint(&shared.config);
+    let log_scheduled = log_period.is_some() || log_before_checkpoint;
+    let mut next_log_compaction = log_period.map(|period| Instant::now() + period);
     loop {
+        if log_scheduled {
+            compaction_due = false;
+        }
+        if let (Some(period), Some(due)) = (log_period, next_log_compaction)
+            && Instant::now() >= due
+        {
+            next_log_compaction = Some(Instant::now() + period);
+            if let Err(stop) = compact_log(shared, writer, tag).await {
+                return stop;
+            }
+        }
         let stalled = matches!(writer.stall_state(), StallState::Stopped { .. });
         let background_due = writer.needs_flush() || compaction_due;
         if stalled {
@@ -259,6 +278,7 @@ async fn serve(
             if primary.is_some() {
                 timer = timer.min(Instant::now() + REMOTE_POLL);
             }
+            let timer = next_log_compaction.map_or(timer, |due| timer.min(due));
             let until_timer = timer.saturating_duration_since(Instant::now());
             if !background_due {
                 let _ = madsim::time::timeout(until_timer, inbox.ready()).await;
@@ -295,6 +315,9 @@ async fn serve(
             // Re-arm the embedded compactor now and then: a pick that found nothing (or
             // went stale) is not re-armed by a flush while the writer is idle.
             compaction_due = primary.is_none();
+            if log_before_checkpoint && let Err(stop) = compact_log(shared, writer, tag).await {
+                return stop;
+            }
             let manifest = writer.manifest();
             let unchanged = writer.memtable_size_bytes() == 0
                 && manifest
@@ -331,6 +354,39 @@ async fn take_checkpoint(shared: &Shared, writer: &mut HostWriter, tag: &str) ->
     }
 }
 
+/// The log style's scheduled compaction: the embedded compactor until it has nothing to do
+/// (boundedly). A failure other than fencing waits for the next turn.
+async fn compact_log(shared: &Shared, writer: &mut HostWriter, tag: &str) -> Result<(), Stop> {
+    for _ in 0..log_style::COMPACTIONS_BEFORE_CHECKPOINT_MAX {
+        match writer.compact_once().await {
+            Ok(Some(stats)) => note_compaction(shared, tag, &stats),
+            Ok(None) => return Ok(()),
+            Err(error) => {
+                return stop_or_retry(shared, tag, "compaction_failed", error).map(|_| ());
+            }
+        }
+    }
+    Ok(())
+}
+
+fn note_compaction(shared: &Shared, tag: &str, stats: &CompactionStats) {
+    log_style::record_cost(shared, stats);
+    shared.note(
+        tag,
+        "compaction",
+        format!(
+            "{:?} {:?} to L{} inputs={} outputs={} bytes_in={} bytes_out={}",
+            stats.kind,
+            stats.reason,
+            stats.output_level,
+            stats.input_files,
+            stats.output_files,
+            stats.input_bytes,
+            stats.output_bytes
+        ),
+    );
+}
+
 /// One flush, or else one compaction. Returns whether it failed (to be retried later).
 async fn background_step(
     shared: &Shared,
@@ -359,20 +415,7 @@ async fn background_step(
     }
     match writer.compact_once().await {
         Ok(Some(stats)) => {
-            shared.note(
-                tag,
-                "compaction",
-                format!(
-                    "{:?} {:?} to L{} inputs={} outputs={} bytes_in={} bytes_out={}",
-                    stats.kind,
-                    stats.reason,
-                    stats.output_level,
-                    stats.input_files,
-                    stats.output_files,
-                    stats.input_bytes,
-                    stats.output_bytes
-                ),
-            );
+            note_compaction(shared, tag, &stats);
             Ok(false)
         }
         Ok(None) => {

@@ -10,6 +10,7 @@
 mod cleanup;
 mod error;
 mod install;
+mod log_liveness;
 mod run;
 mod unchecked;
 
@@ -17,9 +18,13 @@ pub use cleanup::delete_tables;
 pub use error::JobError;
 pub(crate) use install::require_epochs;
 pub use install::{InstallError, InstallOutcome, InstallRequest, install_job, install_job_with};
+pub use log_liveness::{Liveness, learn_liveness};
 pub use run::{fetch_inputs, merge_inputs, run, upload_outputs};
 
-use crate::compaction::{CompactionPlan, CompactionStats, CompactionStyle, PlanError};
+use crate::compaction::log::LogCompactionType;
+use crate::compaction::{
+    CompactionPlan, CompactionReason, CompactionStats, CompactionStyle, PlanError,
+};
 use crate::entry::WallMs;
 use crate::ids::{Epoch, IdRole, SstId};
 use crate::manifest::Manifest;
@@ -54,6 +59,10 @@ pub struct CompactionJob {
     pub plan: CompactionPlan,
     /// Every input's metadata, as the manifest the plan was picked from lists it.
     pub inputs: Vec<SstMeta>,
+    /// Log scan and lookup: the rest of the log (L0 tables that are not inputs, newest
+    /// first) in the manifest the plan was picked from, where liveness looks. Empty
+    /// otherwise.
+    pub newer_segments: Vec<SstMeta>,
     pub output_ids: OutputIds,
     pub sst: SstOptions,
     pub retry: RetryPolicy,
@@ -92,9 +101,11 @@ impl CompactionJob {
             };
             inputs.push(meta.clone());
         }
+        let newer_segments = newer_segments(&plan, manifest);
         Ok(CompactionJob {
             plan,
             inputs,
+            newer_segments,
             output_ids: settings.output_ids,
             sst: settings.sst,
             retry: settings.retry,
@@ -106,6 +117,19 @@ impl CompactionJob {
 
     pub fn compactor_epoch(&self) -> Epoch {
         self.output_ids.compactor_epoch
+    }
+
+    /// Scan or lookup for a log job that copies live records; `None` otherwise.
+    pub fn log_strategy(&self) -> Option<LogCompactionType> {
+        log_strategy(&self.plan)
+    }
+}
+
+fn log_strategy(plan: &CompactionPlan) -> Option<LogCompactionType> {
+    match plan.reason {
+        CompactionReason::LogScan => Some(LogCompactionType::Scan),
+        CompactionReason::LogLookup => Some(LogCompactionType::Lookup),
+        _ => None,
     }
 }
 
@@ -131,6 +155,17 @@ impl JobOutput {
 }
 
 /// Per-entry TTL is enforced in merges only for FIFO with a TTL; elsewhere expired puts
+/// The log segments a log-style plan's liveness step reads: every segment of `manifest`'s
+/// log that is not a candidate (empty for every other plan).
+pub(crate) fn newer_segments(plan: &CompactionPlan, manifest: &Manifest) -> Vec<SstMeta> {
+    if log_strategy(plan).is_none() {
+        return Vec::new();
+    }
+    let ids = plan.input_ids();
+    let rest = manifest.l0.iter().filter(|sst| !ids.contains(&sst.id));
+    rest.cloned().collect()
+}
+
 /// are hidden by reads and kept by compaction.
 pub fn expires_by_ttl(style: &CompactionStyle) -> bool {
     matches!(style, CompactionStyle::Fifo(fifo) if fifo.ttl_ms > 0)

@@ -1,10 +1,11 @@
 //! Running a job: fetch its inputs (checked against the manifest's whole-object checksum),
 //! merge them, upload the outputs create-if-absent. Never touches the manifest.
 
-use super::{CompactionJob, JobError, JobOutput};
+use super::{CompactionJob, JobError, JobOutput, Liveness, learn_liveness};
 use crate::checksum::crc32c;
 use crate::clock::Clock;
 use crate::codec::DecodeError;
+use crate::compaction::log::ShadowFilter;
 use crate::compaction::{CompactionStats, PlanKind, execute};
 use crate::ids::SstId;
 use crate::layout::sst_path;
@@ -22,7 +23,8 @@ pub async fn run<S: ObjectStore, C: Clock>(
     job: &CompactionJob,
 ) -> Result<JobOutput, JobError> {
     let inputs = fetch_inputs(store, clock, job, &BTreeMap::new()).await?;
-    let output = merge_inputs(job, &inputs)?;
+    let liveness = learn_liveness(store, clock, job, &inputs).await?;
+    let output = merge_inputs(job, &inputs, liveness)?;
     upload_outputs(store, clock, job, &output).await?;
     Ok(output)
 }
@@ -73,10 +75,12 @@ async fn fetch_input<S: ObjectStore, C: Clock>(
 }
 
 /// Merges `inputs` per the job's plan, naming outputs from the job's id block. Pure. A
-/// move or a deletion only reports what it will change.
+/// move or a deletion only reports what it will change. A log scan or lookup job drops the
+/// records `liveness` found shadowed and reports its cost in the stats.
 pub fn merge_inputs(
     job: &CompactionJob,
     inputs: &[(SstMeta, SstReader)],
+    liveness: Option<Liveness>,
 ) -> Result<JobOutput, JobError> {
     if job.plan.kind != PlanKind::Merge {
         return Ok(JobOutput {
@@ -96,7 +100,13 @@ pub fn merge_inputs(
         })
     };
     let (plan, now_ms, sst) = (&job.plan, job.now_ms, &job.sst);
-    let executed = if job.expire_by_ttl {
+    let log_stats = liveness.as_ref().map(|liveness| liveness.stats);
+    let executed = if let Some(liveness) = liveness {
+        let filter = ShadowFilter {
+            shadowed: liveness.shadowed,
+        };
+        execute(plan, inputs, filter, now_ms, &mut next_id, sst)
+    } else if job.expire_by_ttl {
         execute(
             plan,
             inputs,
@@ -115,7 +125,11 @@ pub fn merge_inputs(
             count_max: ids.count_max,
         });
     }
-    let output = executed.map_err(JobError::Execute)?;
+    let mut output = executed.map_err(JobError::Execute)?;
+    output.stats.log = log_stats.map(|mut log| {
+        log.records_copied = output.stats.merge.entries_out;
+        log
+    });
     Ok(JobOutput {
         outputs: output.outputs,
         stats: output.stats,

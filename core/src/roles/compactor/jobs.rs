@@ -19,6 +19,8 @@ use std::collections::BTreeSet;
 pub const OUTPUT_IDS_PER_JOB: u64 = 1 << 16;
 
 /// How a finished job ended, short of an error.
+// One per job, and `CompactionStats` carries the log style's costs: boxing it buys nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
 pub enum JobOutcome {
     /// The result is in the manifest of `manifest_version` (installed now, or found there
@@ -131,7 +133,7 @@ impl<S: ObjectStore + Clone, C: Clock + Clone> Compactor<S, C> {
                 outputs: &metas,
                 compactor_epoch: self.epoch,
                 writer_epoch: None,
-                force_delete: self.options.force_delete,
+                force_delete: self.force_delete(),
                 resolving,
                 retry: &self.options.retry,
                 cas_attempts_max: self.options.cas_attempts_max,
@@ -141,7 +143,7 @@ impl<S: ObjectStore + Clone, C: Clock + Clone> Compactor<S, C> {
                 Ok(InstallOutcome::Installed(manifest)) => {
                     let manifest_version = manifest.version;
                     self.manifest = manifest;
-                    if self.options.force_delete {
+                    if self.force_delete() {
                         let kept: BTreeSet<SstId> = metas.iter().map(|meta| meta.id).collect();
                         let removed = job.plan.input_ids();
                         let deleted = self.delete_unreferenced(removed.difference(&kept)).await;
@@ -182,6 +184,12 @@ impl<S: ObjectStore + Clone, C: Clock + Clone> Compactor<S, C> {
         Err(CompactorError::Unresolved {
             path: unresolved_path,
         })
+    }
+
+    /// Inputs deleted at install: `force_delete`, or the log style's
+    /// `compaction_force_delete`.
+    fn force_delete(&self) -> bool {
+        self.options.force_delete || self.options.style.force_delete()
     }
 
     /// Deletes the objects of `ids` that the newest manifest this compactor knows neither

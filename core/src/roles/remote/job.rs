@@ -70,6 +70,8 @@ pub struct RemoteResult {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+// `CompactionStats` carries the log style's costs inline (it is `Copy`); one value per job.
+#[allow(clippy::large_enum_variant)]
 pub enum RemoteOutcome {
     /// The outputs are under the job's prefix, named by their ids, in key order; none when
     /// the merge dropped every entry.

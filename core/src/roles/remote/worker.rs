@@ -6,7 +6,9 @@
 use super::job::{RemoteJob, RemoteOutcome, RemoteResult};
 use crate::clock::Clock;
 use crate::layout::manifest_path;
-use crate::roles::compaction_job::{CompactionJob, JobError, fetch_inputs, merge_inputs};
+use crate::roles::compaction_job::{
+    CompactionJob, JobError, fetch_inputs, learn_liveness, merge_inputs, newer_segments,
+};
 use crate::roles::create::{CreateOutcome, create_resolving};
 use crate::roles::manifest_io::{ManifestIoError, read_manifest};
 use crate::roles::retry::RetryPolicy;
@@ -122,6 +124,9 @@ impl<S: ObjectStore, C: Clock> RemoteWorker<S, C> {
         let local = CompactionJob {
             plan: job.plan.clone(),
             inputs,
+            // A log-style job learns liveness from the version it was planned on, as a
+            // local one does.
+            newer_segments: newer_segments(&job.plan, &manifest),
             output_ids: job.output_ids,
             sst: job.sst,
             retry: self.retry,
@@ -132,7 +137,10 @@ impl<S: ObjectStore, C: Clock> RemoteWorker<S, C> {
         let readers = fetch_inputs(&self.store, &self.clock, &local, &BTreeMap::new())
             .await
             .map_err(RemoteWorkerError::Job)?;
-        let output = merge_inputs(&local, &readers).map_err(RemoteWorkerError::Job)?;
+        let liveness = learn_liveness(&self.store, &self.clock, &local, &readers)
+            .await
+            .map_err(RemoteWorkerError::Job)?;
+        let output = merge_inputs(&local, &readers, liveness).map_err(RemoteWorkerError::Job)?;
         for (encoded, meta) in &output.outputs {
             let path = job.id.output_path(meta.id);
             let tag = format!("{}-tmp{}", local.write_tag, meta.id.0);

@@ -106,7 +106,10 @@ impl<S: ObjectStore, C: Clock> Writer<S, C> {
         let inputs = compaction_job::fetch_inputs(&self.store, &self.clock, &job, &cached)
             .await
             .map_err(job_error)?;
-        let output = compaction_job::merge_inputs(&job, &inputs).map_err(job_error)?;
+        let liveness = compaction_job::learn_liveness(&self.store, &self.clock, &job, &inputs)
+            .await
+            .map_err(job_error)?;
+        let output = compaction_job::merge_inputs(&job, &inputs, liveness).map_err(job_error)?;
         // Ids drawn are used up whatever the upload does: a retry picks afresh.
         let drawn = output.outputs.len() as u64;
         self.next_compaction_sst_counter = first_counter.saturating_add(drawn);
@@ -141,7 +144,7 @@ impl<S: ObjectStore, C: Clock> Writer<S, C> {
             outputs: &metas,
             compactor_epoch,
             writer_epoch: Some(self.epoch),
-            force_delete: self.options.force_delete,
+            force_delete: self.force_delete(),
             resolving,
             retry: &self.options.retry,
             cas_attempts_max: self.options.cas_attempts_max,
@@ -182,7 +185,7 @@ impl<S: ObjectStore, C: Clock> Writer<S, C> {
                 self.cache_reader(meta.id, reader);
             }
         }
-        if self.options.force_delete {
+        if self.force_delete() {
             self.delete_removed_inputs(&job).await;
         } else if self.options.purge_obsolete {
             // The compaction landed whatever the purge does: a fenced purge stops the writer
@@ -190,6 +193,17 @@ impl<S: ObjectStore, C: Clock> Writer<S, C> {
             let _ = self.purge_pending().await;
         }
         Ok(Some(job.output.stats))
+    }
+
+    /// Inputs deleted at install: the writer's `force_delete`, or the log style's
+    /// `compaction_force_delete`.
+    fn force_delete(&self) -> bool {
+        self.options.force_delete
+            || self
+                .options
+                .compaction
+                .as_ref()
+                .is_some_and(CompactionStyle::force_delete)
     }
 
     /// `force_delete`: the inputs left the manifest without a pending entry, so delete

@@ -50,6 +50,8 @@ pub struct Dispatch {
 
 /// What became of one result.
 #[derive(Clone, Debug, PartialEq)]
+// `CompactionStats` carries the log style's costs inline (it is `Copy`); one value per job.
+#[allow(clippy::large_enum_variant)]
 pub enum ResultVerdict {
     /// Validated, copied to final names and installed (`late`: after the job had timed
     /// out). Latencies on the primary's monotonic clock: from the result's arrival, and from
