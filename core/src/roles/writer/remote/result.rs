@@ -101,13 +101,19 @@ impl RemotePrimary {
                         self.stats.jobs_failed += 1;
                         ResultVerdict::Failed { detail }
                     }
+                    Installed::RefusedInvalid(detail) => {
+                        self.stats.refused_invalid += 1;
+                        ResultVerdict::RefusedInvalid { detail }
+                    }
                 }
             }
         };
         self.clean_prefix(writer, &id.tmp_prefix()).await;
         let retry_plan = matches!(
             verdict,
-            ResultVerdict::Failed { .. } | ResultVerdict::RejectedCorrupt { .. }
+            ResultVerdict::Failed { .. }
+                | ResultVerdict::RejectedCorrupt { .. }
+                | ResultVerdict::RefusedInvalid { .. }
         );
         // A late job's plan was already re-sent or compacted locally when it timed out.
         if retry_plan && !late {
@@ -190,6 +196,13 @@ impl RemotePrimary {
             Err(InstallError::Manifest(ManifestIoError::Unresolved { path })) => {
                 Err(writer.stop_if_terminal(WriterError::Unresolved { path }))
             }
+            Err(InstallError::Manifest(ManifestIoError::Rejected(rejected)))
+                if !rejected.is_fenced() =>
+            {
+                // Not applied: an invalid edit (see `Installed::RefusedInvalid`).
+                self.delete_copies(writer, &copied).await;
+                Ok(Installed::RefusedInvalid(rejected.to_string()))
+            }
             Err(InstallError::Manifest(error)) => {
                 let error = writer.manifest_error(error);
                 if matches!(error, WriterError::Fenced { .. }) {
@@ -268,6 +281,8 @@ enum Installed {
     },
     Corrupt(String),
     Failed(String),
+    /// `apply` refused the edit as invalid (not fenced): the plan or the edit was wrong.
+    RefusedInvalid(String),
 }
 
 /// The store has no copy or rename: writes each validated output under its final name,
