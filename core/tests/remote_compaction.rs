@@ -86,8 +86,7 @@ fn open_with(
         bugs,
         ..writer_options()
     };
-    let writer = block_on(Writer::open(store.clone(), clock.clone(), options, tag))
-    .unwrap();
+    let writer = block_on(Writer::open(store.clone(), clock.clone(), options, tag)).unwrap();
     let primary = RemotePrimary::new(remote_options(fallback), writer.compactor_epoch());
     World {
         store: store.clone(),

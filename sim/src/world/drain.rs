@@ -79,5 +79,9 @@ pub async fn drain_main(shared: Arc<Shared>, index: u32, drain: DrainShape, time
             client.run(KvCommand::Delete { key }).await;
         }
     }
-    shared.note(&plan.node, "drained", format!("{} deletes", drain.deletes()));
+    shared.note(
+        &plan.node,
+        "drained",
+        format!("{} deletes", drain.deletes()),
+    );
 }

@@ -4,9 +4,9 @@
 use super::amplification_targets;
 use super::background_nodes::spawn_background;
 use super::client::{ClientPlan, client_main};
-use super::drain::drain_main;
 use super::config::Topology;
 use super::config::WorldConfig;
+use super::drain::drain_main;
 use super::final_phase::{await_recovery, final_reads};
 use super::integrity::Violations;
 use super::integrity::{IntegrityObserver, newest_manifest, sst_bytes_in_store};

@@ -243,8 +243,8 @@ impl RemotePrimary {
         // BUG (`remote-empty-output-deletes-input`): an empty result's inputs are deleted
         // at once, as if they were this job's outputs to clean up, while the install left
         // them on the pending list for GC to delete after a newer checkpoint.
-        let empty_deletes_inputs = validated.is_empty()
-            && writer.options.bugs.has(Bug::RemoteEmptyOutputDeletesInput);
+        let empty_deletes_inputs =
+            validated.is_empty() && writer.options.bugs.has(Bug::RemoteEmptyOutputDeletesInput);
         if writer.options.force_delete || empty_deletes_inputs {
             let retry = writer.options.retry;
             let inputs = record.job.plan.input_ids();
