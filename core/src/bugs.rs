@@ -33,19 +33,27 @@ pub enum Bug {
     TombstoneDropEarly,
     /// WAL recovery skips the segment at the manifest's replay point.
     WalReplayOffByOne,
+    /// The remote primary installs a worker's result without checking that the job's
+    /// inputs are still live (vanished inputs are skipped in the edit).
+    RemoteStaleInstall,
+    /// A remote result with no outputs makes the primary delete the job's input tables at
+    /// once, as if they were outputs to clean up, instead of leaving them pending.
+    RemoteEmptyOutputDeletesInput,
 }
 
 impl Bug {
     /// Every bug, in the order `sim bugs` lists them.
-    pub const ALL: [Bug; 8] = [
+    pub const ALL: [Bug; 10] = [
         Bug::GcNoCheckpointWait,
         Bug::GcWallclockOrphans,
         Bug::WriterNoFence,
         Bug::CompactorNoRevalidate,
         Bug::L0RemoveByPosition,
         Bug::AmbiguousPutIsFailure,
+        Bug::RemoteStaleInstall,
         Bug::TombstoneDropEarly,
         Bug::WalReplayOffByOne,
+        Bug::RemoteEmptyOutputDeletesInput,
     ];
 
     /// The name the command line uses.
@@ -59,6 +67,8 @@ impl Bug {
             Bug::AmbiguousPutIsFailure => "ambiguous-put-is-failure",
             Bug::TombstoneDropEarly => "tombstone-drop-early",
             Bug::WalReplayOffByOne => "wal-replay-off-by-one",
+            Bug::RemoteStaleInstall => "remote-stale-install",
+            Bug::RemoteEmptyOutputDeletesInput => "remote-empty-output-deletes-input",
         }
     }
 
@@ -88,6 +98,12 @@ impl Bug {
             }
             Bug::WalReplayOffByOne => {
                 "Recovery skips the WAL segment at the manifest's replay point, losing acknowledged writes."
+            }
+            Bug::RemoteStaleInstall => {
+                "The remote primary installs a worker's result without checking that its inputs are still live, so a late result re-adds data a newer compaction already replaced."
+            }
+            Bug::RemoteEmptyOutputDeletesInput => {
+                "A remote result with no outputs makes the primary delete the job's inputs at once instead of leaving them on the pending list for GC."
             }
         }
     }

@@ -8,6 +8,7 @@
 mod writer_support;
 
 use bytes::Bytes;
+use lsm_core::bugs::{Bug, Bugs};
 use lsm_core::compaction::CompactionStyle;
 use lsm_core::compaction::leveled::LeveledOptions;
 use lsm_core::gc::{GcOptions, plan_tmp_gc};
@@ -71,13 +72,21 @@ struct World {
 }
 
 fn open(store: &Store, clock: &TestClock, tag: &str, fallback: RemoteFallback) -> World {
-    let writer = block_on(Writer::open(
-        store.clone(),
-        clock.clone(),
-        writer_options(),
-        tag,
-    ))
-    .unwrap();
+    open_with(store, clock, tag, fallback, Bugs::NONE)
+}
+
+fn open_with(
+    store: &Store,
+    clock: &TestClock,
+    tag: &str,
+    fallback: RemoteFallback,
+    bugs: Bugs,
+) -> World {
+    let options = WriterOptions {
+        bugs,
+        ..writer_options()
+    };
+    let writer = block_on(Writer::open(store.clone(), clock.clone(), options, tag)).unwrap();
     let primary = RemotePrimary::new(remote_options(fallback), writer.compactor_epoch());
     World {
         store: store.clone(),
@@ -88,11 +97,16 @@ fn open(store: &Store, clock: &TestClock, tag: &str, fallback: RemoteFallback) -
 }
 
 fn new_world(fallback: RemoteFallback) -> World {
-    open(
+    new_world_with(fallback, Bugs::NONE)
+}
+
+fn new_world_with(fallback: RemoteFallback, bugs: Bugs) -> World {
+    open_with(
         &Arc::new(MemoryStore::new()),
         &TestClock::default(),
         "w1",
         fallback,
+        bugs,
     )
 }
 
@@ -443,6 +457,31 @@ fn corrupt_output_falls_back_to_local_compaction() {
     assert_all_keys_readable(&mut world.writer);
 }
 
+/// `remote-stale-install`: the same stale result is no longer refused by the primary; its
+/// edit reaches the manifest, which refuses it as invalid (its outputs overlap the newer
+/// compaction's in L1), and the primary reports that as the protocol bug it is.
+#[test]
+fn bug_remote_stale_install_sends_the_stale_edit() {
+    let mut world = new_world_with(
+        RemoteFallback::Reschedule,
+        Bugs::only(Bug::RemoteStaleInstall),
+    );
+    fill_l0(&mut world.writer);
+    let dispatch = single_dispatch(&mut world);
+    assert!(block_on(world.writer.compact_once()).unwrap().is_some());
+    let version = latest_manifest(&world.store).version;
+    let result = run_remotely(&world, &dispatch);
+    let verdict = deliver(&mut world, result);
+    assert!(
+        matches!(verdict, ResultVerdict::RefusedInvalid { .. }),
+        "{verdict:?}"
+    );
+    let stats = world.primary.stats();
+    assert_eq!((stats.rejected_stale, stats.refused_invalid), (0, 1));
+    assert_eq!(latest_manifest(&world.store).version, version);
+    assert!(tmp_objects(&world.store).is_empty());
+}
+
 #[test]
 fn missing_output_is_rejected() {
     let mut world = new_world(RemoteFallback::Reschedule);
@@ -493,6 +532,41 @@ fn empty_output_removes_inputs_without_deleting_them() {
     assert_eq!(world.primary.stats().empty_outputs, 1);
     for key in keys {
         assert_eq!(read(&mut world.writer, key), None);
+    }
+}
+
+/// `remote-empty-output-deletes-input`: the install still puts the inputs on the pending
+/// list, but their objects are gone at once, so a checkpoint that still reads them (or
+/// the garbage collector's bookkeeping) finds them missing.
+#[test]
+fn bug_remote_empty_output_deletes_the_inputs() {
+    let mut world = new_world_with(
+        RemoteFallback::Reschedule,
+        Bugs::only(Bug::RemoteEmptyOutputDeletesInput),
+    );
+    let keys = ["a", "b", "c"];
+    let ops: Vec<_> = keys.iter().map(|key| put(key, "doomed")).collect();
+    block_on(world.writer.commit(&ops)).unwrap();
+    block_on(world.writer.flush()).unwrap();
+    for _ in 0..3 {
+        let ops: Vec<_> = keys.iter().map(|key| delete(key)).collect();
+        block_on(world.writer.commit(&ops)).unwrap();
+        block_on(world.writer.flush()).unwrap();
+    }
+    let inputs: Vec<_> = world.writer.manifest().l0.iter().map(|m| m.id).collect();
+    let dispatch = single_dispatch(&mut world);
+    let result = run_remotely(&world, &dispatch);
+    assert_eq!(result.output_count(), 0);
+    let verdict = deliver(&mut world, result);
+    assert!(matches!(
+        verdict,
+        ResultVerdict::Installed { outputs: 0, .. }
+    ));
+    let manifest = latest_manifest(&world.store);
+    let objects = sst_objects(&world.store);
+    for id in &inputs {
+        assert!(manifest.pending_deletion.iter().any(|p| p.sst.id == *id));
+        assert!(!objects.contains(id), "deleted while still pending");
     }
 }
 

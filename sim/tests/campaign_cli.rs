@@ -108,6 +108,16 @@ fn campaigns_with_injected_bugs_fail() {
             "0..20",
             vec!["--ops", "3000", "--durability", "wal"],
         ),
+        (
+            "remote-stale-install",
+            "2..3",
+            vec!["--ops", "2000", "--topology", "remote"],
+        ),
+        (
+            "remote-empty-output-deletes-input",
+            "4..5",
+            vec!["--ops", "2000", "--topology", "remote"],
+        ),
     ] {
         let mut args = vec![
             "campaign", "--seeds", seeds, "--bug", bug, "--quiet", "--json",

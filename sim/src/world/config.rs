@@ -327,6 +327,8 @@ pub struct ClientShape {
     pub op_timeout_ms: u64,
     /// What the clients run (`workload.rs`); `key_space` is then the bound on its key ids.
     pub workload: workloads::WorkloadSpec,
+    /// The deletes sent after the clients are done (`drain.rs`); `None`: no drain.
+    pub drain: Option<super::drain::DrainShape>,
 }
 
 /// Everything about one run.
@@ -434,6 +436,7 @@ impl WorldConfig {
             think_ms_mean: rng::uniform_u64(&mut client_rng, 50, 1_000),
             op_timeout_ms: rng::uniform_u64(&mut client_rng, 1_000, 10_000),
             workload: super::workload::placeholder(),
+            drain: None,
         };
         let mut lsm_rng = rng::stream(seed, "config/lsm");
         let checkpoint_interval_ms = rng::uniform_u64(&mut lsm_rng, 2_000, 60_000);
@@ -487,7 +490,8 @@ impl WorldConfig {
             },
             ..lsm
         };
-        let clients = super::workload::resolve(clients, overrides.workload.as_deref());
+        let mut clients = super::workload::resolve(clients, overrides.workload.as_deref());
+        clients.drain = super::drain::DrainShape::draw(seed, lsm.topology, clients.key_space);
         WorldConfig {
             seed,
             fault_level,

@@ -20,6 +20,7 @@ mod client;
 mod compactor_host;
 mod config;
 mod coverage;
+mod drain;
 mod fault_scale;
 mod fifo_style;
 mod final_phase;

@@ -108,6 +108,9 @@ impl PrimaryHost {
             let _ = endpoint
                 .send_to_raw(from, remote_ack_tag(job), Box::new(()))
                 .await;
+            if let ResultVerdict::RefusedInvalid { detail } = &verdict {
+                shared.edit_refused(tag, detail.clone());
+            }
             record(shared, tag, &job.to_string(), &verdict);
         }
         let dispatches = self.primary.poll(writer).await?;

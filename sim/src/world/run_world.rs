@@ -6,6 +6,7 @@ use super::background_nodes::spawn_background;
 use super::client::{ClientPlan, client_main};
 use super::config::Topology;
 use super::config::WorldConfig;
+use super::drain::drain_main;
 use super::final_phase::{await_recovery, final_reads};
 use super::integrity::Violations;
 use super::integrity::{IntegrityObserver, newest_manifest, sst_bytes_in_store};
@@ -114,6 +115,17 @@ pub async fn run_world(config: WorldConfig, trace: Trace) -> Result<RunReport, S
         client
             .await
             .map_err(|error| format!("a client task failed: {error}"))?;
+    }
+    if let Some(drain) = config.clients.drain.clone() {
+        let drainer = handle
+            .create_node()
+            .name("drainer")
+            .ip(client_ip(clients + 1))
+            .build();
+        drainer
+            .spawn(drain_main(shared.clone(), clients + 1, drain, timeout))
+            .await
+            .map_err(|error| format!("the drain task failed: {error}"))?;
     }
     let faults_end_s = sim_elapsed().as_secs_f64();
     stop.store(true, Ordering::Relaxed);

@@ -81,6 +81,41 @@ pub async fn install_job_with<S: ObjectStore, C: Clock>(
     request: InstallRequest<'_>,
     bugs: Bugs,
 ) -> Result<InstallOutcome, InstallError> {
+    install_checked(store, clock, request, bugs, InputCheck::Live).await
+}
+
+/// Installs a remote worker's result: [`install_job`], or under the `remote-stale-install`
+/// bug one that checks the epochs but not that the inputs are still live.
+pub async fn install_remote_result<S: ObjectStore, C: Clock>(
+    store: &S,
+    clock: &C,
+    request: InstallRequest<'_>,
+    bugs: Bugs,
+) -> Result<InstallOutcome, InstallError> {
+    let inputs = if bugs.has(Bug::RemoteStaleInstall) {
+        InputCheck::SkipVanished
+    } else {
+        InputCheck::Live
+    };
+    install_checked(store, clock, request, Bugs::NONE, inputs).await
+}
+
+/// Whether an install refuses a plan whose inputs vanished.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum InputCheck {
+    /// Every input must still be live (the correct protocol).
+    Live,
+    /// BUG (`remote-stale-install`): vanished inputs are skipped, the outputs added anyway.
+    SkipVanished,
+}
+
+async fn install_checked<S: ObjectStore, C: Clock>(
+    store: &S,
+    clock: &C,
+    request: InstallRequest<'_>,
+    bugs: Bugs,
+    inputs: InputCheck,
+) -> Result<InstallOutcome, InstallError> {
     // `install` only carries manifest errors out of the closure; a plan refusal rides
     // beside it and is checked first.
     let mut refusal = None;
@@ -103,6 +138,15 @@ pub async fn install_job_with<S: ObjectStore, C: Clock>(
             require_epochs(latest, request.writer_epoch, request.compactor_epoch)?;
             if request.resolving && landed(request.plan, request.outputs, latest) {
                 return Ok(None);
+            }
+            if inputs == InputCheck::SkipVanished {
+                // The epochs were checked just above, so the edit's epoch is the request's.
+                return Ok(Some(super::unchecked::unchecked_edit(
+                    request.plan,
+                    request.outputs,
+                    latest,
+                    request.force_delete,
+                )));
             }
             let edit = request.plan.into_edit(
                 latest,

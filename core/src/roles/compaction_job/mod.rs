@@ -17,7 +17,10 @@ mod unchecked;
 pub use cleanup::delete_tables;
 pub use error::JobError;
 pub(crate) use install::require_epochs;
-pub use install::{InstallError, InstallOutcome, InstallRequest, install_job, install_job_with};
+pub use install::{
+    InstallError, InstallOutcome, InstallRequest, install_job, install_job_with,
+    install_remote_result,
+};
 pub use log_liveness::{Liveness, learn_liveness};
 pub use run::{fetch_inputs, merge_inputs, run, upload_outputs};
 

@@ -1,6 +1,8 @@
 //! The `compactor-no-revalidate` bug ([`crate::bugs::Bug::CompactorNoRevalidate`]): the
 //! edit a compactor builds when it trusts its plan instead of re-validating it on the
-//! newest manifest. Kept apart so the correct install reads without it.
+//! newest manifest. Kept apart so the correct install reads without it. The
+//! `remote-stale-install` bug ([`crate::bugs::Bug::RemoteStaleInstall`]) builds the same
+//! edit after checking the epochs (so the newest manifest's epoch is the job's).
 
 use crate::compaction::{CompactionPlan, PlanKind};
 use crate::manifest::{Edit, Manifest};

@@ -69,6 +69,9 @@ pub enum ResultVerdict {
     RejectedCorrupt { detail: String },
     /// The worker reported a failure, or validating, copying or installing failed.
     Failed { detail: String },
+    /// The install's manifest edit was refused by `apply` as invalid (not fenced): a
+    /// protocol bug on the primary's side, never the correct protocol's outcome.
+    RefusedInvalid { detail: String },
     /// The job was already closed (installed, rejected or failed): ignored.
     Duplicate,
     /// The job had been abandoned too long ago to be installed: rejected, prefix deleted.

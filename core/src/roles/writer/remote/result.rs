@@ -5,12 +5,13 @@
 use super::schedule::inputs_live;
 use super::validate::{Rejection, fetch_validated};
 use super::{JobRecord, JobState, RemotePrimary, ResultVerdict};
+use crate::bugs::Bug;
 use crate::clock::Clock;
 use crate::compaction::CompactionStats;
 use crate::ids::SstId;
 use crate::layout::sst_path;
 use crate::roles::compaction_job::{
-    InstallError, InstallOutcome, InstallRequest, delete_tables, install_job,
+    InstallError, InstallOutcome, InstallRequest, delete_tables, install_remote_result,
 };
 use crate::roles::create::{CreateOutcome, create_resolving};
 use crate::roles::manifest_io::ManifestIoError;
@@ -100,13 +101,19 @@ impl RemotePrimary {
                         self.stats.jobs_failed += 1;
                         ResultVerdict::Failed { detail }
                     }
+                    Installed::RefusedInvalid(detail) => {
+                        self.stats.refused_invalid += 1;
+                        ResultVerdict::RefusedInvalid { detail }
+                    }
                 }
             }
         };
         self.clean_prefix(writer, &id.tmp_prefix()).await;
         let retry_plan = matches!(
             verdict,
-            ResultVerdict::Failed { .. } | ResultVerdict::RejectedCorrupt { .. }
+            ResultVerdict::Failed { .. }
+                | ResultVerdict::RejectedCorrupt { .. }
+                | ResultVerdict::RefusedInvalid { .. }
         );
         // A late job's plan was already re-sent or compacted locally when it timed out.
         if retry_plan && !late {
@@ -132,7 +139,9 @@ impl RemotePrimary {
         stats: CompactionStats,
     ) -> Result<Installed, WriterError> {
         let job = &record.job;
-        if !inputs_live(writer, &job.plan) {
+        let bugs = writer.options.bugs;
+        // BUG (`remote-stale-install`): no liveness pre-check here, none in the install.
+        if !bugs.has(Bug::RemoteStaleInstall) && !inputs_live(writer, &job.plan) {
             let id = job
                 .plan
                 .input_ids()
@@ -170,7 +179,7 @@ impl RemotePrimary {
             cas_attempts_max: writer.options.cas_attempts_max,
             write_tag: &tag,
         };
-        match install_job(&writer.store, &writer.clock, request).await {
+        match install_remote_result(&writer.store, &writer.clock, request, bugs).await {
             Ok(InstallOutcome::Installed(manifest)) => {
                 writer.manifest = manifest;
                 self.after_install(writer, record, &validated, &stats).await;
@@ -186,6 +195,13 @@ impl RemotePrimary {
             }
             Err(InstallError::Manifest(ManifestIoError::Unresolved { path })) => {
                 Err(writer.stop_if_terminal(WriterError::Unresolved { path }))
+            }
+            Err(InstallError::Manifest(ManifestIoError::Rejected(rejected)))
+                if !rejected.is_fenced() =>
+            {
+                // Not applied: an invalid edit (see `Installed::RefusedInvalid`).
+                self.delete_copies(writer, &copied).await;
+                Ok(Installed::RefusedInvalid(rejected.to_string()))
             }
             Err(InstallError::Manifest(error)) => {
                 let error = writer.manifest_error(error);
@@ -224,7 +240,12 @@ impl RemotePrimary {
                 writer.cache_reader(meta.id, reader);
             }
         }
-        if writer.options.force_delete {
+        // BUG (`remote-empty-output-deletes-input`): an empty result's inputs are deleted
+        // at once, as if they were this job's outputs to clean up, while the install left
+        // them on the pending list for GC to delete after a newer checkpoint.
+        let empty_deletes_inputs =
+            validated.is_empty() && writer.options.bugs.has(Bug::RemoteEmptyOutputDeletesInput);
+        if writer.options.force_delete || empty_deletes_inputs {
             let retry = writer.options.retry;
             let inputs = record.job.plan.input_ids();
             let deleted = delete_tables(&writer.store, &writer.clock, &retry, inputs).await;
@@ -262,6 +283,8 @@ enum Installed {
     },
     Corrupt(String),
     Failed(String),
+    /// `apply` refused the edit as invalid (not fenced): the plan or the edit was wrong.
+    RefusedInvalid(String),
 }
 
 /// The store has no copy or rename: writes each validated output under its final name,

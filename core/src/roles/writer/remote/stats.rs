@@ -32,6 +32,9 @@ pub struct RemoteStats {
     pub late_rejected: u64,
     /// Results of other primaries' jobs.
     pub foreign_results: u64,
+    /// Installs whose edit the manifest refused as invalid (a protocol bug; never 0 < n
+    /// under the correct protocol).
+    pub refused_invalid: u64,
     /// Installed merges with no output at all (every entry dropped).
     pub empty_outputs: u64,
     /// Temporary objects deleted (after closing a job, or by a sweep).
@@ -58,6 +61,7 @@ impl RemoteStats {
             (&mut self.late_installed, other.late_installed),
             (&mut self.late_rejected, other.late_rejected),
             (&mut self.foreign_results, other.foreign_results),
+            (&mut self.refused_invalid, other.refused_invalid),
             (&mut self.empty_outputs, other.empty_outputs),
             (&mut self.tmp_objects_deleted, other.tmp_objects_deleted),
             (&mut self.tmp_sweeps, other.tmp_sweeps),
