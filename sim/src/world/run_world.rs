@@ -319,7 +319,13 @@ pub async fn run_world(config: WorldConfig, trace: Trace) -> Result<RunReport, S
         *coverage.entry(pair.clone()).or_insert(0) += count;
     }
     let ops = OpsSummary {
-        total: config.clients.ops_total,
+        // The clients' operations, and the drain's deletes when one was drawn.
+        total: config.clients.ops_total
+            + config
+                .clients
+                .drain
+                .as_ref()
+                .map_or(0, |drain| drain.deletes()),
         ok: counters.ops_ok,
         failed: counters.ops_failed,
         indeterminate: counters.ops_indeterminate,
