@@ -3,7 +3,7 @@
 //! (the active one and a standby for failover), and in the remote topology the workers.
 
 use super::compactor_host::{COMPACTOR_NODES, compactor_main, compactor_node_name};
-use super::config::Topology;
+use super::config::{Topology, WorldConfig};
 use super::gc_host::{GC_NODE, gc_main};
 use super::shared::Shared;
 use super::supervisor::BackgroundNode;
@@ -29,12 +29,7 @@ pub fn spawn_background(
         names.extend((0..COMPACTOR_NODES).map(|index| (compactor_node_name(index), Some(index))));
     }
     for (slot, (name, compactor)) in names.into_iter().enumerate() {
-        let plan = ClockPlan::draw(
-            &mut rng::stream(config.seed, &format!("clock/{name}")),
-            &config.clocks,
-        );
-        let clock = SimClock::new(&name, plan, trace.clone());
-        clock.spawn_driver();
+        let clock = node_clock(config, &name, trace);
         clocks.push(clock.clone());
         let client = store.client(&name);
         let node_shared = shared.clone();
@@ -65,4 +60,16 @@ pub fn spawn_background(
         clocks.extend(worker_clocks);
     }
     (nodes, clocks)
+}
+
+/// A background node's clock: its own offset, drift and jumps, drawn from the seed by the
+/// node's name, with its driver running.
+pub fn node_clock(config: &WorldConfig, name: &str, trace: &Trace) -> SimClock {
+    let plan = ClockPlan::draw(
+        &mut rng::stream(config.seed, &format!("clock/{name}")),
+        &config.clocks,
+    );
+    let clock = SimClock::new(name, plan, trace.clone());
+    clock.spawn_driver();
+    clock
 }

@@ -12,7 +12,7 @@ use super::protocol::{
 use super::shared::Shared;
 use super::supervisor::BackgroundNode;
 use super::writer_host::writer_options;
-use crate::clock::{ClockPlan, SimClock};
+use crate::clock::SimClock;
 use crate::rng::{self, Stream};
 use crate::store::{SimStore, StoreNode};
 use crate::trace::Trace;
@@ -39,12 +39,7 @@ pub fn spawn_workers(
     let mut clocks = Vec::new();
     for index in 0..config.lsm.remote.workers {
         let name = worker_name(index);
-        let plan = ClockPlan::draw(
-            &mut rng::stream(config.seed, &format!("clock/{name}")),
-            &config.clocks,
-        );
-        let clock = SimClock::new(&name, plan, trace.clone());
-        clock.spawn_driver();
+        let clock = super::background_nodes::node_clock(config, &name, trace);
         clocks.push(clock.clone());
         let client = store.client(&name);
         let node_shared = shared.clone();
