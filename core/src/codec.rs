@@ -125,6 +125,7 @@ impl<'a> Reader<'a> {
         }
         let start = self.position;
         self.position += len;
+        assert!(self.position <= self.bytes.len());
         Ok(&self.bytes[start..self.position])
     }
 
@@ -195,11 +196,14 @@ impl<'a> Reader<'a> {
 /// Appends a LEB128 varint.
 #[inline]
 pub fn put_varint(out: &mut Vec<u8>, mut value: u64) {
+    let start = out.len();
     while value >= 0x80 {
         out.push((value as u8) | 0x80);
         value >>= 7;
     }
     out.push(value as u8);
+    // `Reader::varint` reads at most ten bytes.
+    debug_assert!(out.len() - start <= 10);
 }
 
 /// Appends a varint length followed by the bytes.

@@ -68,11 +68,16 @@ impl SstId {
             return None;
         }
         let role_bits = role as u64;
-        Some(SstId(
+        let id = SstId(
             (role_bits << (Self::EPOCH_BITS + Self::COUNTER_BITS))
                 | (epoch.0 << Self::COUNTER_BITS)
                 | counter,
-        ))
+        );
+        // Paired with the readers below, which GC relies on to judge orphans.
+        assert_eq!(id.role(), Some(role));
+        assert_eq!(id.epoch(), epoch);
+        assert_eq!(id.counter(), counter);
+        Some(id)
     }
 
     /// The role that minted this id, if its role bits name one (ids built by hand in tests,

@@ -20,7 +20,9 @@ pub const WRITE_TAG_ATTRIBUTE: &str = "sediment-write-tag";
 
 /// `sst/<20-digit id>.sst`: zero-padded so that listing order is id order.
 pub fn sst_path(id: SstId) -> String {
-    format!("{SST_PREFIX}{:020}.sst", id.0)
+    let path = format!("{SST_PREFIX}{:020}.sst", id.0);
+    assert_eq!(path.len(), SST_PREFIX.len() + 20 + ".sst".len());
+    path
 }
 
 /// The id named by an SST path, if it is one.
@@ -41,11 +43,14 @@ pub fn tmp_job_prefix(compactor_epoch: Epoch, job_counter: u64) -> String {
 
 /// `tmp/<job>/<20-digit id>.sst`: one output of a remote job.
 pub fn tmp_output_path(compactor_epoch: Epoch, job_counter: u64, id: SstId) -> String {
-    format!(
+    let path = format!(
         "{}{:020}.sst",
         tmp_job_prefix(compactor_epoch, job_counter),
         id.0
-    )
+    );
+    // Garbage collection reads the scheduling epoch back from the path.
+    assert_eq!(parse_tmp_job(&path), Some((compactor_epoch, job_counter)));
+    path
 }
 
 /// The (compactor epoch, job counter) named by any path under `tmp/`, if it names one.

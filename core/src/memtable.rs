@@ -73,6 +73,8 @@ impl Memtable {
                 vacant.insert(slot);
                 self.size_bytes += size_bytes;
                 self.largest_seq = self.largest_seq.max(Some(seq));
+                assert!(self.largest_seq >= Some(seq));
+                assert!(self.size_bytes >= self.entries.len() as u64 * ENTRY_OVERHEAD_BYTES);
                 Ok(())
             }
         }
@@ -116,6 +118,7 @@ impl Memtable {
 
     /// Ends the memtable's mutable life: the result can be read and flushed, not written.
     pub fn freeze(self) -> FrozenMemtable {
+        assert_eq!(self.entries.is_empty(), self.largest_seq.is_none());
         FrozenMemtable { inner: self }
     }
 }

@@ -18,8 +18,10 @@ pub fn is_bottommost(
         .all_live_ssts()
         .filter(|sst| input_ids.contains(&sst.id));
     let Some((smallest, largest)) = key_range(inputs) else {
-        return true;
+        // Callers pass the inputs of a plan made from this manifest.
+        unreachable!("is_bottommost called without live inputs");
     };
+    assert!(smallest <= largest);
     if output_level == 0 {
         let oldest_input = manifest
             .l0

@@ -68,7 +68,12 @@ impl Busy {
         let metas = manifest
             .all_live_ssts()
             .filter(|sst| input_ids.contains(&sst.id));
-        let (smallest_key, largest_key) = key_range(metas).unwrap_or_default();
+        let (smallest_key, largest_key) =
+            key_range(metas).expect("a plan's inputs are live in the version it came from");
+        assert!(
+            !self.any_busy(input_ids.iter().copied()),
+            "inputs already running"
+        );
         if let Some(cursor) = &plan.round_robin_cursor {
             self.round_robin_cursors
                 .insert(plan.start_level(), cursor.clone());
@@ -85,6 +90,13 @@ impl Busy {
     /// Forgets the running compaction that reads exactly `plan`'s inputs.
     pub fn release(&mut self, plan: &CompactionPlan) {
         let input_ids = plan.input_ids();
+        let running_before = self.running.len();
         self.running.retain(|job| job.input_ids != input_ids);
+        // Registered once, released once: a job is never running twice.
+        assert_eq!(
+            self.running.len() + 1,
+            running_before,
+            "released a job not running"
+        );
     }
 }

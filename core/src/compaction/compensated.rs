@@ -34,6 +34,11 @@ impl Compensation {
     /// The table's size plus, when tombstones are at least half its entries, twice the
     /// average value size for each tombstone beyond the puts.
     pub fn size(&self, sst: &SstMeta) -> u64 {
+        assert!(
+            sst.tombstone_count <= sst.entry_count,
+            "sst {} counts",
+            sst.id
+        );
         let doubled_tombstones = sst.tombstone_count.saturating_mul(2);
         if doubled_tombstones < sst.entry_count {
             return sst.size_bytes;

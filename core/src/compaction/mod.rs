@@ -24,6 +24,7 @@ mod manual;
 mod overlap;
 mod pending;
 mod plan;
+mod plan_checks;
 mod sorted_runs;
 mod stall;
 mod stats;

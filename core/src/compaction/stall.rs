@@ -52,6 +52,8 @@ pub enum StallState {
     Stopped { reason: StallReason },
 }
 
+/// Options must be sanitized as [`super::style_stall_state`] does (slowdown trigger at most
+/// the stop trigger, soft limit at most the hard one): a picker bug otherwise, asserted.
 /// RocksDB's conditions, first match wins: L0 stop, pending bytes hard limit, L0 slowdown,
 /// pending bytes soft limit. `pending_compaction_bytes` is
 /// [`super::estimated_pending_compaction_bytes`] for leveled compaction and 0 otherwise (as
@@ -64,6 +66,12 @@ pub fn stall_state(
     if options.disable_auto_compactions {
         return StallState::Normal;
     }
+    assert!(options.level0_slowdown_writes_trigger <= options.level0_stop_writes_trigger);
+    let limits = (
+        options.soft_pending_compaction_bytes_limit,
+        options.hard_pending_compaction_bytes_limit,
+    );
+    assert!(limits.0 == 0 || limits.1 == 0 || limits.0 <= limits.1);
     let count = if options.count_levels_as_sorted_runs {
         sorted_run_count(manifest)
     } else {

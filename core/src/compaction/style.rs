@@ -3,6 +3,7 @@
 use super::fifo::FifoOptions;
 use super::leveled::LeveledOptions;
 use super::log::LogOptions;
+use super::plan_checks::assert_plan_well_formed;
 use super::universal::UniversalOptions;
 use super::{Busy, CompactionPlan, fifo, leveled, log, universal};
 use crate::entry::WallMs;
@@ -50,10 +51,14 @@ pub fn pick(
     busy: &Busy,
     now_ms: WallMs,
 ) -> Option<CompactionPlan> {
-    match style {
+    let plan = match style {
         CompactionStyle::Leveled(options) => leveled::pick(manifest, options, busy, now_ms),
         CompactionStyle::Universal(options) => universal::pick(manifest, options, busy, now_ms),
         CompactionStyle::Fifo(options) => fifo::pick(manifest, options, busy, now_ms),
         CompactionStyle::Log(options) => log::pick(manifest, options, busy),
+    };
+    if let Some(plan) = &plan {
+        assert_plan_well_formed(plan, manifest, busy);
     }
+    plan
 }

@@ -61,6 +61,7 @@ fn raised(
     let stop = stop_trigger
         .unwrap_or(defaults.level0_stop_writes_trigger)
         .max(slowdown);
+    assert!(compaction_trigger <= slowdown && slowdown <= stop);
     StallOptions {
         level0_slowdown_writes_trigger: slowdown,
         level0_stop_writes_trigger: stop,

@@ -88,6 +88,8 @@ pub struct MergingIterator<I, F> {
     stats: MergeStats,
     pending_error: Option<MergeError>,
     finished: bool,
+    /// User key of the entry yielded last: output keys must strictly increase.
+    last_out: Option<Bytes>,
 }
 
 impl<I, F> MergingIterator<I, F>
@@ -105,6 +107,7 @@ where
             stats: MergeStats::default(),
             pending_error: None,
             finished: false,
+            last_out: None,
         };
         for source_index in 0..merging.sources.len() {
             if let Err(error) = merging.refill(source_index) {
@@ -121,10 +124,8 @@ where
 
     /// Pulls the first entry of `source_index` into the heap.
     fn refill(&mut self, source_index: usize) -> Result<(), MergeError> {
-        let Some(source) = self.sources.get_mut(source_index) else {
-            return Ok(());
-        };
-        match source.next() {
+        assert!(source_index < self.sources.len());
+        match self.sources[source_index].next() {
             None => Ok(()),
             Some(Err(error)) => Err(MergeError::Source {
                 source_index,
@@ -149,10 +150,11 @@ where
             return Ok(None);
         };
         let source_index = top.source_index;
-        let Some(source) = self.sources.get_mut(source_index) else {
-            return Ok(Some(PeekMut::pop(top).entry));
-        };
-        match source.next() {
+        assert!(
+            source_index < self.sources.len(),
+            "heads come from the sources"
+        );
+        match self.sources[source_index].next() {
             None => Ok(Some(PeekMut::pop(top).entry)),
             Some(Err(error)) => Err(MergeError::Source {
                 source_index,
@@ -212,9 +214,39 @@ where
             }
             self.stats.entries_out += 1;
             self.stats.logical_bytes_out += entry.logical_size_bytes();
+            self.assert_output_order(&entry);
             return Ok(Some(entry));
         }
+        self.assert_every_entry_accounted();
         Ok(None)
+    }
+
+    /// One entry per user key, in increasing order: what the SST builder requires next.
+    fn assert_output_order(&mut self, entry: &Entry) {
+        if let Some(last) = &self.last_out {
+            assert!(
+                last[..] < entry.key.user_key[..],
+                "merge output out of order: {:?} after {last:?}",
+                entry.key.user_key
+            );
+        }
+        assert!(!(self.options.bottommost && entry.kind == EntryKind::Delete));
+        self.last_out = Some(entry.key.user_key.clone());
+    }
+
+    /// At the end of a clean merge every entry read was written or dropped for a reason.
+    fn assert_every_entry_accounted(&self) {
+        assert!(self.heap.is_empty());
+        let stats = self.stats;
+        assert_eq!(
+            stats.entries_in,
+            stats.entries_out
+                + stats.dropped_shadowed
+                + stats.dropped_tombstones
+                + stats.dropped_filtered,
+            "merge lost entries: {stats:?}"
+        );
+        assert!(stats.logical_bytes_out <= stats.logical_bytes_in);
     }
 }
 

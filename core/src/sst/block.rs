@@ -64,19 +64,18 @@ impl BlockWriter {
         out.len().saturating_sub(self.start)
     }
 
-    fn key<'a>(out: &'a [u8], span: Option<&(usize, usize)>) -> &'a [u8] {
-        span.and_then(|&(at, len)| out.get(at..at + len))
-            .unwrap_or_default()
+    /// The user key at `span` of the output buffer; spans are recorded by `add`.
+    fn key(out: &[u8], (at, len): (usize, usize)) -> &[u8] {
+        assert!(at + len <= out.len(), "key span past the output buffer");
+        &out[at..at + len]
     }
 
     /// Size the open block would have, checksum included, with one more entry of
     /// `entry_len` bytes whose user key is `user_key`.
     pub(crate) fn size_with(&self, out: &[u8], entry_len: usize, user_key: &[u8]) -> usize {
-        let first_key = Self::key(out, self.key_spans.first());
-        let shared_len = if self.is_empty() {
-            user_key.len()
-        } else {
-            common_prefix_len(first_key, user_key)
+        let shared_len = match self.key_spans.first() {
+            None => user_key.len(),
+            Some(&first) => common_prefix_len(Self::key(out, first), user_key),
         };
         self.entries_len(out)
             .saturating_add(entry_len)
@@ -91,12 +90,15 @@ impl BlockWriter {
         if self.offsets.is_empty() {
             self.start = out.len();
         }
+        assert_eq!(self.offsets.len(), self.key_spans.len());
         let offset = out.len() - self.start;
-        self.offsets.push(u32::try_from(offset).unwrap_or(u32::MAX));
+        let offset = u32::try_from(offset).expect("the builder closes a block before 4 GiB");
+        self.offsets.push(offset);
         let key_len = entry.key.user_key.len();
         let key_at = out.len() + record::varint_len(key_len as u64);
         self.key_spans.push((key_at, key_len));
         record::encode(out, entry);
+        assert_eq!(Self::key(out, (key_at, key_len)), entry.user_key());
     }
 
     /// Closes the open block: appends the search trailer and the checksum, and returns
@@ -105,17 +107,22 @@ impl BlockWriter {
         if self.offsets.is_empty() {
             return None;
         }
-        let first_key = Self::key(out, self.key_spans.first());
-        let last_key = Self::key(out, self.key_spans.last());
+        assert_eq!(self.offsets.len(), self.key_spans.len());
+        let first_key = Self::key(out, self.key_spans[0]);
+        let last_key = Self::key(out, self.key_spans[self.key_spans.len() - 1]);
         let shared_len = common_prefix_len(first_key, last_key);
         self.shared.clear();
-        self.shared
-            .extend_from_slice(first_key.get(..shared_len).unwrap_or_default());
+        self.shared.extend_from_slice(&first_key[..shared_len]);
         self.windows.clear();
         self.windows.extend(
             self.key_spans
                 .iter()
-                .map(|span| block_window(Self::key(out, Some(span)), shared_len)),
+                .map(|&span| block_window(Self::key(out, span), shared_len)),
+        );
+        // `seek` binary-searches the windows: they must never decrease.
+        assert!(
+            self.windows.is_sorted(),
+            "data block windows out of order: entries were added unsorted"
         );
         out.reserve(self.offsets.len() * PER_ENTRY_BYTES + shared_len + FIXED_BYTES);
         for offset in &self.offsets {
@@ -125,9 +132,9 @@ impl BlockWriter {
             out.extend_from_slice(&window.to_le_bytes());
         }
         out.extend_from_slice(&self.shared);
-        let shared_len = u32::try_from(shared_len).unwrap_or(u32::MAX);
+        let shared_len = u32::try_from(shared_len).expect("a key is shorter than the block");
         out.extend_from_slice(&shared_len.to_le_bytes());
-        let count = u32::try_from(self.offsets.len()).unwrap_or(u32::MAX);
+        let count = u32::try_from(self.offsets.len()).expect("fewer entries than bytes");
         out.extend_from_slice(&count.to_le_bytes());
         seal_block(out, self.start, BlockKind::Data);
         self.offsets.clear();
@@ -329,7 +336,7 @@ mod tests {
                 writer.entries_len(&out)
                     + writer.offsets.len() * PER_ENTRY_BYTES
                     + common_prefix_len(
-                        BlockWriter::key(&out, writer.key_spans.first()),
+                        BlockWriter::key(&out, writer.key_spans[0]),
                         entry.user_key(),
                     )
                     + FIXED_BYTES

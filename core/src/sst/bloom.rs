@@ -71,7 +71,10 @@ fn probes(hash: u64, num_probes: u8, bit_count: u64) -> impl Iterator<Item = u64
 /// Probes per key that minimise false positives at `bits_per_key`: about bits × ln 2.
 pub(crate) fn probe_count(bits_per_key: u32) -> u8 {
     let rounded = (u64::from(bits_per_key) * 69 + 50) / 100;
-    rounded.clamp(1, u64::from(MAX_PROBES)) as u8
+    let count = rounded.clamp(1, u64::from(MAX_PROBES)) as u8;
+    // Paired with `BloomFilter::parse`, which rejects any other probe count.
+    assert!((1..=MAX_PROBES).contains(&count));
+    count
 }
 
 /// Collects the hashes of distinct user keys while a table is built.
@@ -89,22 +92,22 @@ impl BloomWriter {
     /// Appends the filter payload (bits and probe count) sized for `bits_per_key` bits per
     /// key added. `bits_per_key` must be at least 1.
     pub(crate) fn encode(&self, bits_per_key: u32, out: &mut Vec<u8>) {
+        assert!(bits_per_key >= 1, "a filter needs at least one bit per key");
         let wanted_bits = (self.hashes.len() as u64).saturating_mul(u64::from(bits_per_key));
         let byte_count = wanted_bits.max(MIN_BITS).div_ceil(8);
         let bit_count = byte_count * 8;
         let start = out.len();
         out.resize(start + byte_count as usize, 0);
         let num_probes = probe_count(bits_per_key);
-        if let Some(bits) = out.get_mut(start..) {
-            for &hash in &self.hashes {
-                for position in probes(hash, num_probes, bit_count) {
-                    if let Some(byte) = bits.get_mut((position / 8) as usize) {
-                        *byte |= 1 << (position % 8);
-                    }
-                }
+        let bits = &mut out[start..];
+        for &hash in &self.hashes {
+            for position in probes(hash, num_probes, bit_count) {
+                assert!(position < bit_count, "probe past the bit array");
+                bits[(position / 8) as usize] |= 1 << (position % 8);
             }
         }
         out.push(num_probes);
+        assert_eq!(out.len() - start, byte_count as usize + 1);
     }
 }
 

@@ -1,8 +1,9 @@
 //! Building an SST from entries in internal-key order.
 
 use super::block::BlockWriter;
+use super::block::MIN_DATA_BLOCK_BYTES;
 use super::bloom::BloomWriter;
-use super::footer::Footer;
+use super::footer::{FOOTER_BYTES, Footer};
 use super::framing::{BlockHandle, BlockKind, seal_block};
 use super::index::IndexWriter;
 use super::meta::SstMeta;
@@ -168,6 +169,9 @@ impl SstBuilder {
             self.tombstone_count += 1;
         }
         self.logical_bytes += entry.logical_size_bytes();
+        assert!(self.smallest_seq <= self.largest_seq);
+        assert!(self.tombstone_count <= self.entry_count);
+        assert_eq!(self.last_key.as_slice(), user_key);
         Ok(())
     }
 
@@ -223,6 +227,11 @@ impl SstBuilder {
         seal_block(&mut out, index_start, BlockKind::Index);
         let index = handle_from(index_start, out.len());
         Footer { filter, index }.encode(&mut out);
+        assert!(out.len() >= FOOTER_BYTES + MIN_DATA_BLOCK_BYTES as usize);
+        assert!(
+            smallest_key[..] <= self.last_key[..],
+            "keys were added unsorted"
+        );
         let meta = SstMeta {
             id,
             smallest_key,
@@ -241,6 +250,7 @@ impl SstBuilder {
 }
 
 fn handle_from(start: usize, end: usize) -> BlockHandle {
+    assert!(start <= end);
     BlockHandle {
         offset: start as u64,
         len: (end - start) as u64,

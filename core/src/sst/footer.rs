@@ -44,6 +44,26 @@ impl Footer {
             offset: self.index.offset,
             len: 0,
         });
+        // The same layout `decode` checks: filter, index and footer back to back.
+        assert_eq!(
+            filter.end(),
+            Some(self.index.offset),
+            "filter must end at the index"
+        );
+        assert_eq!(
+            self.index.end(),
+            Some(out.len() as u64),
+            "index must end where the footer starts"
+        );
+        self.encode_unchecked(out);
+    }
+
+    /// The encoding alone, without the layout checks: tests build hostile footers with it.
+    pub(super) fn encode_unchecked(&self, out: &mut Vec<u8>) {
+        let filter = self.filter.unwrap_or(BlockHandle {
+            offset: self.index.offset,
+            len: 0,
+        });
         let start = out.len();
         for field in [filter.offset, filter.len, self.index.offset, self.index.len] {
             out.extend_from_slice(&field.to_le_bytes());
@@ -51,9 +71,10 @@ impl Footer {
         let mut tail = [0u8; 12];
         tail[..4].copy_from_slice(&SST_FORMAT_VERSION.to_le_bytes());
         tail[4..].copy_from_slice(&SST_MAGIC.to_le_bytes());
-        let crc = crc32c_parts(&[out.get(start..).unwrap_or_default(), &tail]);
+        let crc = crc32c_parts(&[&out[start..], &tail]);
         out.extend_from_slice(&crc.to_le_bytes());
         out.extend_from_slice(&tail);
+        assert_eq!(out.len() - start, FOOTER_BYTES);
     }
 
     /// Decodes the footer at the end of `file` and checks that the filter, the index and
@@ -67,7 +88,8 @@ impl Footer {
                 available_bytes: file.len(),
             });
         };
-        let footer = file.get(footer_start..).unwrap_or_default();
+        let footer = &file[footer_start..];
+        assert_eq!(footer.len(), FOOTER_BYTES);
         let mut reader = Reader::with_base(footer, footer_start);
         let filter_offset = reader.u64("sst footer filter offset")?;
         let filter_len = reader.u64("sst footer filter length")?;
@@ -91,7 +113,8 @@ impl Footer {
             });
         }
         let (covered, rest) = footer.split_at(CRC_AT);
-        let computed = crc32c_parts(&[covered, rest.get(4..).unwrap_or_default()]);
+        // `rest` is the checksum field, then version and magic.
+        let computed = crc32c_parts(&[covered, &rest[4..]]);
         if stored_crc != computed {
             return Err(DecodeError::ChecksumMismatch {
                 what: WHAT,
@@ -130,7 +153,7 @@ mod tests {
 
     fn file_with(footer: Footer, body_bytes: usize) -> Vec<u8> {
         let mut file = vec![0u8; body_bytes];
-        footer.encode(&mut file);
+        footer.encode_unchecked(&mut file);
         file
     }
 

@@ -47,8 +47,16 @@ impl BlockHandle {
 
 /// Appends the checksum trailer of the block whose payload is `out[payload_start..]`.
 pub(crate) fn seal_block(out: &mut Vec<u8>, payload_start: usize, kind: BlockKind) {
-    let crc = crc32c_parts(&[out.get(payload_start..).unwrap_or_default(), &kind.tag()]);
+    assert!(
+        payload_start <= out.len(),
+        "{} payload starts at {payload_start}, past the {}-byte output",
+        kind.what(),
+        out.len()
+    );
+    let sealed_len = out.len() + BLOCK_TRAILER_BYTES;
+    let crc = crc32c_parts(&[&out[payload_start..], &kind.tag()]);
     out.extend_from_slice(&crc.to_le_bytes());
+    assert_eq!(out.len(), sealed_len);
 }
 
 /// The payload and stored checksum of the block at `handle` in `file`, after checking that
@@ -83,6 +91,7 @@ pub(crate) fn locate_block(
         });
     };
     let (payload, trailer) = block.split_at(payload_len);
+    assert_eq!(trailer.len(), BLOCK_TRAILER_BYTES);
     let mut stored = [0u8; BLOCK_TRAILER_BYTES];
     stored.copy_from_slice(trailer);
     Ok((payload, u32::from_le_bytes(stored)))

@@ -46,24 +46,22 @@ pub(crate) struct BlockIndex {
 
 impl BlockIndex {
     fn new(entries: Vec<IndexEntry>) -> BlockIndex {
-        let first = entries
-            .first()
-            .map(|entry| entry.last_key.clone())
-            .unwrap_or_default();
-        let last = entries
-            .last()
-            .map(|entry| &entry.last_key[..])
-            .unwrap_or_default();
+        assert!(!entries.is_empty(), "parse_index rejects an empty index");
+        let first = entries[0].last_key.clone();
+        let last = &entries[entries.len() - 1].last_key[..];
         let shared_len = common_prefix_len(&first, last);
         let windows = entries
             .iter()
             .map(|entry| window(&entry.last_key, shared_len))
             .collect();
-        BlockIndex {
+        let index = BlockIndex {
             shared: first.slice(..shared_len),
             entries,
             windows,
-        }
+        };
+        // Searches partition the windows: they must never decrease (keys are increasing).
+        assert!(index.windows.is_sorted());
+        index
     }
 
     /// Number of data blocks.
@@ -85,12 +83,8 @@ impl BlockIndex {
             Placement::Within(target) => target,
         };
         let low = self.windows.partition_point(|window| *window < target);
-        let ties = self
-            .windows
-            .get(low..)
-            .unwrap_or_default()
-            .partition_point(|window| *window == target);
-        let tied = self.entries.get(low..low + ties).unwrap_or_default();
+        let ties = self.windows[low..].partition_point(|window| *window == target);
+        let tied = &self.entries[low..low + ties];
         low + tied.partition_point(|entry| {
             if inclusive {
                 &entry.last_key[..] < user_key
@@ -106,10 +100,24 @@ impl BlockIndex {
 pub(crate) struct IndexWriter {
     encoded: Vec<u8>,
     block_count: u64,
+    /// Where the next block must start.
+    next_offset: u64,
 }
 
 impl IndexWriter {
     pub(crate) fn add(&mut self, last_key: &[u8], last_seq: SeqNum, handle: BlockHandle) {
+        // Blocks come back to back from offset 0, as `parse_index` requires.
+        assert_eq!(
+            handle.offset, self.next_offset,
+            "blocks indexed out of order"
+        );
+        assert!(handle.len >= MIN_DATA_BLOCK_BYTES);
+        self.next_offset = handle.offset + handle.len;
+        self.add_unchecked(last_key, last_seq, handle);
+    }
+
+    /// The encoding alone, without the layout checks: tests build hostile indexes with it.
+    pub(super) fn add_unchecked(&mut self, last_key: &[u8], last_seq: SeqNum, handle: BlockHandle) {
         put_len_prefixed(&mut self.encoded, last_key);
         put_varint(&mut self.encoded, last_seq.0);
         put_varint(&mut self.encoded, handle.offset);
@@ -216,7 +224,7 @@ mod tests {
     fn encoded(blocks: &[(&[u8], u64, u64, u64)]) -> Bytes {
         let mut writer = IndexWriter::default();
         for (key, seq, offset, len) in blocks {
-            writer.add(
+            writer.add_unchecked(
                 key,
                 SeqNum(*seq),
                 BlockHandle {

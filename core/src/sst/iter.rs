@@ -77,6 +77,7 @@ impl SstIter {
             Bound::Excluded(start) => block.seek(&start, false)?,
             Bound::Unbounded => 0,
         };
+        assert!(position <= block.len());
         self.cursor = Some(Cursor {
             block: block_index,
             position,
@@ -142,6 +143,7 @@ impl SstIter {
                         return Ok(None);
                     }
                     self.check_order(&entry, cursor)?;
+                    assert!(cursor.position < self.reader.read_block(cursor.block)?.len());
                     self.cursor = Some(Cursor {
                         position: cursor.position + 1,
                         ..cursor

@@ -74,9 +74,11 @@ impl SstReader {
             offset_usize(footer.index),
             footer.data_end(),
         )?;
-        let verified = (0..index.len().div_ceil(64))
+        assert!(index.len() > 0, "parse_index rejects an empty index");
+        let verified: Arc<[AtomicU64]> = (0..index.len().div_ceil(64))
             .map(|_| AtomicU64::new(0))
             .collect();
+        assert!(verified.len() * 64 >= index.len());
         Ok(SstReader {
             bytes,
             index: Arc::new(index),
@@ -135,9 +137,8 @@ impl SstReader {
         let Some(handle) = self.block_handle(block_index) else {
             return Ok((Lookup::Absent, stats));
         };
-        stats
-            .blocks_read
-            .push(u32::try_from(block_index).unwrap_or(u32::MAX));
+        let block_number = u32::try_from(block_index).expect("fewer blocks than bytes");
+        stats.blocks_read.push(block_number);
         stats.bytes_read = handle.len;
         let block = self.read_block(block_index)?;
         let position = block.seek(user_key, true)?;
@@ -169,19 +170,15 @@ impl SstReader {
     /// Data block `block`, checksum verified (on its first read; see `verified`).
     pub(crate) fn read_block(&self, block: usize) -> Result<DataBlock<'_>, DecodeError> {
         let handle = self.existing_block_handle(block)?;
-        let word = self.verified.get(block / 64);
+        // `open` sized the verified set for every block of the index.
+        let word = &self.verified[block / 64];
         let bit = 1u64 << (block % 64);
-        let payload = match word {
-            Some(word) if word.load(Ordering::Relaxed) & bit != 0 => {
-                locate_block(&self.bytes, handle, BlockKind::Data)?.0
-            }
-            _ => {
-                let payload = unseal_block(&self.bytes, handle, BlockKind::Data)?;
-                if let Some(word) = word {
-                    word.fetch_or(bit, Ordering::Relaxed);
-                }
-                payload
-            }
+        let payload = if word.load(Ordering::Relaxed) & bit != 0 {
+            locate_block(&self.bytes, handle, BlockKind::Data)?.0
+        } else {
+            let payload = unseal_block(&self.bytes, handle, BlockKind::Data)?;
+            word.fetch_or(bit, Ordering::Relaxed);
+            payload
         };
         DataBlock::parse(payload, offset_usize(handle))
     }

@@ -25,7 +25,9 @@ const WHAT_VALUE: &str = "sst entry value";
 /// Bytes a LEB128 varint of `value` takes.
 pub(crate) fn varint_len(value: u64) -> usize {
     let significant_bits = 64 - value.max(1).leading_zeros() as usize;
-    significant_bits.div_ceil(7)
+    let len = significant_bits.div_ceil(7);
+    assert!((1..=10).contains(&len));
+    len
 }
 
 /// Encoded size of `entry`, without encoding it.
@@ -44,6 +46,7 @@ pub(crate) fn encoded_len(entry: &Entry) -> usize {
 
 /// Appends the encoding of `entry`.
 pub(crate) fn encode(out: &mut Vec<u8>, entry: &Entry) {
+    let start = out.len();
     put_varint(out, entry.key.user_key.len() as u64);
     out.extend_from_slice(&entry.key.user_key);
     put_varint(out, entry.key.seq.0);
@@ -57,6 +60,8 @@ pub(crate) fn encode(out: &mut Vec<u8>, entry: &Entry) {
     }
     put_varint(out, entry.value.len() as u64);
     out.extend_from_slice(&entry.value);
+    // Paired with the block writer's size prediction, which relies on `encoded_len`.
+    assert_eq!(out.len() - start, encoded_len(entry));
 }
 
 /// An entry decoded in place: slices into the block, nothing copied.

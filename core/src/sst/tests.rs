@@ -44,7 +44,7 @@ fn assemble(
             offset: start as u64,
             len: (out.len() - start) as u64,
         };
-        index.add(key, SeqNum(*seq), handle);
+        index.add_unchecked(key, SeqNum(*seq), handle);
     }
     let filter = filter.map(|payload| {
         let start = out.len();
@@ -62,7 +62,7 @@ fn assemble(
         offset: index_start as u64,
         len: (out.len() - index_start) as u64,
     };
-    Footer { filter, index }.encode(&mut out);
+    Footer { filter, index }.encode_unchecked(&mut out);
     Bytes::from(out)
 }
 

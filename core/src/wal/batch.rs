@@ -71,6 +71,7 @@ pub(crate) fn validate_batch(
         }
         last = Some(entry.seq());
     }
+    assert!(last.is_none() || seq_follows(previous, last.unwrap_or_default()));
     // `last`, not `previous`: a batch with no entries of its own is refused.
     last.ok_or(WalEncodeError::EmptyBatch { batch_index })
 }
@@ -95,9 +96,14 @@ pub(crate) fn encode_frame(
     batch_index: usize,
     out: &mut Vec<u8>,
 ) -> Result<(), WalEncodeError> {
+    assert!(
+        !batch.entries.is_empty(),
+        "batches are validated before encoding"
+    );
     let mut body = Vec::new();
     put_varint(&mut body, batch.entries.len() as u64);
     for entry in &batch.entries {
+        assert!(tombstone_well_formed(entry));
         encode_entry(entry, &mut body);
     }
     let len = u32::try_from(body.len()).map_err(|_| WalEncodeError::BatchTooLarge {
@@ -106,9 +112,11 @@ pub(crate) fn encode_frame(
     })?;
     let len_bytes = len.to_le_bytes();
     let crc = crc32c_parts(&[&len_bytes, &body]);
+    let start = out.len();
     out.extend_from_slice(&len_bytes);
     out.extend_from_slice(&crc.to_le_bytes());
     out.extend_from_slice(&body);
+    assert_eq!(out.len() - start, FRAME_OVERHEAD_BYTES + body.len());
     Ok(())
 }
 
@@ -187,6 +195,10 @@ fn decode_body(reader: &mut Reader<'_>, previous: Option<SeqNum>) -> Result<WalB
     let mut last = previous;
     for _ in 0..count {
         let entry = decode_entry(reader, last)?;
+        assert!(
+            seq_follows(last, entry.seq()),
+            "decode_entry checks the order"
+        );
         last = Some(entry.seq());
         entries.push(entry);
     }

@@ -32,8 +32,10 @@ pub(crate) fn encode_header(header: &WalSegmentHeader, batch_count: u32, out: &m
     out.extend_from_slice(&header.writer_epoch.0.to_le_bytes());
     out.extend_from_slice(&header.segment_id.0.to_le_bytes());
     out.extend_from_slice(&batch_count.to_le_bytes());
-    let crc = crc32c(out.get(start..).unwrap_or_default());
+    assert_eq!(out.len() - start, CHECKSUMMED_LEN);
+    let crc = crc32c(&out[start..]);
     out.extend_from_slice(&crc.to_le_bytes());
+    assert_eq!(out.len() - start, WAL_HEADER_LEN);
 }
 
 /// Decodes the header at the start of `bytes`, returning it with the announced batch count.
@@ -62,7 +64,9 @@ pub(crate) fn decode_header(
     let batch_count = reader.u32("wal segment batch count")?;
     let crc_offset = reader.offset();
     let stored = reader.u32("wal segment header checksum")?;
-    let computed = crc32c(bytes.get(..CHECKSUMMED_LEN).unwrap_or_default());
+    // The fields above were read from `bytes`, so it holds at least the checksummed part.
+    assert!(bytes.len() >= CHECKSUMMED_LEN);
+    let computed = crc32c(&bytes[..CHECKSUMMED_LEN]);
     if stored != computed {
         return Err(DecodeError::ChecksumMismatch {
             what: "wal segment header",

@@ -9,7 +9,10 @@ const ID_DIGITS: usize = 20;
 
 /// The object path of segment `id`.
 pub fn wal_path(id: WalId) -> String {
-    format!("{PREFIX}{:020}{SUFFIX}", id.0)
+    let path = format!("{PREFIX}{:020}{SUFFIX}", id.0);
+    // Listing order is id order only while every name has the same length.
+    assert_eq!(path.len(), PREFIX.len() + ID_DIGITS + SUFFIX.len());
+    path
 }
 
 /// The segment id named by `path`, or `None` if `path` is not exactly a [`wal_path`].

@@ -58,7 +58,10 @@ impl WalSegmentBuilder {
             .checked_add(1)
             .ok_or(WalEncodeError::TooManyBatches)?;
         let last_seq = validate_batch(batch, batch_index, self.last_seq)?;
+        let frames_len = self.frames.len();
         encode_frame(batch, batch_index, &mut self.frames)?;
+        assert!(self.frames.len() > frames_len + FRAME_OVERHEAD_BYTES);
+        assert!(self.last_seq.is_none_or(|previous| last_seq > previous));
         self.batch_count = next_count;
         self.last_seq = Some(last_seq);
         Ok(())
@@ -73,6 +76,7 @@ impl WalSegmentBuilder {
         let mut out = Vec::with_capacity(self.encoded_len());
         encode_header(&self.header, self.batch_count, &mut out);
         out.extend_from_slice(&self.frames);
+        assert_eq!(out.len(), self.encoded_len());
         Bytes::from(out)
     }
 }
@@ -122,7 +126,11 @@ pub fn decode_segment_prefix(bytes: &[u8]) -> WalSegmentPrefix {
         let start_offset = reader.offset();
         match decode_frame(&mut reader, last_seq) {
             Ok(batch) => {
-                last_seq = batch.last_seq().or(last_seq);
+                assert!(
+                    !batch.entries.is_empty(),
+                    "decode_frame refuses empty batches"
+                );
+                last_seq = batch.last_seq();
                 batches.push(batch);
             }
             Err(cause) => {

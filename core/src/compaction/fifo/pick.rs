@@ -57,6 +57,8 @@ fn pick_ttl(
     if expired.is_empty() || total > options.max_table_files_size {
         return None;
     }
+    // Only tables whose newest data is past the TTL go.
+    assert!(expired.iter().all(|sst| sst.created_at_ms < cutoff));
     Some(deletion(manifest, &expired, CompactionReason::FifoTtl))
 }
 
@@ -90,6 +92,8 @@ fn pick_size(
     if dropped.is_empty() {
         return None;
     }
+    // Oldest first, a suffix of L0: FIFO never drops a table newer than one it keeps.
+    assert_eq!(dropped[0].id, manifest.l0[manifest.l0.len() - 1].id);
     Some(deletion(manifest, &dropped, CompactionReason::FifoMaxSize))
 }
 
@@ -131,6 +135,7 @@ fn deletion(manifest: &Manifest, tables: &[&SstMeta], reason: CompactionReason) 
         .filter(|sst| wanted.contains(&sst.id))
         .map(|sst| sst.id)
         .collect();
+    assert_eq!(ids.len(), tables.len(), "every table to delete is in L0");
     CompactionPlan {
         kind: PlanKind::Delete,
         reason,

@@ -45,6 +45,13 @@ pub fn pick(manifest: &Manifest, options: &LogOptions, busy: &Busy) -> Option<Co
     }
     let ids: Vec<_> = oldest.iter().map(|sst| sst.id).collect();
     let id_set: BTreeSet<_> = ids.iter().copied().collect();
+    // At most the maximum remain: shift leaves exactly it, a merge adds its one output.
+    let remaining = count - taken + usize::from(kind == PlanKind::Merge);
+    assert!(remaining <= options.compaction_max_segments.max(1));
+    assert!(
+        kind == PlanKind::Delete || taken >= 2,
+        "a merge takes two segments or more"
+    );
     Some(CompactionPlan {
         kind,
         reason,

@@ -55,6 +55,7 @@ pub fn pick(
     if idle_runs <= max_runs {
         return None;
     }
+    assert!(max_runs >= 1);
     let files = u32::try_from(idle_runs - max_runs + 1).unwrap_or(u32::MAX);
     pick_by_size_ratio(
         &ctx,

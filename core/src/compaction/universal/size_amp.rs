@@ -32,6 +32,8 @@ pub(super) fn pick_size_amp(ctx: &UniversalContext<'_>) -> Option<CompactionPlan
         return None;
     }
     exclude_newest_l0(ctx, l0_runs, end, &mut start, &mut candidate_size);
+    assert!(start < end, "the span keeps two runs or more");
+    assert!(ctx.runs[start..=end].iter().all(|run| !run.being_compacted));
     let ratio = ctx.options.max_size_amplification_percent;
     if u128::from(candidate_size) * 100 < u128::from(ratio) * u128::from(base_size) {
         return None;
@@ -92,6 +94,8 @@ fn exclude_newest_l0(
         excluded = possible;
         kept_size = size;
     }
+    assert!(excluded < l0_runs, "at least one L0 run stays in the span");
+    assert!(kept_size <= original);
     *start += excluded;
     *candidate_size = kept_size;
 }

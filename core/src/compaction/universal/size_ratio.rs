@@ -64,6 +64,12 @@ pub(super) fn pick_by_size_ratio(
         return None;
     }
     let first_after = start + count;
+    assert!(count >= min_merge_width && count <= max_files.max(min_merge_width));
+    assert!(
+        runs[start..first_after]
+            .iter()
+            .all(|run| !run.being_compacted)
+    );
     let output_level = match runs.get(first_after) {
         None => ctx.last_level,
         Some(next) if next.level == 0 => 0,

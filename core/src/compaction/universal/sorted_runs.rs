@@ -37,6 +37,10 @@ pub fn sorted_runs(
             runs.push(run_of(level, tables, compensation, busy));
         }
     }
+    // Newest first: L0 runs, then levels strictly deeper each time.
+    assert!(runs.windows(2).all(|pair| {
+        pair[0].level < pair[1].level || (pair[0].level == 0 && pair[1].level == 0)
+    }));
     runs
 }
 
