@@ -58,6 +58,7 @@ impl EventLog {
     }
 
     fn record(&mut self, event: CompactionEvent) {
+        assert!(self.events.len() <= self.capacity);
         if self.events.len() < self.capacity {
             self.events.push(event);
         } else {
@@ -72,6 +73,8 @@ impl CompactionListener for EventLog {
     }
 
     fn on_compaction_completed(&mut self, job: &CompactionJobInfo, stats: &CompactionStats) {
+        assert_eq!(stats.kind, job.plan.kind);
+        assert_eq!(stats.output_level, job.plan.output_level);
         self.record(CompactionEvent::Completed {
             job: job.clone(),
             stats: *stats,

@@ -7,6 +7,7 @@ use super::leveled::{
     LevelTargets, LeveledOptions, expand_l0_inputs, is_trivial_move, setup_other_inputs,
 };
 use super::overlap::{key_range, overlapping, total_size};
+use super::plan_checks::assert_plan_well_formed;
 use super::{
     Busy, CompactionPlan, CompactionReason, CompactionStyle, OutputTime, PlanInput, PlanKind, fifo,
     is_bottommost,
@@ -86,6 +87,22 @@ impl ManualCompaction {
 
     /// The next plan for the current manifest.
     pub fn next_step(
+        &mut self,
+        manifest: &Manifest,
+        style: &CompactionStyle,
+        busy: &Busy,
+        now_ms: WallMs,
+    ) -> ManualStep {
+        let step = self.decide_step(manifest, style, busy, now_ms);
+        match &step {
+            ManualStep::Plan(plan) => assert_plan_well_formed(plan, manifest, busy),
+            ManualStep::Done => assert_eq!(self.stage, Stage::Done),
+            ManualStep::Wait => assert_ne!(self.stage, Stage::Done),
+        }
+        step
+    }
+
+    fn decide_step(
         &mut self,
         manifest: &Manifest,
         style: &CompactionStyle,

@@ -51,6 +51,12 @@ impl CompactionStats {
 
     /// Keeps the merge's entry counters.
     pub fn record_merge(&mut self, merge: &MergeStats) {
+        assert_eq!(
+            self.kind,
+            PlanKind::Merge,
+            "only a merge has merge counters"
+        );
+        assert!(merge.entries_out <= merge.entries_in);
         self.merge = *merge;
     }
 }

@@ -58,6 +58,7 @@ impl MemoryStore {
                 path: path.to_string(),
             })?;
         let bytes = slice_range(path, &object.bytes, range)?;
+        assert!(bytes.len() <= object.bytes.len());
         Ok(GetResult {
             meta: Self::meta(path, object),
             bytes,
@@ -76,6 +77,8 @@ impl MemoryStore {
         check_put_precondition(path, current, &mode)?;
         state.puts_total += 1;
         let etag = ETag(format!("v{}", state.puts_total));
+        // A new tag per version: a conditional put can never match a replaced version.
+        assert!(current_tag_differs(state.objects.get(path), &etag));
         state.objects.insert(
             path.to_string(),
             StoredObject {
@@ -86,6 +89,10 @@ impl MemoryStore {
         );
         Ok(etag)
     }
+}
+
+fn current_tag_differs(current: Option<&StoredObject>, etag: &ETag) -> bool {
+    current.is_none_or(|object| object.etag != *etag)
 }
 
 impl ObjectStore for MemoryStore {
@@ -121,12 +128,15 @@ impl ObjectStore for MemoryStore {
 
     async fn list(&self, prefix: &str) -> Result<Vec<ObjectMeta>, StoreError> {
         let state = self.lock();
-        Ok(state
+        let listed: Vec<ObjectMeta> = state
             .objects
             .range(prefix.to_string()..)
             .take_while(|(path, _)| path.starts_with(prefix))
             .map(|(path, object)| Self::meta(path, object))
-            .collect())
+            .collect();
+        // S3 lists in key order; roles rely on it (WAL replay, manifest discovery).
+        assert!(listed.windows(2).all(|pair| pair[0].path < pair[1].path));
+        Ok(listed)
     }
 }
 

@@ -44,7 +44,9 @@ pub fn slice_range(path: &str, bytes: &Bytes, range: GetRange) -> Result<Bytes, 
                 });
             }
             // Within the length of an in-memory buffer, so both fit in usize.
-            Ok(bytes.slice(start as usize..end as usize))
+            let slice = bytes.slice(start as usize..end as usize);
+            assert_eq!(slice.len() as u64, end - start);
+            Ok(slice)
         }
     }
 }

@@ -94,15 +94,21 @@ pub fn candidate_keys(
         .inputs
         .iter()
         .flat_map(|input| input.ids.iter())
-        .filter_map(|id| by_id.get(id).map(|reader| reader.iter()))
+        .map(|id| match by_id.get(id) {
+            Some(reader) => reader.iter(),
+            None => panic!("input {id} of the plan was not fetched"),
+        })
         .collect();
+    assert_eq!(sources.len(), plan.input_count());
     // Bottommost here only to drop tombstones: they need no liveness decision.
     let options = MergeOptions { bottommost: true };
     let mut merging = MergingIterator::new(sources, options, NoFilter);
-    let mut keys = Vec::new();
+    let mut keys: Vec<Bytes> = Vec::new();
     for entry in merging.by_ref() {
         keys.push(entry?.key.user_key);
     }
+    // `scan_shadowed` binary-searches them: the merge yields each key once, in order.
+    assert!(keys.is_sorted());
     Ok((keys, merging.stats().entries_in))
 }
 
@@ -113,6 +119,10 @@ pub fn scan_shadowed(
     newer: &[SstReader],
     stats: &mut LogCompactionStats,
 ) -> Result<BTreeSet<Bytes>, DecodeError> {
+    assert!(
+        keys.is_sorted(),
+        "the temporary index must be sorted to be searched"
+    );
     stats.index_entries = stats.index_entries.saturating_add(keys.len() as u64);
     let mut shadowed = BTreeSet::new();
     for reader in newer {
@@ -156,6 +166,8 @@ pub fn lookup_blocks_needed(
             probe.keys.push(key.clone());
         }
     }
+    assert!(stats.filter_excluded <= stats.lookups);
+    assert!(probe.blocks.len() <= probe.keys.len());
     probe
 }
 

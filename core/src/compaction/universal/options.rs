@@ -76,6 +76,7 @@ impl UniversalOptions {
         for _ in 1..level {
             size = size.saturating_mul(self.target_file_size_multiplier.max(1));
         }
+        assert!(size >= self.target_file_size_base.max(1));
         size
     }
 }
