@@ -53,8 +53,8 @@
 //! faults) found the bounds above hold; the report lists each figure beside its target.
 
 use super::config::WorldConfig;
+use super::options::writer_options;
 use super::report::{Amplification, Failure};
-use super::writer_host::writer_options;
 use bytes::Bytes;
 use lsm_core::compaction::CompactionStyle;
 use lsm_core::entry::Entry;

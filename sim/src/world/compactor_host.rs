@@ -6,8 +6,8 @@
 //! exits once it notices.
 
 use super::config::WorldConfig;
+use super::options::writer_options;
 use super::shared::Shared;
-use super::writer_host::writer_options;
 use crate::clock::SimClock;
 use crate::store::SimStore;
 use lsm_core::compaction::CompactionStyle;

@@ -4,8 +4,8 @@
 //! orphans of fenced epochs — and the supervisor kills, restarts and pauses it like the
 //! other processes.
 
+use super::options::writer_options;
 use super::shared::Shared;
-use super::writer_host::writer_options;
 use crate::clock::SimClock;
 use crate::store::SimStore;
 use lsm_core::gc::GcOptions;

@@ -29,6 +29,7 @@ mod host_store;
 mod integrity;
 mod log_style;
 mod mailbox;
+mod options;
 mod protocol;
 mod quiescence;
 mod remote_primary;

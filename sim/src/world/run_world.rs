@@ -10,6 +10,7 @@ use super::drain::drain_main;
 use super::final_phase::{await_recovery, final_reads};
 use super::integrity::Violations;
 use super::integrity::{IntegrityObserver, newest_manifest, sst_bytes_in_store};
+use super::options::{L0_COMPACTION_TRIGGER, writer_options};
 use super::protocol::{WRITER_HOSTS, client_ip, writer_host_address, writer_host_name};
 use super::quiescence::await_rest;
 use super::remote_tally::RemoteTally;
@@ -18,8 +19,7 @@ use super::report::{
 };
 use super::shared::Shared;
 use super::supervisor::Supervisor;
-use super::writer_host::L0_COMPACTION_TRIGGER;
-use super::writer_host::{host_main, writer_options};
+use super::writer_host::host_main;
 use crate::clock::{ClockPlan, SimClock, sim_elapsed};
 use crate::lincheck::{CheckOptions, History, Limits, Verdict};
 use crate::rng;

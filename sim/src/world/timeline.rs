@@ -12,8 +12,8 @@
 
 use super::config::WorldConfig;
 use super::integrity::sst_bytes_in_store;
+use super::options::writer_options;
 use super::shared::Shared;
-use super::writer_host::writer_options;
 use crate::clock::sim_elapsed;
 use crate::store::StoreState;
 use hdrhistogram::Histogram;
