@@ -1,10 +1,11 @@
 //! The options of every role in this world, from its configuration: pure functions of
 //! [`WorldConfig`], so hosts, checks and models all read the same numbers.
 
-use super::config::{Topology, WorldConfig, WorldStyle};
-use super::{fifo_style, log_style};
+use super::config::{LogCompaction, Topology, WorldConfig, WorldStyle};
 use lsm_core::compaction::CompactionStyle;
+use lsm_core::compaction::fifo::FifoOptions;
 use lsm_core::compaction::leveled::LeveledOptions;
+use lsm_core::compaction::log::{LogCompactionType, LogOptions};
 use lsm_core::compaction::universal::UniversalOptions;
 use lsm_core::roles::writer::WriterOptions;
 
@@ -27,8 +28,8 @@ pub fn writer_options(config: &WorldConfig) -> WriterOptions {
             target_file_size_base: memtable.saturating_mul(4),
             ..UniversalOptions::default()
         }),
-        WorldStyle::Fifo => CompactionStyle::Fifo(fifo_style::fifo_options(config)),
-        WorldStyle::Log(kind) => CompactionStyle::Log(log_style::log_options(config, kind)),
+        WorldStyle::Fifo => CompactionStyle::Fifo(fifo_options(config)),
+        WorldStyle::Log(kind) => CompactionStyle::Log(log_options(config, kind)),
     };
     let standalone = config.lsm.topology == Topology::Standalone;
     WriterOptions {
@@ -44,5 +45,39 @@ pub fn writer_options(config: &WorldConfig) -> WriterOptions {
         checkpoint_lifetime_ms: Some(config.lsm.checkpoint_lifetime_ms),
         bugs: config.lsm.bugs(),
         ..WriterOptions::default()
+    }
+}
+
+/// The smallest `max_table_files_size` the world uses.
+const MAX_TABLE_FILES_BYTES_MIN: u64 = 4 << 10;
+
+/// The world's FIFO options: keep about half a copy of the key space
+/// (`key_space × (16 + value_bytes) ÷ 2`, at least 4 KiB), so that a default-sized run,
+/// which writes the key space over several times, drops tables. No TTL (the world's clocks
+/// jump, and TTL expiry belongs with C7) and no intra-L0 merges (RocksDB's default), so
+/// every table that leaves the tree leaves by a drop.
+pub fn fifo_options(config: &WorldConfig) -> FifoOptions {
+    let entry_bytes = 16 + u64::from(config.clients.value_bytes.max(8));
+    let key_space_bytes = config.clients.key_space.saturating_mul(entry_bytes);
+    FifoOptions {
+        max_table_files_size: (key_space_bytes / 2).max(MAX_TABLE_FILES_BYTES_MIN),
+        ttl_ms: 0,
+        allow_compaction: false,
+        write_buffer_size: config.writer.memtable_size_bytes,
+        ..FifoOptions::default()
+    }
+}
+
+/// The world's log options.
+pub fn log_options(config: &WorldConfig, kind: LogCompaction) -> LogOptions {
+    LogOptions {
+        compaction_type: match kind {
+            LogCompaction::Shift => LogCompactionType::Shift,
+            LogCompaction::Scan => LogCompactionType::Scan,
+            LogCompaction::Lookup => LogCompactionType::Lookup,
+        },
+        compaction_max_segments: config.lsm.log_max_segments,
+        compaction_frequency_ms: config.lsm.log_compaction_frequency_ms,
+        compaction_force_delete: config.lsm.force_delete,
     }
 }
