@@ -7,6 +7,7 @@ use lsm_core::compaction::fifo::FifoOptions;
 use lsm_core::compaction::leveled::LeveledOptions;
 use lsm_core::compaction::log::{LogCompactionType, LogOptions};
 use lsm_core::compaction::universal::UniversalOptions;
+use lsm_core::roles::compactor::CompactorOptions;
 use lsm_core::roles::writer::WriterOptions;
 
 /// L0 tables that trigger a compaction, in every style the world runs.
@@ -45,6 +46,22 @@ pub fn writer_options(config: &WorldConfig) -> WriterOptions {
         checkpoint_lifetime_ms: Some(config.lsm.checkpoint_lifetime_ms),
         bugs: config.lsm.bugs(),
         ..WriterOptions::default()
+    }
+}
+
+/// The same strategy and table options the writer's stall rules assume.
+pub fn compactor_options(config: &WorldConfig) -> CompactorOptions {
+    let writer = writer_options(config);
+    CompactorOptions {
+        style: writer
+            .compaction
+            .unwrap_or(CompactionStyle::Leveled(LeveledOptions::default())),
+        sst: writer.sst,
+        retry: writer.retry,
+        cas_attempts_max: writer.cas_attempts_max,
+        max_concurrent_compactions: config.lsm.compactor_jobs_max,
+        force_delete: config.lsm.force_delete,
+        bugs: writer.bugs,
     }
 }
 
