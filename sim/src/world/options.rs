@@ -7,6 +7,7 @@ use lsm_core::compaction::fifo::FifoOptions;
 use lsm_core::compaction::leveled::LeveledOptions;
 use lsm_core::compaction::log::{LogCompactionType, LogOptions};
 use lsm_core::compaction::universal::UniversalOptions;
+use lsm_core::gc::GcOptions;
 use lsm_core::roles::compactor::CompactorOptions;
 use lsm_core::roles::writer::WriterOptions;
 
@@ -62,6 +63,19 @@ pub fn compactor_options(config: &WorldConfig) -> CompactorOptions {
         max_concurrent_compactions: config.lsm.compactor_jobs_max,
         force_delete: config.lsm.force_delete,
         bugs: writer.bugs,
+    }
+}
+
+/// The garbage collector's options: the writer's retry and CAS bounds and bugs; keeps the
+/// newest checkpoint of each name.
+pub fn gc_options(config: &WorldConfig) -> GcOptions {
+    let writer = writer_options(config);
+    GcOptions {
+        retry: writer.retry,
+        cas_attempts_max: writer.cas_attempts_max,
+        keep_newest_per_name: true,
+        bugs: writer.bugs,
+        ..GcOptions::default()
     }
 }
 
