@@ -68,19 +68,6 @@ const SAMPLE_TABLE_ENTRIES: u64 = 1_024;
 /// A key's bytes: the world's keys are 16 bytes.
 const KEY_BYTES: u64 = 16;
 
-/// C5 targets fixed on the command line; `None` keeps the style's default.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
-pub struct TargetOverrides {
-    /// `--no-c5`.
-    pub disabled: bool,
-    pub write_amp: Option<f64>,
-    pub space_amp: Option<f64>,
-    pub read_blocks: Option<f64>,
-}
-
-// The command line refuses NaN, so equality is total.
-impl Eq for TargetOverrides {}
-
 /// One figure held against its target.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TargetCheck {

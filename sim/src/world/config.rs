@@ -233,8 +233,21 @@ pub struct Overrides {
     /// A `workloads` preset name (checked by the caller); `None`: the drawn client shape.
     pub workload: Option<String>,
     /// C5 targets fixed on the command line.
-    pub targets: super::amplification_targets::TargetOverrides,
+    pub targets: TargetOverrides,
 }
+
+/// C5 targets fixed on the command line; `None` keeps the style's default.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct TargetOverrides {
+    /// `--no-c5`.
+    pub disabled: bool,
+    pub write_amp: Option<f64>,
+    pub space_amp: Option<f64>,
+    pub read_blocks: Option<f64>,
+}
+
+// The command line refuses NaN, so equality is total.
+impl Eq for TargetOverrides {}
 
 /// Kills and pauses of the writer.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -345,7 +358,7 @@ pub struct WorldConfig {
     /// The factor every fault rate was scaled by (`--fault-scale`; 1 when not given).
     pub fault_scale: f64,
     /// C5's targets fixed on the command line (the rest follow from the style's model).
-    pub targets: super::amplification_targets::TargetOverrides,
+    pub targets: TargetOverrides,
 }
 
 /// Client operations of a default run.

@@ -43,10 +43,10 @@ mod worker_host;
 mod workload;
 mod writer_host;
 
-pub use amplification_targets::{C5Report, TargetCheck, TargetOverrides, sst_expansion};
+pub use amplification_targets::{C5Report, TargetCheck, sst_expansion};
 pub use config::{
     CLIENTS_MAX, DEFAULT_OPS, FaultLevel, LogCompaction, LsmShape, OPS_MAX, Overrides, RemoteShape,
-    Topology, WorldConfig, WorldStyle, parse_durability,
+    TargetOverrides, Topology, WorldConfig, WorldStyle, parse_durability,
 };
 pub use report::{
     Amplification, Failure, LsmSummary, OpsSummary, ProcessSummary, RemoteSummary, RunReport,
