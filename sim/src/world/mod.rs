@@ -21,6 +21,7 @@ mod compactor_host;
 mod config;
 mod coverage;
 mod drain;
+mod draw;
 mod fault_scale;
 mod fifo_style;
 mod final_phase;
