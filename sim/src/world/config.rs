@@ -1,7 +1,7 @@
 //! The configuration of one world: what the command line fixed, and everything else drawn
 //! from the seed (swarm testing), so that different seeds explore different regimes and the
-//! printed configuration says which regime a seed explored. The types only: `draw.rs` draws
-//! them.
+//! printed configuration says which regime a seed explored. `draw.rs` assembles a whole
+//! configuration from the seed.
 
 use crate::clock::ClockParams;
 use crate::rng::{self, Stream};

@@ -4,30 +4,13 @@
 //! missing (C3: at every delete, at every new manifest, and at the end).
 
 use super::checkpoint_watch::CheckpointWatch;
+use super::violations::Violations;
 use crate::store::{AppliedMutation, MutationChange, StoreObserver, StoreState};
 use crate::trace::{Trace, TraceEvent};
 use lsm_core::layout::{SST_PREFIX, parse_sst_path, parse_wal_path, sst_path, wal_path};
 use lsm_core::manifest::{Manifest, decode_manifest, parse_manifest_path};
 use lsm_core::store::GetRange;
 use std::sync::{Mutex, MutexGuard};
-
-/// Violations kept per check (the first ones say what went wrong; the count says how often).
-const VIOLATIONS_KEPT_MAX: usize = 20;
-
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Violations {
-    pub count: u64,
-    pub first: Vec<String>,
-}
-
-impl Violations {
-    pub fn push(&mut self, what: String) {
-        self.count += 1;
-        if self.first.len() < VIOLATIONS_KEPT_MAX {
-            self.first.push(what);
-        }
-    }
-}
 
 #[derive(Default)]
 struct State {

@@ -40,6 +40,7 @@ mod run_world;
 mod shared;
 mod supervisor;
 mod timeline;
+mod violations;
 mod worker_host;
 mod workload;
 mod writer_host;

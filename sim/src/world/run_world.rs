@@ -8,7 +8,6 @@ use super::config::Topology;
 use super::config::WorldConfig;
 use super::drain::drain_main;
 use super::final_phase::{await_recovery, final_reads};
-use super::integrity::Violations;
 use super::integrity::{IntegrityObserver, newest_manifest, sst_bytes_in_store};
 use super::options::{L0_COMPACTION_TRIGGER, writer_options};
 use super::protocol::{WRITER_HOSTS, client_ip, writer_host_address, writer_host_name};
@@ -19,6 +18,7 @@ use super::report::{
 };
 use super::shared::Shared;
 use super::supervisor::Supervisor;
+use super::violations::Violations;
 use super::writer_host::host_main;
 use crate::clock::{ClockPlan, SimClock, sim_elapsed};
 use crate::lincheck::{CheckOptions, History, Limits, Verdict};
