@@ -7,7 +7,7 @@ use super::checkpoint_watch::CheckpointWatch;
 use super::violations::Violations;
 use crate::store::{AppliedMutation, MutationChange, StoreObserver, StoreState};
 use crate::trace::{Trace, TraceEvent};
-use lsm_core::layout::{SST_PREFIX, parse_sst_path, parse_wal_path, sst_path, wal_path};
+use lsm_core::layout::{parse_sst_path, parse_wal_path, sst_path, wal_path};
 use lsm_core::manifest::{Manifest, decode_manifest, parse_manifest_path};
 use lsm_core::store::GetRange;
 use std::sync::{Mutex, MutexGuard};
@@ -283,16 +283,4 @@ fn regressions(previous: &Manifest, next: &Manifest) -> Vec<String> {
         ));
     }
     found
-}
-
-/// Bytes of every SST object in the store (live, pending and orphaned).
-pub fn sst_bytes_in_store(store: &StoreState) -> u64 {
-    store.total_bytes_under(SST_PREFIX)
-}
-
-/// The newest manifest in the store, if it decodes.
-pub fn newest_manifest(state: &StoreState) -> Option<Manifest> {
-    let newest = state.list(lsm_core::layout::MANIFEST_PREFIX).pop()?;
-    let object = state.get(&newest.path, GetRange::Whole).ok()?;
-    decode_manifest(&object.bytes).ok()
 }

@@ -38,6 +38,7 @@ mod remote_tally;
 mod report;
 mod run_world;
 mod shared;
+mod store_view;
 mod supervisor;
 mod timeline;
 mod violations;

@@ -8,7 +8,7 @@ use super::config::Topology;
 use super::config::WorldConfig;
 use super::drain::drain_main;
 use super::final_phase::{await_recovery, final_reads};
-use super::integrity::{IntegrityObserver, newest_manifest, sst_bytes_in_store};
+use super::integrity::IntegrityObserver;
 use super::options::{L0_COMPACTION_TRIGGER, writer_options};
 use super::protocol::{WRITER_HOSTS, client_ip, writer_host_address, writer_host_name};
 use super::quiescence::await_rest;
@@ -17,6 +17,7 @@ use super::report::{
     Amplification, Failure, LsmSummary, OpsSummary, ProcessSummary, RemoteSummary, RunReport,
 };
 use super::shared::Shared;
+use super::store_view::{newest_manifest, sst_bytes_in_store};
 use super::supervisor::Supervisor;
 use super::violations::Violations;
 use super::writer_host::host_main;
