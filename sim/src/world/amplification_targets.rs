@@ -54,7 +54,7 @@
 
 use super::config::WorldConfig;
 use super::options::writer_options;
-use super::report::{Amplification, Failure};
+use super::outcome::{Amplification, Failure};
 use bytes::Bytes;
 use lsm_core::compaction::CompactionStyle;
 use lsm_core::entry::Entry;

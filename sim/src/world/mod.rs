@@ -31,6 +31,7 @@ mod integrity;
 mod log_style;
 mod mailbox;
 mod options;
+mod outcome;
 mod protocol;
 mod quiescence;
 mod remote_primary;
@@ -51,9 +52,8 @@ pub use config::{
     CLIENTS_MAX, DEFAULT_OPS, FaultLevel, LogCompaction, LsmShape, OPS_MAX, Overrides, RemoteShape,
     TargetOverrides, Topology, WorldConfig, WorldStyle, parse_durability,
 };
-pub use report::{
-    Amplification, Failure, LsmSummary, OpsSummary, ProcessSummary, RemoteSummary, RunReport,
-};
+pub use outcome::{Amplification, Failure};
+pub use report::{LsmSummary, OpsSummary, ProcessSummary, RemoteSummary, RunReport};
 pub use timeline::{Cdf, RunSeries, TimelineSample};
 pub use workload::{set_workload, workload_names, world_preset};
 

@@ -10,12 +10,11 @@ use super::drain::drain_main;
 use super::final_phase::{await_recovery, final_reads};
 use super::integrity::IntegrityObserver;
 use super::options::{L0_COMPACTION_TRIGGER, writer_options};
+use super::outcome::{Amplification, Failure};
 use super::protocol::{WRITER_HOSTS, client_ip, writer_host_address, writer_host_name};
 use super::quiescence::await_rest;
 use super::remote_tally::RemoteTally;
-use super::report::{
-    Amplification, Failure, LsmSummary, OpsSummary, ProcessSummary, RemoteSummary, RunReport,
-};
+use super::report::{LsmSummary, OpsSummary, ProcessSummary, RemoteSummary, RunReport};
 use super::shared::Shared;
 use super::store_view::{newest_manifest, sst_bytes_in_store};
 use super::supervisor::Supervisor;
