@@ -30,6 +30,7 @@ mod host_store;
 mod integrity;
 mod log_style;
 mod mailbox;
+mod node_clock;
 mod options;
 mod outcome;
 mod protocol;

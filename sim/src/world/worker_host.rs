@@ -39,7 +39,7 @@ pub fn spawn_workers(
     let mut clocks = Vec::new();
     for index in 0..config.lsm.remote.workers {
         let name = worker_name(index);
-        let clock = super::background_nodes::node_clock(config, &name, trace);
+        let clock = super::node_clock::node_clock(config, &name, trace);
         clocks.push(clock.clone());
         let client = store.client(&name);
         let node_shared = shared.clone();
