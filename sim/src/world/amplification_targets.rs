@@ -54,7 +54,7 @@
 
 use super::config::WorldConfig;
 use super::options::writer_options;
-use super::outcome::{Amplification, Failure};
+use super::outcome::{Amplification, CheckOutcome};
 use bytes::Bytes;
 use lsm_core::compaction::CompactionStyle;
 use lsm_core::entry::Entry;
@@ -93,28 +93,24 @@ impl C5Report {
         self.quiescent && self.checks.iter().all(|check| check.passed)
     }
 
-    /// The failure to report, if any: each missed figure with its target.
-    pub fn failure(&self) -> Option<Failure> {
-        if self.passed() {
-            return None;
-        }
-        let mut missed: Vec<String> = self
-            .checks
-            .iter()
-            .filter(|check| !check.passed)
-            .map(|check| {
-                format!(
-                    "{} {:.3} over target {:.3} ({})",
-                    check.figure, check.measured, check.target, check.basis
-                )
-            })
-            .collect();
-        if !self.quiescent {
-            missed.insert(0, "the tree did not quiesce".to_string());
-        }
-        Some(Failure {
-            check: "C5".to_string(),
-            detail: missed.join("; "),
+    /// C5's outcome: failed with each missed figure and its target, unless it passed.
+    pub fn outcome(&self) -> CheckOutcome {
+        CheckOutcome::new("C5", self.passed(), || {
+            let mut missed: Vec<String> = self
+                .checks
+                .iter()
+                .filter(|check| !check.passed)
+                .map(|check| {
+                    format!(
+                        "{} {:.3} over target {:.3} ({})",
+                        check.figure, check.measured, check.target, check.basis
+                    )
+                })
+                .collect();
+            if !self.quiescent {
+                missed.insert(0, "the tree did not quiesce".to_string());
+            }
+            missed.join("; ")
         })
     }
 }

@@ -16,6 +16,7 @@
 mod amplification_targets;
 mod background_nodes;
 mod checkpoint_watch;
+mod checks;
 mod client;
 mod compactor_host;
 mod config;
@@ -41,6 +42,7 @@ mod report;
 mod run_world;
 mod shared;
 mod store_view;
+mod summaries;
 mod supervisor;
 mod timeline;
 mod violations;

@@ -1,7 +1,24 @@
-//! What checks and measurements produce, shared by the checks and the report: a named
-//! failure, and the amplification figures.
+//! What checks and measurements produce, shared by the checks and the report: a check's
+//! outcome, a named failure, and the amplification figures.
 
 use serde::Serialize;
+
+/// What one check found: passed, or failed with a detail.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CheckOutcome {
+    pub check: &'static str,
+    /// `None`: passed.
+    pub failure: Option<String>,
+}
+
+impl CheckOutcome {
+    pub fn new(check: &'static str, passed: bool, detail: impl FnOnce() -> String) -> CheckOutcome {
+        CheckOutcome {
+            check,
+            failure: (!passed).then(detail),
+        }
+    }
+}
 
 /// A failed check, named as DESIGN.md names them.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
