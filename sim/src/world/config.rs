@@ -6,12 +6,13 @@
 use crate::clock::ClockParams;
 use crate::rng::{self, Stream};
 use crate::store::StoreFaultConfig;
+use clap::ValueEnum;
 use lsm_core::bugs::{Bug, Bugs};
 use lsm_core::roles::writer::Durability;
-use serde::Serialize;
+use serde::{Serialize, Serializer};
 
 /// How faulty the world is: the store's faults, the clocks and the process incidents.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ValueEnum)]
 #[serde(rename_all = "snake_case")]
 pub enum FaultLevel {
     None,
@@ -22,14 +23,9 @@ pub enum FaultLevel {
 }
 
 impl FaultLevel {
+    /// The level the command line spells `text` (`--faults`).
     pub fn parse(text: &str) -> Option<FaultLevel> {
-        match text {
-            "none" => Some(FaultLevel::None),
-            "light" => Some(FaultLevel::Light),
-            "heavy" => Some(FaultLevel::Heavy),
-            "swarm" => Some(FaultLevel::Swarm),
-            _ => None,
-        }
+        FaultLevel::from_str(text, false).ok()
     }
 }
 
@@ -50,7 +46,7 @@ pub enum WorldStyle {
 }
 
 /// The log style's strategy (Garnet's `CompactionType` other than none).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ValueEnum)]
 #[serde(rename_all = "snake_case")]
 pub enum LogCompaction {
     /// Drop the oldest segments: lossy by design, checked by the FIFO model.
@@ -67,12 +63,6 @@ impl LogCompaction {
         LogCompaction::Scan,
         LogCompaction::Lookup,
     ];
-
-    pub fn parse(text: &str) -> Option<LogCompaction> {
-        LogCompaction::ALL
-            .into_iter()
-            .find(|kind| kind.name() == text)
-    }
 
     pub fn name(self) -> &'static str {
         match self {
@@ -95,7 +85,7 @@ impl WorldStyle {
 }
 
 /// Where compaction runs.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ValueEnum)]
 #[serde(rename_all = "snake_case")]
 pub enum Topology {
     /// Inside the writer (its embedded compactor).
@@ -109,23 +99,53 @@ pub enum Topology {
 }
 
 impl Topology {
+    /// The topology the command line spells `text` (`--topology`).
     pub fn parse(text: &str) -> Option<Topology> {
-        match text {
-            "embedded" => Some(Topology::Embedded),
-            "standalone" => Some(Topology::Standalone),
-            "remote" => Some(Topology::Remote),
-            _ => None,
+        Topology::from_str(text, false).ok()
+    }
+}
+
+/// The compaction style as the command line names it (`--style`); the log style's strategy
+/// is named apart (`--log-compaction`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum StyleName {
+    Leveled,
+    Universal,
+    Fifo,
+    Log,
+}
+
+/// Core's durability modes as the command line names them (`--durability`). The two `From`
+/// impls match exhaustively both ways, so the mapping stays lossless if core adds a mode.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum DurabilityName {
+    Wal,
+    Checkpoint,
+}
+
+impl From<DurabilityName> for Durability {
+    fn from(name: DurabilityName) -> Durability {
+        match name {
+            DurabilityName::Wal => Durability::Wal,
+            DurabilityName::Checkpoint => Durability::Checkpoint,
+        }
+    }
+}
+
+impl From<Durability> for DurabilityName {
+    fn from(durability: Durability) -> DurabilityName {
+        match durability {
+            Durability::Wal => DurabilityName::Wal,
+            Durability::Checkpoint => DurabilityName::Checkpoint,
         }
     }
 }
 
 /// Parses a durability mode name as the command line spells it.
 pub fn parse_durability(text: &str) -> Option<Durability> {
-    match text {
-        "wal" => Some(Durability::Wal),
-        "checkpoint" => Some(Durability::Checkpoint),
-        _ => None,
-    }
+    DurabilityName::from_str(text, false)
+        .ok()
+        .map(Durability::from)
 }
 
 /// The protocols' shape: topology, durability, checkpoints and garbage collection.
@@ -147,8 +167,9 @@ pub struct LsmShape {
     pub compactor_jobs_max: usize,
     /// Remote compaction's workers, timeout and fallback (used by topology `remote`).
     pub remote: RemoteShape,
-    /// The injected protocol bug (`--bug`), by name; `None`: the correct protocol.
-    pub bug: Option<String>,
+    /// The injected protocol bug (`--bug`; printed by its name); `None`: the correct protocol.
+    #[serde(serialize_with = "serialize_bug_name")]
+    pub bug: Option<Bug>,
     /// Log style: Garnet's `CompactionMaxSegments` (smaller than its default 32, so that a
     /// run compacts).
     pub log_max_segments: usize,
@@ -156,6 +177,11 @@ pub struct LsmShape {
     /// checkpoint (Garnet's default; the embedded topology only, since only the writer
     /// knows when it checkpoints).
     pub log_compaction_frequency_ms: u64,
+}
+
+/// A bug as the command line and `sim bugs` name it.
+fn serialize_bug_name<S: Serializer>(bug: &Option<Bug>, serializer: S) -> Result<S::Ok, S::Error> {
+    bug.map(Bug::name).serialize(serializer)
 }
 
 /// The shape of remote compaction: drawn from its own stream, so adding it changed no
@@ -208,10 +234,7 @@ impl RemoteShape {
 impl LsmShape {
     /// The injected bugs, as the roles' options carry them.
     pub fn bugs(&self) -> Bugs {
-        self.bug
-            .as_deref()
-            .and_then(Bug::parse)
-            .map_or(Bugs::NONE, Bugs::only)
+        self.bug.map_or(Bugs::NONE, Bugs::only)
     }
 }
 

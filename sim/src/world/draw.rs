@@ -118,7 +118,7 @@ impl WorldConfig {
             gc_interval_ms: rng::uniform_u64(&mut lsm_rng, 500, 20_000),
             compactor_poll_ms: rng::uniform_u64(&mut lsm_rng, 50, 2_000),
             compactor_jobs_max: rng::uniform_u64(&mut lsm_rng, 1, 3) as usize,
-            bug: overrides.bug.map(|bug| bug.name().to_string()),
+            bug: overrides.bug,
             remote: RemoteShape::draw(seed, fault_level),
             log_max_segments,
             log_compaction_frequency_ms: log_frequency_ms,

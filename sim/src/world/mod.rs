@@ -52,8 +52,9 @@ mod writer_host;
 
 pub use amplification_targets::{C5Report, TargetCheck, sst_expansion};
 pub use config::{
-    CLIENTS_MAX, DEFAULT_OPS, FaultLevel, LogCompaction, LsmShape, OPS_MAX, Overrides, RemoteShape,
-    TargetOverrides, Topology, WorldConfig, WorldStyle, parse_durability,
+    CLIENTS_MAX, DEFAULT_OPS, DurabilityName, FaultLevel, LogCompaction, LsmShape, OPS_MAX,
+    Overrides, RemoteShape, StyleName, TargetOverrides, Topology, WorldConfig, WorldStyle,
+    parse_durability,
 };
 pub use outcome::{Amplification, Failure};
 pub use report::{LsmSummary, OpsSummary, ProcessSummary, RemoteSummary, RunReport};
