@@ -146,6 +146,17 @@ impl IntegrityObserver {
                 "{path} references {missing}, which is not in the store"
             ));
         }
+        self.record_install(&manifest);
+        state.checkpoints.on_manifest(&manifest, store);
+        self.advance_newest(manifest, store, state);
+        if state.manifest_versions_seen % CHECKPOINT_VERIFY_EVERY_VERSIONS == 0 {
+            let when = format!("after {} manifest versions", state.manifest_versions_seen);
+            state.checkpoints.verify(store, &when);
+        }
+    }
+
+    /// The trace's record of a manifest version: its epochs and shape.
+    fn record_install(&self, manifest: &Manifest) {
         self.trace.record(
             "store",
             TraceEvent::Custom {
@@ -163,36 +174,37 @@ impl IntegrityObserver {
                 ),
             },
         );
-        state.checkpoints.on_manifest(&manifest, store);
+    }
+
+    /// A version newer than every one before becomes the newest: count the tables it put on
+    /// the pending list, check a new writer's recovery, and sample the timeline.
+    fn advance_newest(&self, manifest: Manifest, store: &StoreState, state: &mut State) {
         let previous_writer_epoch = state.newest.as_ref().map(|newest| newest.writer_epoch);
         let newer = state
             .newest
             .as_ref()
             .is_none_or(|newest| manifest.version > newest.version);
-        if newer {
-            let known = state
-                .newest
-                .as_ref()
-                .map(Manifest::referenced_by_pending)
-                .unwrap_or_default();
-            state.pending_added += manifest
-                .pending_deletion
-                .iter()
-                .filter(|pending| !known.contains(&pending.sst.id))
-                .count() as u64;
-            if self.check_recovery
-                && previous_writer_epoch.is_some_and(|epoch| manifest.writer_epoch > epoch)
-            {
-                state.checkpoints.check_recovery(&manifest, store);
-            }
-            state.checkpoints.retain_listed(&manifest);
-            self.timeline.on_manifest(&manifest, store);
-            state.newest = Some(manifest);
+        if !newer {
+            return;
         }
-        if state.manifest_versions_seen % CHECKPOINT_VERIFY_EVERY_VERSIONS == 0 {
-            let when = format!("after {} manifest versions", state.manifest_versions_seen);
-            state.checkpoints.verify(store, &when);
+        let known = state
+            .newest
+            .as_ref()
+            .map(Manifest::referenced_by_pending)
+            .unwrap_or_default();
+        state.pending_added += manifest
+            .pending_deletion
+            .iter()
+            .filter(|pending| !known.contains(&pending.sst.id))
+            .count() as u64;
+        if self.check_recovery
+            && previous_writer_epoch.is_some_and(|epoch| manifest.writer_epoch > epoch)
+        {
+            state.checkpoints.check_recovery(&manifest, store);
         }
+        state.checkpoints.retain_listed(&manifest);
+        self.timeline.on_manifest(&manifest, store);
+        state.newest = Some(manifest);
     }
 
     fn on_delete(&self, path: &str, state: &mut State) {

@@ -153,6 +153,14 @@ impl RunReport {
     /// The default, human-readable summary.
     pub fn summary(&self) -> String {
         let mut out = String::new();
+        self.write_run(&mut out);
+        self.write_protocols(&mut out);
+        self.write_verdict(&mut out);
+        out
+    }
+
+    /// Seed, configuration, time, operations, faults and processes.
+    fn write_run(&self, out: &mut String) {
         let config = serde_json::to_string(&self.config).unwrap_or_default();
         let _ = writeln!(out, "seed {}  verdict {}", self.seed, self.verdict);
         let _ = writeln!(out, "config {config}");
@@ -188,6 +196,10 @@ impl RunReport {
             p.writers_fenced,
             p.writers_poisoned
         );
+    }
+
+    /// Flushes, compactions, amplification, the protocols' counts and remote compaction.
+    fn write_protocols(&self, out: &mut String) {
         let a = &self.amplification;
         let _ = writeln!(
             out,
@@ -221,7 +233,7 @@ impl RunReport {
             l.orphans_collected,
             l.stall_time_ms
         );
-        if let Some(r) = &l.remote {
+        if let Some(r) = &self.lsm.remote {
             let _ = writeln!(
                 out,
                 "remote: {} workers; {} scheduled ({} rescheduled), {} succeeded, {} failed, {} timed out, {} fell back to local, {} rejected stale, {} rejected corrupt, {} duplicates ignored, {} late ({} installed), {} empty outputs; install latency p50 {} ms p99 {} ms",
@@ -242,6 +254,10 @@ impl RunReport {
                 r.install_latency_ms_p99
             );
         }
+    }
+
+    /// Each check's outcome, the failures, the digest and, after a failure, the replay.
+    fn write_verdict(&self, out: &mut String) {
         let checks: Vec<String> = self
             .checks
             .iter()
@@ -259,6 +275,5 @@ impl RunReport {
         if !self.passed() {
             let _ = writeln!(out, "replay: {}", self.replay);
         }
-        out
     }
 }
