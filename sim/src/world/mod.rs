@@ -13,11 +13,12 @@
 //!   every final read is answered;
 //! - C6 with `--check-determinism`: the caller runs the seed twice and compares digests.
 //!
-//! Layers (an import goes down only; `ci/world_cycles.py` finds any cycle): `config` →
-//! `draw`, `options` → shared state (`shared`, `store_view`, `violations`, `outcome`) →
-//! checks (`checks`, `integrity`, `checkpoint_watch`, `amplification_targets`) → nodes
-//! (`writer_host`, `compactor_host`, `gc_host`, `worker_host`, `remote_primary`, `client`,
-//! `drain`, `supervisor`) → `run_world` → `summaries`, `report`.
+//! Layers, from the bottom, each importing only those below it (`ci/world_cycles.py` finds
+//! any cycle): `config`; `draw`, `options`; shared state (`shared`, `store_view`,
+//! `violations`, `outcome`); checks (`checks`, `integrity`, `checkpoint_watch`,
+//! `amplification_targets`); the nodes (`writer_host`, `compactor_host`, `gc_host`,
+//! `worker_host`, `remote_primary`, `client`, `drain`, `supervisor`) beside the report
+//! (`summaries`, `report`); `run_world` on top.
 
 mod amplification_targets;
 mod background_nodes;
