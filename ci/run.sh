@@ -6,6 +6,9 @@ cd "$(dirname "$0")/.."
 echo "== cargo fmt"
 cargo fmt --all --check
 
+echo "== import cycles in sim/src/world"
+python3 ci/world_cycles.py
+
 echo "== cargo clippy"
 cargo clippy --workspace --all-targets -- -D warnings
 

@@ -140,3 +140,40 @@ fn bad_usage_exits_2_with_a_message_and_no_panic() {
         assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
     }
 }
+
+#[test]
+fn a_bad_value_names_the_accepted_ones() {
+    for (option, accepted) in [
+        ("--style", "leveled, universal, fifo, log"),
+        ("--topology", "embedded, standalone, remote"),
+        ("--durability", "wal, checkpoint"),
+        ("--faults", "none, light, heavy, swarm"),
+    ] {
+        let output = sim(&["--seed", "1", option, "sideways"]);
+        assert_eq!(output.status.code(), Some(2), "{option}: {output:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("'sideways'"), "{option}: {stderr}");
+        assert!(stderr.contains(accepted), "{option}: {stderr}");
+    }
+}
+
+#[test]
+fn bug_accepts_exactly_what_sim_bugs_lists() {
+    let listed = sim(&["bugs"]);
+    assert_eq!(listed.status.code(), Some(0), "{listed:?}");
+    let names: Vec<String> = String::from_utf8_lossy(&listed.stdout)
+        .lines()
+        .filter_map(|line| line.split_whitespace().next().map(str::to_string))
+        .collect();
+    assert!(names.len() >= 10, "{names:?}");
+    let refused = sim(&["--seed", "1", "--bug", "no-such-bug"]);
+    assert_eq!(refused.status.code(), Some(2), "{refused:?}");
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    let accepted = stderr
+        .split("[possible values: ")
+        .nth(1)
+        .and_then(|rest| rest.split(']').next())
+        .unwrap_or_else(|| panic!("no list of values in {stderr}"));
+    let accepted: Vec<&str> = accepted.split(", ").collect();
+    assert_eq!(accepted, names, "--bug and `sim bugs` disagree");
+}

@@ -9,14 +9,14 @@ use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::Args;
-use lsm_core::bugs::Bug;
+use clap::{Args, ValueEnum};
 use sim::world::{
-    self, CLIENTS_MAX, FaultLevel, LogCompaction, OPS_MAX, Overrides, RunReport, Topology,
-    WorldConfig, WorldStyle, parse_durability,
+    self, CLIENTS_MAX, DurabilityName, FaultLevel, LogCompaction, OPS_MAX, Overrides, RunReport,
+    StyleName, Topology, WorldConfig, WorldStyle,
 };
 
 use super::EXIT_USAGE;
+use super::bugs::BugName;
 
 const EXIT_CHECK_FAILED: u8 = 1;
 
@@ -38,32 +38,32 @@ pub struct RunArgs {
     pub clients: Option<u32>,
     /// Compaction style: leveled, universal, fifo or log (leveled, universal or, now and
     /// then, log drawn when absent).
-    #[arg(long)]
-    pub style: Option<String>,
+    #[arg(long, value_enum)]
+    pub style: Option<StyleName>,
     /// With `--style log`: Garnet's compaction type, shift, scan or lookup (drawn when
     /// absent).
-    #[arg(long)]
-    pub log_compaction: Option<String>,
+    #[arg(long, value_enum)]
+    pub log_compaction: Option<LogCompaction>,
     /// Topology: embedded (the writer runs its own compactor), standalone (a compactor on
     /// its own node) or remote (the writer schedules compactions on worker nodes); drawn
     /// when absent.
-    #[arg(long)]
-    pub topology: Option<String>,
+    #[arg(long, value_enum)]
+    pub topology: Option<Topology>,
     /// Durability mode: wal (an acknowledged write survives any crash) or checkpoint (no
     /// WAL: a crash rolls back to the last checkpoint); drawn when absent.
-    #[arg(long)]
-    pub durability: Option<String>,
+    #[arg(long, value_enum)]
+    pub durability: Option<DurabilityName>,
     /// Compaction deletes its inputs at install instead of deferring them to the garbage
     /// collector. UNSAFE on purpose: the run shows the loss it causes. Also spelt
     /// `--compaction-force-delete` (Garnet's name).
     #[arg(long, alias = "compaction-force-delete")]
     pub force_delete: bool,
     /// Fault level: none, light, heavy or swarm (default swarm: every rate drawn).
-    #[arg(long)]
-    pub faults: Option<String>,
+    #[arg(long, value_enum)]
+    pub faults: Option<FaultLevel>,
     /// Inject a named protocol bug (`sim bugs` lists them).
-    #[arg(long)]
-    pub bug: Option<String>,
+    #[arg(long, value_enum, hide_possible_values = true)]
+    pub bug: Option<BugName>,
     /// Multiply every fault rate (store faults, process incidents, clock jumps) by this
     /// factor in 0..=1 (`sim shrink` uses it); default 1.
     #[arg(long)]
@@ -199,69 +199,31 @@ fn overrides(args: &RunArgs) -> Result<Overrides, String> {
             "--clients must be in 1..={CLIENTS_MAX}, not {clients}"
         ));
     }
-    let style = match args.style.as_deref() {
-        None => None,
-        Some("leveled") => Some(WorldStyle::Leveled),
-        Some("universal") => Some(WorldStyle::Universal),
-        Some("fifo") => Some(WorldStyle::Fifo),
+    let style = args.style.map(|name| match name {
+        StyleName::Leveled => WorldStyle::Leveled,
+        StyleName::Universal => WorldStyle::Universal,
+        StyleName::Fifo => WorldStyle::Fifo,
         // The strategy is fixed below or drawn from the seed.
-        Some("log") => Some(WorldStyle::Log(LogCompaction::Scan)),
-        Some(other) => {
-            return Err(format!(
-                "unknown --style {other:?}; expected leveled, universal, fifo or log"
-            ));
-        }
-    };
-    let log_compaction = match args.log_compaction.as_deref() {
-        None => None,
-        Some(_) if !matches!(style, Some(WorldStyle::Log(_))) => {
-            return Err("--log-compaction needs --style log".to_string());
-        }
-        Some(text) => Some(LogCompaction::parse(text).ok_or_else(|| {
-            format!("unknown --log-compaction {text:?}; expected shift, scan or lookup")
-        })?),
-    };
-    let topology = match args.topology.as_deref() {
-        None => None,
-        Some(text) => Some(Topology::parse(text).ok_or_else(|| {
-            format!("unknown --topology {text:?}; expected embedded, standalone or remote")
-        })?),
-    };
-    let durability =
-        match args.durability.as_deref() {
-            None => None,
-            Some(text) => Some(parse_durability(text).ok_or_else(|| {
-                format!("unknown --durability {text:?}; expected wal or checkpoint")
-            })?),
-        };
-    let bug = match args.bug.as_deref() {
-        None => None,
-        Some(name) => Some(
-            Bug::parse(name)
-                .ok_or_else(|| format!("unknown --bug {name:?}; `sim bugs` lists them"))?,
-        ),
-    };
+        StyleName::Log => WorldStyle::Log(LogCompaction::Scan),
+    });
+    if args.log_compaction.is_some() && args.style != Some(StyleName::Log) {
+        return Err("--log-compaction needs --style log".to_string());
+    }
     let fault_scale_permille = match args.fault_scale {
         None => None,
         Some(scale) if (0.0..=1.0).contains(&scale) => Some((scale * 1000.0).round() as u32),
         Some(scale) => return Err(format!("--fault-scale must be in 0..=1, not {scale}")),
     };
-    let faults = match args.faults.as_deref() {
-        None => None,
-        Some(text) => Some(FaultLevel::parse(text).ok_or_else(|| {
-            format!("unknown --faults {text:?}; expected none, light, heavy or swarm")
-        })?),
-    };
     Ok(Overrides {
         ops: args.ops,
         clients: args.clients,
         style,
-        log_compaction,
-        faults,
-        topology,
-        durability,
+        log_compaction: args.log_compaction,
+        faults: args.faults,
+        topology: args.topology,
+        durability: args.durability.map(Into::into),
         force_delete: args.force_delete,
-        bug,
+        bug: args.bug.map(|BugName(bug)| bug),
         fault_scale_permille,
         workload: workload_override(args.workload.as_deref())?,
         targets: target_overrides(args)?,
@@ -290,15 +252,15 @@ pub fn option_args(args: &RunArgs) -> Vec<String> {
     };
     push("ops", args.ops.map(|ops| ops.to_string()));
     push("clients", args.clients.map(|clients| clients.to_string()));
-    push("style", args.style.clone());
-    push("log-compaction", args.log_compaction.clone());
-    push("faults", args.faults.clone());
+    push("style", args.style.map(value_name));
+    push("log-compaction", args.log_compaction.map(value_name));
+    push("faults", args.faults.map(value_name));
     push(
         "fault-scale",
         args.fault_scale.map(|scale| scale.to_string()),
     );
-    push("topology", args.topology.clone());
-    push("durability", args.durability.clone());
+    push("topology", args.topology.map(value_name));
+    push("durability", args.durability.map(value_name));
     if args.force_delete {
         words.push("--force-delete".to_string());
     }
@@ -308,7 +270,7 @@ pub fn option_args(args: &RunArgs) -> Vec<String> {
             words.push(value);
         }
     };
-    push("bug", args.bug.clone());
+    push("bug", args.bug.map(value_name));
     push("workload", args.workload.clone());
     push(
         "target-write-amp",
@@ -326,6 +288,13 @@ pub fn option_args(args: &RunArgs) -> Vec<String> {
         words.push("--no-c5".to_string());
     }
     words
+}
+
+/// How the command line spells `value`.
+fn value_name<T: ValueEnum>(value: T) -> String {
+    let possible = value.to_possible_value();
+    assert!(possible.is_some(), "a skipped value was parsed");
+    possible.map_or_else(String::new, |possible| possible.get_name().to_string())
 }
 
 /// A seed for a run nobody gave one: from the OS's randomness (through std's hasher keys).

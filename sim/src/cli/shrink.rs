@@ -7,6 +7,7 @@ use super::campaign::{SeedResult, run_seed};
 use super::run::{RunArgs, check_options, option_args, replay_command};
 use crate::cli::run::DEFAULT_OPS_FOR_SHRINK;
 use clap::Args;
+use sim::world::FaultLevel;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -120,11 +121,11 @@ pub fn run(args: &ShrinkArgs) -> ExitCode {
 
 /// No faults at all, else the smallest fault scale that still fails.
 fn shrink_faults(shrinker: &mut Shrinker, current: &mut RunArgs) {
-    if current.faults.as_deref() == Some("none") {
+    if current.faults == Some(FaultLevel::None) {
         return;
     }
     let none = RunArgs {
-        faults: Some("none".to_string()),
+        faults: Some(FaultLevel::None),
         fault_scale: None,
         ..current.clone()
     };

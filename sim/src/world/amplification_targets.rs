@@ -53,8 +53,8 @@
 //! faults) found the bounds above hold; the report lists each figure beside its target.
 
 use super::config::WorldConfig;
-use super::report::{Amplification, Failure};
-use super::writer_host::writer_options;
+use super::options::writer_options;
+use super::outcome::{Amplification, CheckOutcome};
 use bytes::Bytes;
 use lsm_core::compaction::CompactionStyle;
 use lsm_core::entry::Entry;
@@ -67,19 +67,6 @@ use serde::Serialize;
 const SAMPLE_TABLE_ENTRIES: u64 = 1_024;
 /// A key's bytes: the world's keys are 16 bytes.
 const KEY_BYTES: u64 = 16;
-
-/// C5 targets fixed on the command line; `None` keeps the style's default.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
-pub struct TargetOverrides {
-    /// `--no-c5`.
-    pub disabled: bool,
-    pub write_amp: Option<f64>,
-    pub space_amp: Option<f64>,
-    pub read_blocks: Option<f64>,
-}
-
-// The command line refuses NaN, so equality is total.
-impl Eq for TargetOverrides {}
 
 /// One figure held against its target.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -106,28 +93,24 @@ impl C5Report {
         self.quiescent && self.checks.iter().all(|check| check.passed)
     }
 
-    /// The failure to report, if any: each missed figure with its target.
-    pub fn failure(&self) -> Option<Failure> {
-        if self.passed() {
-            return None;
-        }
-        let mut missed: Vec<String> = self
-            .checks
-            .iter()
-            .filter(|check| !check.passed)
-            .map(|check| {
-                format!(
-                    "{} {:.3} over target {:.3} ({})",
-                    check.figure, check.measured, check.target, check.basis
-                )
-            })
-            .collect();
-        if !self.quiescent {
-            missed.insert(0, "the tree did not quiesce".to_string());
-        }
-        Some(Failure {
-            check: "C5".to_string(),
-            detail: missed.join("; "),
+    /// C5's outcome: failed with each missed figure and its target, unless it passed.
+    pub fn outcome(&self) -> CheckOutcome {
+        CheckOutcome::new("C5", self.passed(), || {
+            let mut missed: Vec<String> = self
+                .checks
+                .iter()
+                .filter(|check| !check.passed)
+                .map(|check| {
+                    format!(
+                        "{} {:.3} over target {:.3} ({})",
+                        check.figure, check.measured, check.target, check.basis
+                    )
+                })
+                .collect();
+            if !self.quiescent {
+                missed.insert(0, "the tree did not quiesce".to_string());
+            }
+            missed.join("; ")
         })
     }
 }

@@ -3,12 +3,12 @@
 //! (the active one and a standby for failover), and in the remote topology the workers.
 
 use super::compactor_host::{COMPACTOR_NODES, compactor_main, compactor_node_name};
-use super::config::{Topology, WorldConfig};
+use super::config::Topology;
 use super::gc_host::{GC_NODE, gc_main};
+use super::node_clock::node_clock;
 use super::shared::Shared;
 use super::supervisor::BackgroundNode;
-use crate::clock::{ClockPlan, SimClock};
-use crate::rng;
+use crate::clock::SimClock;
 use crate::store::StoreNode;
 use crate::trace::Trace;
 use madsim::runtime::Handle;
@@ -60,16 +60,4 @@ pub fn spawn_background(
         clocks.extend(worker_clocks);
     }
     (nodes, clocks)
-}
-
-/// A background node's clock: its own offset, drift and jumps, drawn from the seed by the
-/// node's name, with its driver running.
-pub fn node_clock(config: &WorldConfig, name: &str, trace: &Trace) -> SimClock {
-    let plan = ClockPlan::draw(
-        &mut rng::stream(config.seed, &format!("clock/{name}")),
-        &config.clocks,
-    );
-    let clock = SimClock::new(name, plan, trace.clone());
-    clock.spawn_driver();
-    clock
 }

@@ -6,7 +6,7 @@
 //! checks recovery: a new writer epoch must start from exactly the newest checkpoint's
 //! content.
 
-use super::integrity::Violations;
+use super::violations::Violations;
 use crate::store::StoreState;
 use bytes::Bytes;
 use lsm_core::ids::{CheckpointId, SstId};

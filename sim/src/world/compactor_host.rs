@@ -5,13 +5,10 @@
 //! one wakes it is a zombie whose installs the manifest refuses (compactor epoch), and it
 //! exits once it notices.
 
-use super::config::WorldConfig;
+use super::options::compactor_options;
 use super::shared::Shared;
-use super::writer_host::writer_options;
 use crate::clock::SimClock;
 use crate::store::SimStore;
-use lsm_core::compaction::CompactionStyle;
-use lsm_core::compaction::leveled::LeveledOptions;
 use lsm_core::roles::compactor::CompactorError;
 use lsm_core::roles::compactor::{Compactor, CompactorOptions, JobOutcome, run_job};
 use lsm_core::roles::manifest_io::ManifestIoError;
@@ -27,22 +24,6 @@ type HostCompactor = Compactor<SimStore, SimClock>;
 
 pub fn compactor_node_name(index: usize) -> String {
     format!("compactor-{index}")
-}
-
-/// The same strategy and table options the writer's stall rules assume.
-pub fn compactor_options(config: &WorldConfig) -> CompactorOptions {
-    let writer = writer_options(config);
-    CompactorOptions {
-        style: writer
-            .compaction
-            .unwrap_or(CompactionStyle::Leveled(LeveledOptions::default())),
-        sst: writer.sst,
-        retry: writer.retry,
-        cas_attempts_max: writer.cas_attempts_max,
-        max_concurrent_compactions: config.lsm.compactor_jobs_max,
-        force_delete: config.lsm.force_delete,
-        bugs: writer.bugs,
-    }
 }
 
 /// One compactor node's life: open (fence older compactors), then pick, run and install

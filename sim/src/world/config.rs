@@ -1,16 +1,18 @@
 //! The configuration of one world: what the command line fixed, and everything else drawn
 //! from the seed (swarm testing), so that different seeds explore different regimes and the
-//! printed configuration says which regime a seed explored.
+//! printed configuration says which regime a seed explored. `draw.rs` assembles a whole
+//! configuration from the seed.
 
 use crate::clock::ClockParams;
 use crate::rng::{self, Stream};
 use crate::store::StoreFaultConfig;
+use clap::ValueEnum;
 use lsm_core::bugs::{Bug, Bugs};
 use lsm_core::roles::writer::Durability;
-use serde::Serialize;
+use serde::{Serialize, Serializer};
 
 /// How faulty the world is: the store's faults, the clocks and the process incidents.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ValueEnum)]
 #[serde(rename_all = "snake_case")]
 pub enum FaultLevel {
     None,
@@ -21,14 +23,9 @@ pub enum FaultLevel {
 }
 
 impl FaultLevel {
+    /// The level the command line spells `text` (`--faults`).
     pub fn parse(text: &str) -> Option<FaultLevel> {
-        match text {
-            "none" => Some(FaultLevel::None),
-            "light" => Some(FaultLevel::Light),
-            "heavy" => Some(FaultLevel::Heavy),
-            "swarm" => Some(FaultLevel::Swarm),
-            _ => None,
-        }
+        FaultLevel::from_str(text, false).ok()
     }
 }
 
@@ -49,7 +46,7 @@ pub enum WorldStyle {
 }
 
 /// The log style's strategy (Garnet's `CompactionType` other than none).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ValueEnum)]
 #[serde(rename_all = "snake_case")]
 pub enum LogCompaction {
     /// Drop the oldest segments: lossy by design, checked by the FIFO model.
@@ -66,12 +63,6 @@ impl LogCompaction {
         LogCompaction::Scan,
         LogCompaction::Lookup,
     ];
-
-    pub fn parse(text: &str) -> Option<LogCompaction> {
-        LogCompaction::ALL
-            .into_iter()
-            .find(|kind| kind.name() == text)
-    }
 
     pub fn name(self) -> &'static str {
         match self {
@@ -94,7 +85,7 @@ impl WorldStyle {
 }
 
 /// Where compaction runs.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ValueEnum)]
 #[serde(rename_all = "snake_case")]
 pub enum Topology {
     /// Inside the writer (its embedded compactor).
@@ -108,23 +99,53 @@ pub enum Topology {
 }
 
 impl Topology {
+    /// The topology the command line spells `text` (`--topology`).
     pub fn parse(text: &str) -> Option<Topology> {
-        match text {
-            "embedded" => Some(Topology::Embedded),
-            "standalone" => Some(Topology::Standalone),
-            "remote" => Some(Topology::Remote),
-            _ => None,
+        Topology::from_str(text, false).ok()
+    }
+}
+
+/// The compaction style as the command line names it (`--style`); the log style's strategy
+/// is named apart (`--log-compaction`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum StyleName {
+    Leveled,
+    Universal,
+    Fifo,
+    Log,
+}
+
+/// Core's durability modes as the command line names them (`--durability`). The two `From`
+/// impls match exhaustively both ways, so the mapping stays lossless if core adds a mode.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum DurabilityName {
+    Wal,
+    Checkpoint,
+}
+
+impl From<DurabilityName> for Durability {
+    fn from(name: DurabilityName) -> Durability {
+        match name {
+            DurabilityName::Wal => Durability::Wal,
+            DurabilityName::Checkpoint => Durability::Checkpoint,
+        }
+    }
+}
+
+impl From<Durability> for DurabilityName {
+    fn from(durability: Durability) -> DurabilityName {
+        match durability {
+            Durability::Wal => DurabilityName::Wal,
+            Durability::Checkpoint => DurabilityName::Checkpoint,
         }
     }
 }
 
 /// Parses a durability mode name as the command line spells it.
 pub fn parse_durability(text: &str) -> Option<Durability> {
-    match text {
-        "wal" => Some(Durability::Wal),
-        "checkpoint" => Some(Durability::Checkpoint),
-        _ => None,
-    }
+    DurabilityName::from_str(text, false)
+        .ok()
+        .map(Durability::from)
 }
 
 /// The protocols' shape: topology, durability, checkpoints and garbage collection.
@@ -146,8 +167,9 @@ pub struct LsmShape {
     pub compactor_jobs_max: usize,
     /// Remote compaction's workers, timeout and fallback (used by topology `remote`).
     pub remote: RemoteShape,
-    /// The injected protocol bug (`--bug`), by name; `None`: the correct protocol.
-    pub bug: Option<String>,
+    /// The injected protocol bug (`--bug`; printed by its name); `None`: the correct protocol.
+    #[serde(serialize_with = "serialize_bug_name")]
+    pub bug: Option<Bug>,
     /// Log style: Garnet's `CompactionMaxSegments` (smaller than its default 32, so that a
     /// run compacts).
     pub log_max_segments: usize,
@@ -155,6 +177,11 @@ pub struct LsmShape {
     /// checkpoint (Garnet's default; the embedded topology only, since only the writer
     /// knows when it checkpoints).
     pub log_compaction_frequency_ms: u64,
+}
+
+/// A bug as the command line and `sim bugs` name it.
+fn serialize_bug_name<S: Serializer>(bug: &Option<Bug>, serializer: S) -> Result<S::Ok, S::Error> {
+    bug.map(Bug::name).serialize(serializer)
 }
 
 /// The shape of remote compaction: drawn from its own stream, so adding it changed no
@@ -179,7 +206,7 @@ pub struct RemoteShape {
 }
 
 impl RemoteShape {
-    fn draw(seed: u64, fault_level: FaultLevel) -> RemoteShape {
+    pub(super) fn draw(seed: u64, fault_level: FaultLevel) -> RemoteShape {
         let mut rng = rng::stream(seed, "config/remote");
         let workers = rng::uniform_u64(&mut rng, 1, 2) as usize;
         let corrupt_output_per_mille = match fault_level {
@@ -207,10 +234,7 @@ impl RemoteShape {
 impl LsmShape {
     /// The injected bugs, as the roles' options carry them.
     pub fn bugs(&self) -> Bugs {
-        self.bug
-            .as_deref()
-            .and_then(Bug::parse)
-            .map_or(Bugs::NONE, Bugs::only)
+        self.bug.map_or(Bugs::NONE, Bugs::only)
     }
 }
 
@@ -233,8 +257,21 @@ pub struct Overrides {
     /// A `workloads` preset name (checked by the caller); `None`: the drawn client shape.
     pub workload: Option<String>,
     /// C5 targets fixed on the command line.
-    pub targets: super::amplification_targets::TargetOverrides,
+    pub targets: TargetOverrides,
 }
+
+/// C5 targets fixed on the command line; `None` keeps the style's default.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct TargetOverrides {
+    /// `--no-c5`.
+    pub disabled: bool,
+    pub write_amp: Option<f64>,
+    pub space_amp: Option<f64>,
+    pub read_blocks: Option<f64>,
+}
+
+// The command line refuses NaN, so equality is total.
+impl Eq for TargetOverrides {}
 
 /// Kills and pauses of the writer.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -254,7 +291,7 @@ pub struct ProcessFaults {
 }
 
 impl ProcessFaults {
-    fn none() -> ProcessFaults {
+    pub(super) fn none() -> ProcessFaults {
         ProcessFaults {
             incident_interval_ms_mean: 0,
             pause_share: 0.0,
@@ -265,7 +302,7 @@ impl ProcessFaults {
         }
     }
 
-    fn light() -> ProcessFaults {
+    pub(super) fn light() -> ProcessFaults {
         ProcessFaults {
             incident_interval_ms_mean: 120_000,
             pause_share: 0.3,
@@ -276,7 +313,7 @@ impl ProcessFaults {
         }
     }
 
-    fn heavy() -> ProcessFaults {
+    pub(super) fn heavy() -> ProcessFaults {
         ProcessFaults {
             incident_interval_ms_mean: 20_000,
             pause_share: 0.4,
@@ -287,7 +324,7 @@ impl ProcessFaults {
         }
     }
 
-    fn swarm(rng: &mut Stream) -> ProcessFaults {
+    pub(super) fn swarm(rng: &mut Stream) -> ProcessFaults {
         if rng::chance(rng, 0.15) {
             return ProcessFaults::none();
         }
@@ -328,7 +365,48 @@ pub struct ClientShape {
     /// What the clients run (`workload.rs`); `key_space` is then the bound on its key ids.
     pub workload: workloads::WorkloadSpec,
     /// The deletes sent after the clients are done (`drain.rs`); `None`: no drain.
-    pub drain: Option<super::drain::DrainShape>,
+    pub drain: Option<DrainShape>,
+}
+
+/// Chance that a remote run drains.
+const DRAIN_CHANCE: f64 = 0.6;
+/// Passes over the drained range, at most (more passes: more tombstone-only flushes).
+const DRAIN_PASSES_MAX: u64 = 3;
+
+/// Which keys the drain (`drain.rs`) deletes, and how often.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct DrainShape {
+    /// The drained range is `first_key..key_space` (a tail: the bottommost tables covering
+    /// it hold nothing else).
+    pub first_key: u64,
+    pub key_space: u64,
+    /// Times every key of the range is deleted, in order.
+    pub passes: u64,
+}
+
+impl DrainShape {
+    /// The drain of `seed`, or `None` (no drain, or not the remote topology). Half the
+    /// drains take the whole key space, the rest a tail of at least half of it.
+    pub fn draw(seed: u64, topology: Topology, key_space: u64) -> Option<DrainShape> {
+        let mut rng = rng::stream(seed, "config/drain");
+        let drains = rng::chance(&mut rng, DRAIN_CHANCE);
+        let whole = rng::chance(&mut rng, 0.5);
+        let tail_start = rng::uniform_u64(&mut rng, 0, key_space / 2);
+        let passes = rng::uniform_u64(&mut rng, 1, DRAIN_PASSES_MAX);
+        if !drains || topology != Topology::Remote || key_space == 0 {
+            return None;
+        }
+        Some(DrainShape {
+            first_key: if whole { 0 } else { tail_start },
+            key_space,
+            passes,
+        })
+    }
+
+    /// Deletes the drain sends.
+    pub fn deletes(&self) -> u64 {
+        self.key_space.saturating_sub(self.first_key) * self.passes
+    }
 }
 
 /// Everything about one run.
@@ -345,7 +423,7 @@ pub struct WorldConfig {
     /// The factor every fault rate was scaled by (`--fault-scale`; 1 when not given).
     pub fault_scale: f64,
     /// C5's targets fixed on the command line (the rest follow from the style's model).
-    pub targets: super::amplification_targets::TargetOverrides,
+    pub targets: TargetOverrides,
 }
 
 /// Client operations of a default run.
@@ -353,156 +431,3 @@ pub const DEFAULT_OPS: u64 = 10_000;
 /// Bounds on what the command line may ask for.
 pub const OPS_MAX: u64 = 10_000_000;
 pub const CLIENTS_MAX: u32 = 64;
-
-impl WorldConfig {
-    /// The world of `seed` with `overrides` fixed. Each part draws from its own stream, so
-    /// fixing one option does not change what the others draw.
-    pub fn draw(seed: u64, overrides: &Overrides) -> WorldConfig {
-        let fault_level = overrides.faults.unwrap_or(FaultLevel::Swarm);
-        let mut faults_rng = rng::stream(seed, "config/faults");
-        let (store_faults, clocks, processes) = match fault_level {
-            FaultLevel::None => (
-                StoreFaultConfig::none(),
-                ClockParams::none(),
-                ProcessFaults::none(),
-            ),
-            FaultLevel::Light => (
-                StoreFaultConfig::light(),
-                ClockParams::light(),
-                ProcessFaults::light(),
-            ),
-            FaultLevel::Heavy => (
-                StoreFaultConfig::heavy(),
-                ClockParams::heavy(),
-                ProcessFaults::heavy(),
-            ),
-            FaultLevel::Swarm => {
-                let store = StoreFaultConfig::swarm(&mut faults_rng);
-                let clocks = match rng::uniform_u64(&mut faults_rng, 0, 2) {
-                    0 => ClockParams::none(),
-                    1 => ClockParams::light(),
-                    _ => ClockParams::heavy(),
-                };
-                (store, clocks, ProcessFaults::swarm(&mut faults_rng))
-            }
-        };
-        let fault_scale = overrides
-            .fault_scale_permille
-            .map_or(1.0, |permille| f64::from(permille.min(1000)) / 1000.0);
-        let (mut store_faults, mut clocks, mut processes) = (store_faults, clocks, processes);
-        if fault_scale < 1.0 {
-            super::fault_scale::scale_store(&mut store_faults, fault_scale);
-            super::fault_scale::scale_clocks(&mut clocks, fault_scale);
-            super::fault_scale::scale_processes(&mut processes, fault_scale);
-        }
-        let mut shape_rng = rng::stream(seed, "config/shape");
-        let writer = WriterShape {
-            memtable_size_bytes: 1 << rng::uniform_u64(&mut shape_rng, 13, 18),
-            commit_entries_max: 1 << rng::uniform_u64(&mut shape_rng, 0, 8),
-            commit_window_ms: rng::uniform_u64(&mut shape_rng, 0, 5),
-            style: if rng::chance(&mut shape_rng, 0.5) {
-                WorldStyle::Leveled
-            } else {
-                WorldStyle::Universal
-            },
-        };
-        let mut log_rng = rng::stream(seed, "config/log");
-        let log_drawn = rng::chance(&mut log_rng, 0.2);
-        let log_kind = LogCompaction::ALL
-            .get(rng::uniform_u64(&mut log_rng, 0, 2) as usize)
-            .copied()
-            .unwrap_or(LogCompaction::Scan);
-        let log_kind = overrides.log_compaction.unwrap_or(log_kind);
-        let style = match overrides.style {
-            Some(WorldStyle::Log(_)) => WorldStyle::Log(log_kind),
-            Some(style) => style,
-            None if log_drawn => WorldStyle::Log(log_kind),
-            None => writer.style,
-        };
-        let writer = WriterShape { style, ..writer };
-        let log_max_segments = rng::uniform_u64(&mut log_rng, 2, 12) as usize;
-        let log_frequency_ms = rng::uniform_u64(&mut log_rng, 500, 20_000);
-        let log_before_checkpoint = rng::chance(&mut log_rng, 0.5);
-        let mut client_rng = rng::stream(seed, "config/clients");
-        let drawn_clients = rng::uniform_u64(&mut client_rng, 2, 8) as u32;
-        let get_share = rng::uniform_f64(&mut client_rng, 0.2, 0.6);
-        let clients = ClientShape {
-            clients: overrides.clients.unwrap_or(drawn_clients),
-            ops_total: overrides.ops.unwrap_or(DEFAULT_OPS),
-            key_space: 1 << rng::uniform_u64(&mut client_rng, 6, 11),
-            value_bytes: rng::uniform_u64(&mut client_rng, 16, 512) as u32,
-            get_share,
-            delete_share: rng::uniform_f64(&mut client_rng, 0.0, 0.2) * (1.0 - get_share),
-            think_ms_mean: rng::uniform_u64(&mut client_rng, 50, 1_000),
-            op_timeout_ms: rng::uniform_u64(&mut client_rng, 1_000, 10_000),
-            workload: super::workload::placeholder(),
-            drain: None,
-        };
-        let mut lsm_rng = rng::stream(seed, "config/lsm");
-        let checkpoint_interval_ms = rng::uniform_u64(&mut lsm_rng, 2_000, 60_000);
-        let lsm = LsmShape {
-            topology: if rng::chance(&mut lsm_rng, 0.5) {
-                Topology::Embedded
-            } else {
-                Topology::Standalone
-            },
-            durability: if rng::chance(&mut lsm_rng, 0.7) {
-                Durability::Wal
-            } else {
-                Durability::Checkpoint
-            },
-            force_delete: overrides.force_delete,
-            checkpoint_interval_ms,
-            checkpoint_lifetime_ms: checkpoint_interval_ms.saturating_mul(rng::uniform_u64(
-                &mut lsm_rng,
-                3,
-                10,
-            )),
-            gc_interval_ms: rng::uniform_u64(&mut lsm_rng, 500, 20_000),
-            compactor_poll_ms: rng::uniform_u64(&mut lsm_rng, 50, 2_000),
-            compactor_jobs_max: rng::uniform_u64(&mut lsm_rng, 1, 3) as usize,
-            bug: overrides.bug.map(|bug| bug.name().to_string()),
-            remote: RemoteShape::draw(seed, fault_level),
-            log_max_segments,
-            log_compaction_frequency_ms: log_frequency_ms,
-        };
-        // Swarm runs also draw the remote topology, from its own stream so that the other
-        // draws stay what they were (and runs at fixed fault levels keep their topology).
-        let drawn_remote = fault_level == FaultLevel::Swarm
-            && rng::chance(&mut rng::stream(seed, "config/topology-remote"), 0.3);
-        let lsm = LsmShape {
-            topology: if drawn_remote {
-                Topology::Remote
-            } else {
-                lsm.topology
-            },
-            ..lsm
-        };
-        let topology = overrides.topology.unwrap_or(lsm.topology);
-        let lsm = LsmShape {
-            topology,
-            durability: overrides.durability.unwrap_or(lsm.durability),
-            log_compaction_frequency_ms: if log_before_checkpoint && topology == Topology::Embedded
-            {
-                0
-            } else {
-                log_frequency_ms
-            },
-            ..lsm
-        };
-        let mut clients = super::workload::resolve(clients, overrides.workload.as_deref());
-        clients.drain = super::drain::DrainShape::draw(seed, lsm.topology, clients.key_space);
-        WorldConfig {
-            seed,
-            fault_level,
-            store_faults,
-            clocks,
-            processes,
-            writer,
-            clients,
-            lsm,
-            fault_scale,
-            targets: overrides.targets.clone(),
-        }
-    }
-}

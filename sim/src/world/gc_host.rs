@@ -4,11 +4,10 @@
 //! orphans of fenced epochs — and the supervisor kills, restarts and pauses it like the
 //! other processes.
 
+use super::options::gc_options;
 use super::shared::Shared;
-use super::writer_host::writer_options;
 use crate::clock::SimClock;
 use crate::store::SimStore;
-use lsm_core::gc::GcOptions;
 use lsm_core::roles::gc::GarbageCollector;
 use std::sync::Arc;
 use std::time::Duration;
@@ -18,14 +17,7 @@ pub const GC_NODE: &str = "gc";
 pub async fn gc_main(shared: Arc<Shared>, store: SimStore, clock: SimClock) {
     let incarnation = shared.next_node_incarnation(GC_NODE);
     let tag = format!("{GC_NODE}/i{incarnation}");
-    let writer = writer_options(&shared.config);
-    let options = GcOptions {
-        retry: writer.retry,
-        cas_attempts_max: writer.cas_attempts_max,
-        keep_newest_per_name: true,
-        bugs: writer.bugs,
-        ..GcOptions::default()
-    };
+    let options = gc_options(&shared.config);
     let mut collector = GarbageCollector::new(store, clock.clone(), options).with_tag(&tag);
     let interval = Duration::from_millis(shared.config.lsm.gc_interval_ms.max(1));
     loop {

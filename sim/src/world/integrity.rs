@@ -4,30 +4,13 @@
 //! missing (C3: at every delete, at every new manifest, and at the end).
 
 use super::checkpoint_watch::CheckpointWatch;
+use super::violations::Violations;
 use crate::store::{AppliedMutation, MutationChange, StoreObserver, StoreState};
 use crate::trace::{Trace, TraceEvent};
-use lsm_core::layout::{SST_PREFIX, parse_sst_path, parse_wal_path, sst_path, wal_path};
+use lsm_core::layout::{parse_sst_path, parse_wal_path, sst_path, wal_path};
 use lsm_core::manifest::{Manifest, decode_manifest, parse_manifest_path};
 use lsm_core::store::GetRange;
 use std::sync::{Mutex, MutexGuard};
-
-/// Violations kept per check (the first ones say what went wrong; the count says how often).
-const VIOLATIONS_KEPT_MAX: usize = 20;
-
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Violations {
-    pub count: u64,
-    pub first: Vec<String>,
-}
-
-impl Violations {
-    pub fn push(&mut self, what: String) {
-        self.count += 1;
-        if self.first.len() < VIOLATIONS_KEPT_MAX {
-            self.first.push(what);
-        }
-    }
-}
 
 #[derive(Default)]
 struct State {
@@ -163,6 +146,17 @@ impl IntegrityObserver {
                 "{path} references {missing}, which is not in the store"
             ));
         }
+        self.record_install(&manifest);
+        state.checkpoints.on_manifest(&manifest, store);
+        self.advance_newest(manifest, store, state);
+        if state.manifest_versions_seen % CHECKPOINT_VERIFY_EVERY_VERSIONS == 0 {
+            let when = format!("after {} manifest versions", state.manifest_versions_seen);
+            state.checkpoints.verify(store, &when);
+        }
+    }
+
+    /// The trace's record of a manifest version: its epochs and shape.
+    fn record_install(&self, manifest: &Manifest) {
         self.trace.record(
             "store",
             TraceEvent::Custom {
@@ -180,36 +174,37 @@ impl IntegrityObserver {
                 ),
             },
         );
-        state.checkpoints.on_manifest(&manifest, store);
+    }
+
+    /// A version newer than every one before becomes the newest: count the tables it put on
+    /// the pending list, check a new writer's recovery, and sample the timeline.
+    fn advance_newest(&self, manifest: Manifest, store: &StoreState, state: &mut State) {
         let previous_writer_epoch = state.newest.as_ref().map(|newest| newest.writer_epoch);
         let newer = state
             .newest
             .as_ref()
             .is_none_or(|newest| manifest.version > newest.version);
-        if newer {
-            let known = state
-                .newest
-                .as_ref()
-                .map(Manifest::referenced_by_pending)
-                .unwrap_or_default();
-            state.pending_added += manifest
-                .pending_deletion
-                .iter()
-                .filter(|pending| !known.contains(&pending.sst.id))
-                .count() as u64;
-            if self.check_recovery
-                && previous_writer_epoch.is_some_and(|epoch| manifest.writer_epoch > epoch)
-            {
-                state.checkpoints.check_recovery(&manifest, store);
-            }
-            state.checkpoints.retain_listed(&manifest);
-            self.timeline.on_manifest(&manifest, store);
-            state.newest = Some(manifest);
+        if !newer {
+            return;
         }
-        if state.manifest_versions_seen % CHECKPOINT_VERIFY_EVERY_VERSIONS == 0 {
-            let when = format!("after {} manifest versions", state.manifest_versions_seen);
-            state.checkpoints.verify(store, &when);
+        let known = state
+            .newest
+            .as_ref()
+            .map(Manifest::referenced_by_pending)
+            .unwrap_or_default();
+        state.pending_added += manifest
+            .pending_deletion
+            .iter()
+            .filter(|pending| !known.contains(&pending.sst.id))
+            .count() as u64;
+        if self.check_recovery
+            && previous_writer_epoch.is_some_and(|epoch| manifest.writer_epoch > epoch)
+        {
+            state.checkpoints.check_recovery(&manifest, store);
         }
+        state.checkpoints.retain_listed(&manifest);
+        self.timeline.on_manifest(&manifest, store);
+        state.newest = Some(manifest);
     }
 
     fn on_delete(&self, path: &str, state: &mut State) {
@@ -300,16 +295,4 @@ fn regressions(previous: &Manifest, next: &Manifest) -> Vec<String> {
         ));
     }
     found
-}
-
-/// Bytes of every SST object in the store (live, pending and orphaned).
-pub fn sst_bytes_in_store(store: &StoreState) -> u64 {
-    store.total_bytes_under(SST_PREFIX)
-}
-
-/// The newest manifest in the store, if it decodes.
-pub fn newest_manifest(state: &StoreState) -> Option<Manifest> {
-    let newest = state.list(lsm_core::layout::MANIFEST_PREFIX).pop()?;
-    let object = state.get(&newest.path, GetRange::Whole).ok()?;
-    decode_manifest(&object.bytes).ok()
 }

@@ -8,7 +8,7 @@
 use super::config::{LogCompaction, Topology, WorldConfig, WorldStyle};
 use super::shared::Shared;
 use lsm_core::compaction::CompactionStats;
-use lsm_core::compaction::log::{LogCompactionStats, LogCompactionType, LogOptions};
+use lsm_core::compaction::log::LogCompactionStats;
 use serde::Serialize;
 use std::time::Duration;
 
@@ -20,20 +20,6 @@ pub fn log_kind(config: &WorldConfig) -> Option<LogCompaction> {
     match config.writer.style {
         WorldStyle::Log(kind) => Some(kind),
         _ => None,
-    }
-}
-
-/// The world's log options.
-pub fn log_options(config: &WorldConfig, kind: LogCompaction) -> LogOptions {
-    LogOptions {
-        compaction_type: match kind {
-            LogCompaction::Shift => LogCompactionType::Shift,
-            LogCompaction::Scan => LogCompactionType::Scan,
-            LogCompaction::Lookup => LogCompactionType::Lookup,
-        },
-        compaction_max_segments: config.lsm.log_max_segments,
-        compaction_frequency_ms: config.lsm.log_compaction_frequency_ms,
-        compaction_force_delete: config.lsm.force_delete,
     }
 }
 

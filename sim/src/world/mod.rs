@@ -12,15 +12,24 @@
 //! - C4 (the part that exists with one writer): after the faults, a writer serves again and
 //!   every final read is answered;
 //! - C6 with `--check-determinism`: the caller runs the seed twice and compares digests.
+//!
+//! Layers, from the bottom, each importing only those below it (`ci/world_cycles.py` finds
+//! any cycle): `config`; `draw`, `options`; shared state (`shared`, `store_view`,
+//! `violations`, `outcome`); checks (`checks`, `integrity`, `checkpoint_watch`,
+//! `amplification_targets`); the nodes (`writer_host`, `compactor_host`, `gc_host`,
+//! `worker_host`, `remote_primary`, `client`, `drain`, `supervisor`) beside the report
+//! (`summaries`, `report`); `run_world` on top.
 
 mod amplification_targets;
 mod background_nodes;
 mod checkpoint_watch;
+mod checks;
 mod client;
 mod compactor_host;
 mod config;
 mod coverage;
 mod drain;
+mod draw;
 mod fault_scale;
 mod fifo_style;
 mod final_phase;
@@ -29,6 +38,9 @@ mod host_store;
 mod integrity;
 mod log_style;
 mod mailbox;
+mod node_clock;
+mod options;
+mod outcome;
 mod protocol;
 mod quiescence;
 mod remote_primary;
@@ -36,20 +48,23 @@ mod remote_tally;
 mod report;
 mod run_world;
 mod shared;
+mod store_view;
+mod summaries;
 mod supervisor;
 mod timeline;
+mod violations;
 mod worker_host;
 mod workload;
 mod writer_host;
 
-pub use amplification_targets::{C5Report, TargetCheck, TargetOverrides, sst_expansion};
+pub use amplification_targets::{C5Report, TargetCheck, sst_expansion};
 pub use config::{
-    CLIENTS_MAX, DEFAULT_OPS, FaultLevel, LogCompaction, LsmShape, OPS_MAX, Overrides, RemoteShape,
-    Topology, WorldConfig, WorldStyle, parse_durability,
+    CLIENTS_MAX, DEFAULT_OPS, DurabilityName, FaultLevel, LogCompaction, LsmShape, OPS_MAX,
+    Overrides, RemoteShape, StyleName, TargetOverrides, Topology, WorldConfig, WorldStyle,
+    parse_durability,
 };
-pub use report::{
-    Amplification, Failure, LsmSummary, OpsSummary, ProcessSummary, RemoteSummary, RunReport,
-};
+pub use outcome::{Amplification, Failure};
+pub use report::{LsmSummary, OpsSummary, ProcessSummary, RemoteSummary, RunReport};
 pub use timeline::{Cdf, RunSeries, TimelineSample};
 pub use workload::{set_workload, workload_names, world_preset};
 

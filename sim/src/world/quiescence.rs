@@ -7,7 +7,7 @@
 //! job left (the primary purges a job's prefix when it closes the job and sweeps `tmp/`;
 //! the garbage collector collects fenced primaries'). C5 measures at this rest.
 
-use super::integrity::newest_manifest;
+use super::store_view::newest_manifest;
 use crate::clock::{EPOCH_BASE_MS, sim_elapsed};
 use crate::store::{StoreNode, StoreState};
 use lsm_core::compaction::{Busy, CompactionStyle};

@@ -2,16 +2,10 @@
 //! summary printed by default.
 
 use super::config::WorldConfig;
+use super::outcome::{Amplification, Failure};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-
-/// A failed check, named as DESIGN.md names them.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Failure {
-    pub check: String,
-    pub detail: String,
-}
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct OpsSummary {
@@ -36,24 +30,6 @@ pub struct ProcessSummary {
     pub writer_open_failures: u64,
     pub writers_fenced: u64,
     pub writers_poisoned: u64,
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
-pub struct Amplification {
-    /// Bytes PUT to the store ÷ user bytes written.
-    pub write: f64,
-    /// (flush + compaction output bytes) ÷ flush bytes, as RocksDB reports it.
-    pub write_rocksdb: f64,
-    /// SST bytes the newest manifest references ÷ live logical bytes.
-    pub space: f64,
-    /// All SST bytes in the store ÷ live logical bytes.
-    pub space_physical: f64,
-    pub read_blocks_mean: f64,
-    pub read_blocks_p99: u64,
-    pub read_sorted_runs_mean: f64,
-    pub user_bytes: u64,
-    pub store_bytes_put: u64,
-    pub live_logical_bytes: u64,
 }
 
 /// What the LSM protocols did: compactions, fencing, checkpoints, deletion, stalls.
@@ -177,6 +153,14 @@ impl RunReport {
     /// The default, human-readable summary.
     pub fn summary(&self) -> String {
         let mut out = String::new();
+        self.write_run(&mut out);
+        self.write_protocols(&mut out);
+        self.write_verdict(&mut out);
+        out
+    }
+
+    /// Seed, configuration, time, operations, faults and processes.
+    fn write_run(&self, out: &mut String) {
         let config = serde_json::to_string(&self.config).unwrap_or_default();
         let _ = writeln!(out, "seed {}  verdict {}", self.seed, self.verdict);
         let _ = writeln!(out, "config {config}");
@@ -212,6 +196,10 @@ impl RunReport {
             p.writers_fenced,
             p.writers_poisoned
         );
+    }
+
+    /// Flushes, compactions, amplification, the protocols' counts and remote compaction.
+    fn write_protocols(&self, out: &mut String) {
         let a = &self.amplification;
         let _ = writeln!(
             out,
@@ -245,7 +233,7 @@ impl RunReport {
             l.orphans_collected,
             l.stall_time_ms
         );
-        if let Some(r) = &l.remote {
+        if let Some(r) = &self.lsm.remote {
             let _ = writeln!(
                 out,
                 "remote: {} workers; {} scheduled ({} rescheduled), {} succeeded, {} failed, {} timed out, {} fell back to local, {} rejected stale, {} rejected corrupt, {} duplicates ignored, {} late ({} installed), {} empty outputs; install latency p50 {} ms p99 {} ms",
@@ -266,6 +254,10 @@ impl RunReport {
                 r.install_latency_ms_p99
             );
         }
+    }
+
+    /// Each check's outcome, the failures, the digest and, after a failure, the replay.
+    fn write_verdict(&self, out: &mut String) {
         let checks: Vec<String> = self
             .checks
             .iter()
@@ -283,6 +275,5 @@ impl RunReport {
         if !self.passed() {
             let _ = writeln!(out, "replay: {}", self.replay);
         }
-        out
     }
 }

@@ -1,72 +1,129 @@
-//! The world's main task: sets up the nodes, lets the clients run under faults, quiesces,
-//! reads everything back and runs the checks.
+//! The world's main task, in phases: set up the nodes, let the clients run under faults,
+//! stop the faults and wait for a writer to recover and read everything back, wait for the
+//! tree to quiesce, run the checks, and assemble the report.
 
-use super::amplification_targets;
+use super::amplification_targets::{self, C5Inputs, C5Report};
 use super::background_nodes::spawn_background;
+use super::checks::{self, Verdicts};
 use super::client::{ClientPlan, client_main};
-use super::config::Topology;
 use super::config::WorldConfig;
 use super::drain::drain_main;
-use super::final_phase::{await_recovery, final_reads};
-use super::integrity::Violations;
-use super::integrity::{IntegrityObserver, newest_manifest, sst_bytes_in_store};
+use super::final_phase::{FinalReads, await_recovery, final_reads};
+use super::integrity::{IntegrityObserver, IntegrityReport};
+use super::log_style;
+use super::options::{L0_COMPACTION_TRIGGER, writer_options};
+use super::outcome::Amplification;
 use super::protocol::{WRITER_HOSTS, client_ip, writer_host_address, writer_host_name};
-use super::quiescence::await_rest;
-use super::remote_tally::RemoteTally;
-use super::report::{
-    Amplification, Failure, LsmSummary, OpsSummary, ProcessSummary, RemoteSummary, RunReport,
-};
-use super::shared::Shared;
+use super::quiescence::{Rest, await_rest};
+use super::report::RunReport;
+use super::shared::{Counters, Shared};
+use super::store_view::{newest_manifest, sst_bytes_in_store};
+use super::summaries::{self, EndState};
 use super::supervisor::Supervisor;
-use super::writer_host::L0_COMPACTION_TRIGGER;
-use super::writer_host::{host_main, writer_options};
+use super::writer_host::host_main;
 use crate::clock::{ClockPlan, SimClock, sim_elapsed};
-use crate::lincheck::{CheckOptions, History, Limits, Verdict};
+use crate::lincheck::History;
 use crate::rng;
-use crate::store::{StoreConfig, StoreFaultConfig, StoreNode};
+use crate::store::{StoreConfig, StoreFaultConfig, StoreNode, StoreStats};
 use crate::trace::Trace;
-use lsm_core::manifest::Manifest;
 use lsm_core::roles::writer::Durability;
-use madsim::runtime::Handle;
+use madsim::runtime::{Handle, NodeHandle};
+use madsim::task::JoinHandle;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-/// C1's search bounds: generous for per-key histories of a run, but finite.
-const C1_LIMITS: Limits = Limits {
-    max_steps: 200_000_000,
-    max_cache_entries: 4_000_000,
-};
+/// The nodes of a running world and what watches them.
+struct World {
+    store: StoreNode,
+    integrity: Arc<IntegrityObserver>,
+    shared: Arc<Shared>,
+    /// Every node's clock (writer hosts, then background nodes), for the jump count.
+    clocks: Vec<SimClock>,
+}
+
+/// The tasks of the fault phase.
+struct FaultPhase {
+    clients: Vec<JoinHandle<()>>,
+    supervising: JoinHandle<Supervisor>,
+    stop: Arc<AtomicBool>,
+}
+
+/// What the recovery phase found.
+struct Recovery {
+    recovered: bool,
+    /// The counters as the clients (and the drain) left them, before the final reads.
+    counters: Counters,
+    finals: FinalReads,
+}
 
 pub async fn run_world(config: WorldConfig, trace: Trace) -> Result<RunReport, String> {
-    let seed = config.seed;
+    let (mut world, hosts) = set_up(&config, &trace).await?;
+    let phase = start_fault_phase(&mut world, hosts, &trace);
+    let supervisor = finish_fault_phase(&world, phase).await?;
+    let recovery = recover(&world, &supervisor).await?;
+    let rest = quiesce(&world).await?;
+    let sim_time_s = sim_elapsed().as_secs_f64();
+    world.integrity.check_final(&world.store.snapshot());
+    let found = world.integrity.report();
+    let mut verdicts = run_checks(&world, &found, &recovery, &rest)?;
+    let end = end_state(&world);
+    let amplification =
+        summaries::amplification(&recovery.counters, &end, recovery.finals.live_logical_bytes);
+    let c5 = c5_check(&world, &recovery, &rest, &end, &amplification);
+    if let Some(c5) = &c5 {
+        verdicts.record(c5.outcome());
+    }
+    let report = RunReport {
+        sim_time_s,
+        amplification,
+        c5,
+        ..assemble(config, &world, &verdicts, &found, (&recovery, &rest, &end))
+    };
+    Ok(report)
+}
+
+/// The store (watched by the integrity observer), the shared state and the writer hosts.
+async fn set_up(config: &WorldConfig, trace: &Trace) -> Result<(World, Vec<NodeHandle>), String> {
     let store = StoreNode::start(
         StoreConfig::with_faults(config.store_faults.clone()),
-        seed,
+        config.seed,
         trace.clone(),
     )
     .await
     .map_err(|error| format!("store node: {error}"))?;
     let check_recovery = config.lsm.durability == Durability::Checkpoint;
     let integrity = Arc::new(IntegrityObserver::new(trace.clone(), check_recovery));
-    if matches!(
-        config.writer.style,
-        super::config::WorldStyle::Fifo
-            | super::config::WorldStyle::Log(super::config::LogCompaction::Shift)
-    ) {
+    if checks::lossy_style(config.writer.style) {
         integrity.allow_lossy_recovery();
     }
     store.add_observer(integrity.clone());
     let shared = Arc::new(Shared::new(config.clone(), trace.clone()));
     integrity.timeline.attach(shared.clone());
-    let handle = Handle::current();
+    let (hosts, clocks) = start_writer_hosts(&shared, &store, trace);
+    let world = World {
+        store,
+        integrity,
+        shared,
+        clocks,
+    };
+    Ok((world, hosts))
+}
+
+/// Starts the writer hosts (active and standby), each with its own clock.
+fn start_writer_hosts(
+    shared: &Arc<Shared>,
+    store: &StoreNode,
+    trace: &Trace,
+) -> (Vec<NodeHandle>, Vec<SimClock>) {
+    let config = &shared.config;
     let mut hosts = Vec::new();
     let mut clocks = Vec::new();
     for host in 0..WRITER_HOSTS {
         let name = writer_host_name(host);
         let plan = ClockPlan::draw(
-            &mut rng::stream(seed, &format!("clock/{name}")),
+            &mut rng::stream(config.seed, &format!("clock/{name}")),
             &config.clocks,
         );
         let clock = SimClock::new(&name, plan, trace.clone());
@@ -74,7 +131,7 @@ pub async fn run_world(config: WorldConfig, trace: Trace) -> Result<RunReport, S
         clocks.push(clock.clone());
         let client = store.client(&name);
         let host_shared = shared.clone();
-        let node = handle
+        let node = Handle::current()
             .create_node()
             .name(name)
             .ip(writer_host_address(host).ip())
@@ -82,6 +139,31 @@ pub async fn run_world(config: WorldConfig, trace: Trace) -> Result<RunReport, S
             .build();
         hosts.push(node);
     }
+    (hosts, clocks)
+}
+
+/// Starts the clients, the background nodes and the supervisor that injects incidents.
+fn start_fault_phase(world: &mut World, hosts: Vec<NodeHandle>, trace: &Trace) -> FaultPhase {
+    let clients = start_clients(&world.shared);
+    let (background, background_clocks) = spawn_background(&world.shared, &world.store, trace);
+    world.clocks.extend(background_clocks);
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut supervisor = Supervisor::new(world.shared.clone(), hosts, background);
+    let supervisor_stop = stop.clone();
+    let supervising = madsim::task::spawn(async move {
+        supervisor.run(supervisor_stop).await;
+        supervisor
+    });
+    FaultPhase {
+        clients,
+        supervising,
+        stop,
+    }
+}
+
+/// One client node per configured client, the operations shared out evenly.
+fn start_clients(shared: &Arc<Shared>) -> Vec<JoinHandle<()>> {
+    let config = &shared.config;
     let clients = config.clients.clients.max(1);
     let timeout = Duration::from_millis(config.clients.op_timeout_ms);
     let mut running = Vec::new();
@@ -89,7 +171,7 @@ pub async fn run_world(config: WorldConfig, trace: Trace) -> Result<RunReport, S
         let ops = config.clients.ops_total / u64::from(clients)
             + u64::from(u64::from(index) < config.clients.ops_total % u64::from(clients));
         let node_name = format!("client-{index}");
-        let node = handle
+        let node = Handle::current()
             .create_node()
             .name(node_name.clone())
             .ip(client_ip(index))
@@ -102,353 +184,218 @@ pub async fn run_world(config: WorldConfig, trace: Trace) -> Result<RunReport, S
         };
         running.push(node.spawn(client_main(shared.clone(), plan)));
     }
-    let (background, background_clocks) = spawn_background(&shared, &store, &trace);
-    clocks.extend(background_clocks);
-    let stop = Arc::new(AtomicBool::new(false));
-    let mut supervisor = Supervisor::new(shared.clone(), hosts, background);
-    let supervisor_stop = stop.clone();
-    let supervising = madsim::task::spawn(async move {
-        supervisor.run(supervisor_stop).await;
-        supervisor
-    });
-    for client in running {
+    running
+}
+
+/// Waits for the clients and then the drain (if drawn), stops the incidents and the store's
+/// faults; returns the supervisor (recovery may need it to restart a host).
+async fn finish_fault_phase(world: &World, phase: FaultPhase) -> Result<Supervisor, String> {
+    for client in phase.clients {
         client
             .await
             .map_err(|error| format!("a client task failed: {error}"))?;
     }
+    let config = &world.shared.config;
+    let clients = config.clients.clients.max(1);
     if let Some(drain) = config.clients.drain.clone() {
-        let drainer = handle
+        let timeout = Duration::from_millis(config.clients.op_timeout_ms);
+        let drainer = Handle::current()
             .create_node()
             .name("drainer")
             .ip(client_ip(clients + 1))
             .build();
         drainer
-            .spawn(drain_main(shared.clone(), clients + 1, drain, timeout))
+            .spawn(drain_main(
+                world.shared.clone(),
+                clients + 1,
+                drain,
+                timeout,
+            ))
             .await
             .map_err(|error| format!("the drain task failed: {error}"))?;
     }
     let faults_end_s = sim_elapsed().as_secs_f64();
-    stop.store(true, Ordering::Relaxed);
-    let supervisor = supervising
+    phase.stop.store(true, Ordering::Relaxed);
+    let supervisor = phase
+        .supervising
         .await
         .map_err(|error| format!("the supervisor failed: {error}"))?;
-    store.set_faults(StoreFaultConfig::none());
-    shared.note("main", "faults_stopped", format!("at {faults_end_s:.3} s"));
-    let recovered = await_recovery(&shared, &supervisor).await;
+    world.store.set_faults(StoreFaultConfig::none());
+    let at = format!("at {faults_end_s:.3} s");
+    world.shared.note("main", "faults_stopped", at);
+    Ok(supervisor)
+}
+
+/// Waits for a writer to serve again, then reads every key back (if one does).
+async fn recover(world: &World, supervisor: &Supervisor) -> Result<Recovery, String> {
+    let recovered = await_recovery(&world.shared, supervisor).await;
     // The clients' figures, before the final reads add theirs.
-    let counters = shared.counters();
+    let counters = world.shared.counters();
     let finals = if recovered {
-        let reader = handle
+        let clients = world.shared.config.clients.clients.max(1);
+        let reader = Handle::current()
             .create_node()
             .name("final-reader")
             .ip(client_ip(clients))
             .build();
         reader
-            .spawn(final_reads(shared.clone(), clients))
+            .spawn(final_reads(world.shared.clone(), clients))
             .await
             .map_err(|error| format!("the final reader failed: {error}"))??
     } else {
-        Default::default()
+        FinalReads::default()
     };
-    let style = writer_options(&config)
+    Ok(Recovery {
+        recovered,
+        counters,
+        finals,
+    })
+}
+
+/// Waits (boundedly) for the tree to come to rest under the run's strategy.
+async fn quiesce(world: &World) -> Result<Rest, String> {
+    let config = &world.shared.config;
+    let style = writer_options(config)
         .compaction
         .ok_or_else(|| "the world's writer has no compaction style".to_string())?;
-    let l0_trigger = super::log_style::rest_l0_trigger(&config).unwrap_or(L0_COMPACTION_TRIGGER);
-    let rest = await_rest(&store, &style, l0_trigger).await;
-    // C5 measures the tree at rest, as C4 defines it.
-    let quiescent = recovered && rest.reached;
-    let sim_time_s = sim_elapsed().as_secs_f64();
-    integrity.check_final(&store.snapshot());
+    let l0_trigger = log_style::rest_l0_trigger(config).unwrap_or(L0_COMPACTION_TRIGGER);
+    Ok(await_rest(&world.store, &style, l0_trigger).await)
+}
 
-    let mut failures = Vec::new();
-    let mut checks = BTreeMap::new();
-    let history = History::from_operations(shared.take_history())
+/// C1, C3, C2, recovery, manifest invariants, edits-valid and C4, in that order.
+fn run_checks(
+    world: &World,
+    found: &IntegrityReport,
+    recovery: &Recovery,
+    rest: &Rest,
+) -> Result<Verdicts, String> {
+    let config = &world.shared.config;
+    let history = History::from_operations(world.shared.take_history())
         .map_err(|error| format!("the history is malformed: {error}"))?;
-    let c1 = super::fifo_style::c1_check(
-        config.writer.style,
-        &history,
-        &CheckOptions {
-            limits: C1_LIMITS,
-            partition: true,
-        },
+    let mut verdicts = Verdicts::default();
+    if let Some(c1) = checks::c1_linearizable(config, &history) {
+        verdicts.record(c1);
+    }
+    verdicts.record(checks::no_violations("C3", &found.reference_integrity));
+    verdicts.record(checks::no_violations("C2", &found.checkpoint_stability));
+    if config.lsm.durability == Durability::Checkpoint {
+        verdicts.record(checks::no_violations("recovery", &found.recovery));
+    }
+    let invariants = &found.manifest_invariants;
+    verdicts.record(checks::no_violations("manifest-invariants", invariants));
+    let counters = &recovery.counters;
+    let refused = (
+        counters.edits_refused_invalid,
+        &counters.edits_refused_first,
     );
-    // Without a WAL an acknowledged write may be lost by design; `checkpoint` mode is
-    // checked by C2 and the recovery check instead.
-    let c1_applies = config.lsm.durability == Durability::Wal;
-    let c1_ok = !c1_applies || matches!(c1.verdict, Verdict::Linearizable);
-    if c1_applies {
-        checks.insert("C1".to_string(), c1_ok);
-    }
-    if !c1_ok {
-        failures.push(Failure {
-            check: "C1".to_string(),
-            detail: format!("{} ({} operations)", c1.verdict, history.len()),
-        });
-    }
-    let found = integrity.report();
-    let c3_ok = found.reference_integrity.count == 0;
-    checks.insert("C3".to_string(), c3_ok);
-    if !c3_ok {
-        failures.push(Failure {
-            check: "C3".to_string(),
-            detail: format!(
-                "{} violations: {}",
-                found.reference_integrity.count,
-                found.reference_integrity.first.join("; ")
-            ),
-        });
-    }
-    push_violations(
-        &mut checks,
-        &mut failures,
-        "C2",
-        &found.checkpoint_stability,
-    );
-    if check_recovery {
-        push_violations(&mut checks, &mut failures, "recovery", &found.recovery);
-    }
-    let invariants_ok = found.manifest_invariants.count == 0;
-    checks.insert("manifest-invariants".to_string(), invariants_ok);
-    if !invariants_ok {
-        failures.push(Failure {
-            check: "manifest-invariants".to_string(),
-            detail: format!(
-                "{} violations: {}",
-                found.manifest_invariants.count,
-                found.manifest_invariants.first.join("; ")
-            ),
-        });
-    }
-    // Re-validation: no role sent an edit that `apply` had to refuse as invalid.
-    let edits_ok = counters.edits_refused_invalid == 0;
-    checks.insert("edits-valid".to_string(), edits_ok);
-    if !edits_ok {
-        failures.push(Failure {
-            check: "edits-valid".to_string(),
-            detail: format!(
-                "{} manifest edits refused as invalid: {}",
-                counters.edits_refused_invalid,
-                counters.edits_refused_first.join("; ")
-            ),
-        });
-    }
-    let c4_ok = recovered && finals.unanswered.is_empty() && rest.reached;
-    checks.insert("C4".to_string(), c4_ok);
-    if !c4_ok {
-        let detail = if !rest.reached {
-            format!("the tree did not come to rest: {}", rest.describe())
-        } else if recovered {
-            format!(
-                "{} final reads unanswered (keys {:?})",
-                finals.unanswered.len(),
-                finals.unanswered.iter().take(10).collect::<Vec<_>>()
-            )
-        } else {
-            "no writer served again after the faults stopped".to_string()
-        };
-        failures.push(Failure {
-            check: "C4".to_string(),
-            detail,
-        });
-    }
+    verdicts.record(checks::edits_valid(refused.0, refused.1));
+    let unanswered = &recovery.finals.unanswered;
+    verdicts.record(checks::c4_liveness(recovery.recovered, unanswered, rest));
+    Ok(verdicts)
+}
 
-    let writer = shared.writer_stats_total();
-    let store_stats = store.stats();
-    let (store_bytes_put, sst_bytes, newest) = store.with_state(|state| {
+/// The roles' stats, the store's bytes and newest manifest, and the read costs.
+fn end_state(world: &World) -> EndState {
+    let (store_bytes_put, sst_bytes, newest) = world.store.with_state(|state| {
         (
             state.bytes_put_total(),
             sst_bytes_in_store(state),
             newest_manifest(state),
         )
     });
-    let referenced_bytes = newest.as_ref().map_or(0, Manifest::live_size_bytes);
-    let ratio = |num: u64, den: u64| {
-        if den == 0 {
-            0.0
-        } else {
-            num as f64 / den as f64
-        }
-    };
-    let read_blocks = shared.read_blocks();
-    let read_runs = shared.read_runs();
-    let amplification = Amplification {
-        write: ratio(store_bytes_put, counters.user_bytes_written),
-        // Compaction output of the writer's embedded compactor and of standalone compactors.
-        write_rocksdb: ratio(
-            writer.flush_bytes + writer.compaction_output_bytes + counters.compactor_output_bytes,
-            writer.flush_bytes,
-        ),
-        space: ratio(referenced_bytes, finals.live_logical_bytes),
-        space_physical: ratio(sst_bytes, finals.live_logical_bytes),
-        read_blocks_mean: read_blocks.mean(),
-        read_blocks_p99: read_blocks.value_at_quantile(0.99),
-        read_sorted_runs_mean: read_runs.mean(),
-        user_bytes: counters.user_bytes_written,
+    EndState {
+        writer: world.shared.writer_stats_total(),
         store_bytes_put,
-        live_logical_bytes: finals.live_logical_bytes,
-    };
-    let c5 = recovered
-        .then(|| {
-            let inputs = amplification_targets::C5Inputs {
-                amplification: &amplification,
-                newest: newest.as_ref(),
-                flushes: writer.flushes,
-                flush_bytes: writer.flush_bytes,
-                merges: writer.compactions
-                    + writer.compactions_stale
-                    + counters.compactor_installs
-                    + counters.compactor_installs_stale,
-                peak_referenced_bytes: integrity.timeline.peak_live_sst_bytes(),
-                reads: read_blocks.len(),
-            };
-            amplification_targets::check(&config, quiescent, &inputs)
-        })
-        .flatten();
-    if let Some(c5) = &c5 {
-        checks.insert("C5".to_string(), c5.passed());
-        failures.extend(c5.failure());
+        sst_bytes,
+        newest,
+        read_blocks: world.shared.read_blocks(),
+        read_runs: world.shared.read_runs(),
     }
-    let mut faults: BTreeMap<String, u64> = store_stats.faults_by_kind.clone();
-    for clock in &clocks {
+}
+
+/// C5 on the tree at rest, as C4 defines it (`None`: no writer recovered, or `--no-c5`).
+fn c5_check(
+    world: &World,
+    recovery: &Recovery,
+    rest: &Rest,
+    end: &EndState,
+    amplification: &Amplification,
+) -> Option<C5Report> {
+    if !recovery.recovered {
+        return None;
+    }
+    let inputs = C5Inputs {
+        amplification,
+        newest: end.newest.as_ref(),
+        flushes: end.writer.flushes,
+        flush_bytes: end.writer.flush_bytes,
+        merges: summaries::merges(&end.writer, &recovery.counters),
+        peak_referenced_bytes: world.integrity.timeline.peak_live_sst_bytes(),
+        reads: end.read_blocks.len(),
+    };
+    let quiescent = rest.reached;
+    amplification_targets::check(&world.shared.config, quiescent, &inputs)
+}
+
+/// Faults by kind: the store's, and every clock's jumps.
+fn faults_by_kind(world: &World, store_stats: &StoreStats) -> BTreeMap<String, u64> {
+    let mut faults = store_stats.faults_by_kind.clone();
+    for clock in &world.clocks {
         clock.note_jumps();
     }
-    let jumps: usize = clocks.iter().map(SimClock::jumps_applied).sum();
+    let jumps: usize = world.clocks.iter().map(SimClock::jumps_applied).sum();
     faults.insert("clock_jump".to_string(), jumps as u64);
+    faults
+}
+
+/// The report of a finished run, but for what `run_world` measured after the checks
+/// (simulated time, amplification, C5) and what the caller fills in (digest, wall time).
+fn assemble(
+    config: WorldConfig,
+    world: &World,
+    verdicts: &Verdicts,
+    found: &IntegrityReport,
+    (recovery, rest, end): (&Recovery, &Rest, &EndState),
+) -> RunReport {
+    let shared = &world.shared;
+    let store_stats = world.store.stats();
+    let faults = faults_by_kind(world, &store_stats);
     let mut coverage = shared.coverage.snapshot();
     for (pair, count) in &store_stats.faults_by_step {
         *coverage.entry(pair.clone()).or_insert(0) += count;
     }
-    let ops = OpsSummary {
-        // The clients' operations, and the drain's deletes when one was drawn.
-        total: config.clients.ops_total
-            + config
-                .clients
-                .drain
-                .as_ref()
-                .map_or(0, |drain| drain.deletes()),
-        ok: counters.ops_ok,
-        failed: counters.ops_failed,
-        indeterminate: counters.ops_indeterminate,
-        not_leader: counters.ops_not_leader,
-        final_reads: finals.reads,
-    };
+    let counters = &recovery.counters;
+    let writer = &end.writer;
     // Compactions of the quiescence phase count too.
     let late = shared.counters();
-    let log_compaction =
-        super::log_style::cost_summary(&config, late.log_compactions, &late.log_cost);
-    let topology = format!("{:?}", config.lsm.topology).to_lowercase();
-    let remote = (config.lsm.topology == Topology::Remote)
-        .then(|| remote_summary(&config, &shared.remote_tally()));
-    let durability = format!("{:?}", config.lsm.durability).to_lowercase();
-    Ok(RunReport {
-        seed,
-        verdict: if failures.is_empty() { "pass" } else { "fail" }.to_string(),
-        failures,
+    let remote = shared.remote_tally();
+    RunReport {
+        seed: config.seed,
+        verdict: if verdicts.failures.is_empty() {
+            "pass"
+        } else {
+            "fail"
+        }
+        .to_string(),
+        failures: verdicts.failures.clone(),
         digest: String::new(),
-        config,
-        sim_time_s,
-        wall_time_s: 0.0,
-        ops,
+        ops: summaries::ops_summary(&config, counters, recovery.finals.reads),
         faults,
         crashes: counters.crashes,
-        processes: ProcessSummary {
-            crashes: counters.crashes,
-            restarts: counters.restarts,
-            pauses: counters.pauses,
-            resumes: counters.resumes,
-            failovers: counters.failovers,
-            writer_opens: counters.writer_opens,
-            writer_open_failures: counters.writer_open_failures,
-            writers_fenced: counters.writers_fenced,
-            writers_poisoned: counters.writers_poisoned,
-        },
+        processes: summaries::process_summary(counters),
         compactions: writer.compactions + counters.compactor_installs,
-        lsm: LsmSummary {
-            topology,
-            durability,
-            compactions_installed: writer.compactions + counters.compactor_installs,
-            installs_rejected_stale: writer.compactions_stale + counters.compactor_installs_stale,
-            installs_rejected_fenced: counters.compactor_installs_fenced,
-            compactor_opens: counters.compactor_opens,
-            compactors_fenced: counters.compactors_fenced,
-            compactor_jobs_at_once_max: counters.compactor_jobs_at_once_max,
-            checkpoints_taken: writer.checkpoints,
-            checkpoints_verified: found.checkpoint_verifications,
-            checkpoints_expired: counters.gc_checkpoints_expired,
-            recoveries_checked: found.recoveries_checked,
-            deletions_deferred: found.pending_added,
-            deletions_done: counters.gc_pending_deleted,
-            deletions_forced: writer.tables_force_deleted + counters.compactor_inputs_force_deleted,
-            orphans_collected: counters.gc_orphans_deleted + counters.compactor_orphans_deleted,
-            gc_passes: counters.gc_passes,
-            stall_time_ms: counters.stall_ms,
-            rest: rest.describe(),
-            remote,
-            log_compaction,
-        },
+        lsm: summaries::lsm_summary(&config, writer, counters, &late, found, rest, &remote),
         flushes: writer.flushes,
         manifest_versions: found.manifest_versions_seen,
-        amplification,
-        checks,
+        checks: verdicts.checks.clone(),
         coverage,
         trace_events: 0,
         replay: String::new(),
-        c5,
-        series: Some(integrity.timeline.series(&shared)),
-    })
-}
-
-/// Remote compaction's outcomes, summed over every primary incarnation.
-fn remote_summary(config: &WorldConfig, tally: &RemoteTally) -> RemoteSummary {
-    let primary = tally.primary_total();
-    let quantile = |histogram: &hdrhistogram::Histogram<u64>, q: f64| {
-        if histogram.is_empty() {
-            0
-        } else {
-            histogram.value_at_quantile(q)
-        }
-    };
-    RemoteSummary {
-        workers: config.lsm.remote.workers,
-        jobs_scheduled: primary.jobs_scheduled,
-        jobs_rescheduled: primary.jobs_rescheduled,
-        jobs_succeeded: primary.jobs_succeeded,
-        jobs_failed: primary.jobs_failed,
-        jobs_timed_out: primary.jobs_timed_out,
-        fell_back_local: primary.fell_back_local,
-        rejected_stale: primary.rejected_stale,
-        rejected_corrupt: primary.rejected_corrupt,
-        duplicates_ignored: primary.duplicates_ignored,
-        late_results: primary.late_results,
-        late_installed: primary.late_installed,
-        late_rejected: primary.late_rejected,
-        foreign_results: primary.foreign_results,
-        empty_outputs: primary.empty_outputs,
-        local_trivial: primary.local_trivial,
-        outputs_damaged_by_fault: tally.workers.outputs_damaged,
-        results_resent: tally.workers.results_resent,
-        tmp_deleted_by_primary: primary.tmp_objects_deleted,
-        tmp_collected_by_gc: tally.tmp_collected_by_gc,
-        install_latency_ms_p50: quantile(&tally.install_latency_ms, 0.5),
-        install_latency_ms_p99: quantile(&tally.install_latency_ms, 0.99),
-        job_latency_ms_p50: quantile(&tally.job_latency_ms, 0.5),
-        job_latency_ms_p99: quantile(&tally.job_latency_ms, 0.99),
-    }
-}
-
-/// Records check `name` as passed when `found` is empty, and its failure otherwise.
-fn push_violations(
-    checks: &mut BTreeMap<String, bool>,
-    failures: &mut Vec<Failure>,
-    name: &str,
-    found: &Violations,
-) {
-    let ok = found.count == 0;
-    checks.insert(name.to_string(), ok);
-    if !ok {
-        failures.push(Failure {
-            check: name.to_string(),
-            detail: format!("{} violations: {}", found.count, found.first.join("; ")),
-        });
+        series: Some(world.integrity.timeline.series(shared)),
+        config,
+        sim_time_s: 0.0,
+        wall_time_s: 0.0,
+        amplification: Amplification::default(),
+        c5: None,
     }
 }

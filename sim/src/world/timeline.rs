@@ -11,9 +11,9 @@
 //! picture of its whole life in constant memory.
 
 use super::config::WorldConfig;
-use super::integrity::sst_bytes_in_store;
+use super::options::writer_options;
 use super::shared::Shared;
-use super::writer_host::writer_options;
+use super::store_view::sst_bytes_in_store;
 use crate::clock::sim_elapsed;
 use crate::store::StoreState;
 use hdrhistogram::Histogram;

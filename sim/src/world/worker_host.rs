@@ -6,12 +6,12 @@
 //! faults apply to their requests. With a configured chance a worker damages an output
 //! after writing it (a faulty disk or a buggy worker), which the primary must catch.
 
+use super::options::writer_options;
 use super::protocol::{
     REMOTE_JOB_TAG, REMOTE_RESULT_TAG, remote_ack_tag, worker_address, worker_name,
 };
 use super::shared::Shared;
 use super::supervisor::BackgroundNode;
-use super::writer_host::writer_options;
 use crate::clock::SimClock;
 use crate::rng::{self, Stream};
 use crate::store::{SimStore, StoreNode};
@@ -39,7 +39,7 @@ pub fn spawn_workers(
     let mut clocks = Vec::new();
     for index in 0..config.lsm.remote.workers {
         let name = worker_name(index);
-        let clock = super::background_nodes::node_clock(config, &name, trace);
+        let clock = super::node_clock::node_clock(config, &name, trace);
         clocks.push(clock.clone());
         let client = store.client(&name);
         let node_shared = shared.clone();

@@ -10,10 +10,11 @@
 //! it answers `NotLeader` to everything. An active host whose writer was fenced anyway (a
 //! zombie that finished opening after the failover fences the WAL too) opens again.
 
-use super::config::{Topology, WorldConfig, WorldStyle};
+use super::config::Topology;
 use super::host_store::HostStore;
 use super::log_style;
 use super::mailbox::Mailbox;
+use super::options::writer_options;
 use super::protocol::{
     CLIENT_REQUEST_TAG, ClientReply, ClientRequest, KvCommand, key_bytes, parse_value, value_bytes,
     writer_host_address, writer_host_name,
@@ -22,10 +23,8 @@ use super::remote_primary::{PrimaryHost, REMOTE_POLL, ResultInbox, receive_resul
 use super::shared::Shared;
 use crate::clock::SimClock;
 use crate::store::SimStore;
+use lsm_core::compaction::CompactionStats;
 use lsm_core::compaction::StallState;
-use lsm_core::compaction::leveled::LeveledOptions;
-use lsm_core::compaction::universal::UniversalOptions;
-use lsm_core::compaction::{CompactionStats, CompactionStyle};
 use lsm_core::roles::manifest_io::ManifestIoError;
 use lsm_core::roles::writer::{
     WRITER_CHECKPOINT_NAME, WriteOp, Writer, WriterError, WriterOptions,
@@ -45,8 +44,6 @@ const BACKGROUND_RETRY_DELAY: Duration = Duration::from_millis(100);
 /// the standalone compactor installed (and, while stalled, to notice L0 shrink).
 const MANIFEST_POLL: Duration = Duration::from_millis(500);
 const STALL_POLL: Duration = Duration::from_millis(100);
-/// L0 tables that trigger a compaction, in every style the world runs.
-pub const L0_COMPACTION_TRIGGER: usize = 4;
 
 type HostWriter = Writer<HostStore, SimClock>;
 type Inbox = Mailbox<(ClientRequest, SocketAddr)>;
@@ -57,42 +54,6 @@ enum Stop {
     Fenced,
     /// A write's outcome is unknown; only a new incarnation (recovery) learns the truth.
     Poisoned,
-}
-
-/// The writer options of this world.
-pub fn writer_options(config: &WorldConfig) -> WriterOptions {
-    let memtable = config.writer.memtable_size_bytes;
-    let style = match config.writer.style {
-        WorldStyle::Leveled => CompactionStyle::Leveled(LeveledOptions {
-            level0_file_num_compaction_trigger: L0_COMPACTION_TRIGGER,
-            max_bytes_for_level_base: memtable.saturating_mul(4),
-            target_file_size_base: memtable,
-            ..LeveledOptions::default()
-        }),
-        WorldStyle::Universal => CompactionStyle::Universal(UniversalOptions {
-            level0_file_num_compaction_trigger: L0_COMPACTION_TRIGGER,
-            write_buffer_size: memtable,
-            target_file_size_base: memtable.saturating_mul(4),
-            ..UniversalOptions::default()
-        }),
-        WorldStyle::Fifo => CompactionStyle::Fifo(super::fifo_style::fifo_options(config)),
-        WorldStyle::Log(kind) => CompactionStyle::Log(log_style::log_options(config, kind)),
-    };
-    let standalone = config.lsm.topology == Topology::Standalone;
-    WriterOptions {
-        memtable_size_bytes: memtable,
-        commit_entries_max: config.writer.commit_entries_max,
-        compaction: Some(style),
-        no_compactor: standalone,
-        // The garbage collector's node deletes; the embedded compactor only defers.
-        purge_obsolete: false,
-        force_delete: config.lsm.force_delete,
-        durability: config.lsm.durability,
-        checkpoints_retained: 1,
-        checkpoint_lifetime_ms: Some(config.lsm.checkpoint_lifetime_ms),
-        bugs: config.lsm.bugs(),
-        ..WriterOptions::default()
-    }
 }
 
 /// The host process: what runs at every (re)start of the node.
