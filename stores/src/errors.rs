@@ -44,12 +44,24 @@ pub fn status_in_chain(error: &(dyn std::error::Error + 'static)) -> Option<u16>
 }
 
 /// The transport failure in `error`'s chain, if the request failed below HTTP.
-fn http_kind_in_chain(error: &(dyn std::error::Error + 'static)) -> Option<HttpErrorKind> {
+/// `object_store` wraps its `HttpError` transparently (its `source` skips it), so the
+/// `reqwest` error beneath is what the chain shows.
+fn transport_in_chain(error: &(dyn std::error::Error + 'static)) -> Option<Transport> {
     let mut next = Some(error);
     let mut depth = 0;
     while let Some(current) = next {
         if let Some(http) = current.downcast_ref::<HttpError>() {
-            return Some(http.kind());
+            return Some(match http.kind() {
+                HttpErrorKind::Connect => Transport::NotConnected,
+                _ => Transport::AfterSending,
+            });
+        }
+        if let Some(reqwest) = current.downcast_ref::<reqwest::Error>() {
+            return Some(if reqwest.is_connect() {
+                Transport::NotConnected
+            } else {
+                Transport::AfterSending
+            });
         }
         depth += 1;
         if depth > 16 {
@@ -58,6 +70,16 @@ fn http_kind_in_chain(error: &(dyn std::error::Error + 'static)) -> Option<HttpE
         next = current.source();
     }
     None
+}
+
+/// Where a transport failure happened.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Transport {
+    /// No connection was made: nothing was sent.
+    NotConnected,
+    /// A timeout, reset, closed connection or undecodable answer: the request may have been
+    /// sent, and so applied.
+    AfterSending,
 }
 
 fn transient(path: &str, detail: String) -> StoreError {
@@ -93,12 +115,10 @@ fn from_status(path: &str, request: Request, status: u16, detail: String) -> Sto
 }
 
 /// A transport failure: only a failure to connect surely sent nothing.
-/// A timeout, reset, closed connection or undecodable answer came after the request may
-/// have been sent, so it may have been applied (reads too report it: the caller retries).
-fn from_transport(path: &str, kind: HttpErrorKind, detail: String) -> StoreError {
-    match kind {
-        HttpErrorKind::Connect => transient(path, format!("could not connect: {detail}")),
-        _ => unknown(path),
+fn from_transport(path: &str, transport: Transport, detail: String) -> StoreError {
+    match transport {
+        Transport::NotConnected => transient(path, format!("could not connect: {detail}")),
+        Transport::AfterSending => unknown(path),
     }
 }
 
@@ -137,8 +157,8 @@ pub fn map(path: &str, request: Request, error: object_store::Error) -> StoreErr
             panic!("the adapter issued a request its backend does not support: {detail}")
         }
         (_, Some(status)) => from_status(path, request, status, detail),
-        _ => match http_kind_in_chain(&error) {
-            Some(kind) => from_transport(path, kind, detail),
+        _ => match transport_in_chain(&error) {
+            Some(transport) => from_transport(path, transport, detail),
             // No HTTP at all: a local file system error, raised before the atomic rename
             // that would have applied the write.
             None if is_local(&error) => transient(path, detail),

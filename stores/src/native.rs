@@ -146,12 +146,29 @@ impl NativeStore {
             attributes: attributes::to_object_store(attributes),
             ..PutOptions::default()
         };
-        let result = self
+        let error = match self
             .inner
             .put_opts(&location, PutPayload::from(bytes), options)
             .await
-            .map_err(|error| errors::map(path, request, error))?;
-        Ok(etag_of(path, result.e_tag))
+        {
+            Ok(result) => return Ok(etag_of(path, result.e_tag)),
+            Err(error) => error,
+        };
+        let untold = errors::status_in_chain(&error).is_none();
+        match errors::map(path, request, error) {
+            // The in-memory store refuses an update of an absent object as a precondition
+            // failure, without a status. Either answer means "not applied"; reading back
+            // tells which, and is linearizable: the update takes effect at the read.
+            StoreError::PreconditionFailed { .. } if untold => match self.head_once(path).await {
+                Err(StoreError::NotFound { .. }) => Err(StoreError::NotFound {
+                    path: path.to_string(),
+                }),
+                _ => Err(StoreError::PreconditionFailed {
+                    path: path.to_string(),
+                }),
+            },
+            mapped => Err(mapped),
+        }
     }
 
     async fn list_once(&self, prefix: &str) -> Result<Vec<ObjectMeta>, StoreError> {
