@@ -1,7 +1,7 @@
 //! Core attributes ↔ S3 user metadata (`x-amz-meta-*`).
 //!
 //! HTTP lower-cases header names and trims values, so only attributes that survive that
-//! round trip exactly are accepted: keys of `[a-z0-9_-]`, values of printable ASCII without
+//! round trip exactly are accepted: keys of `[a-z0-9-]` (underscores are dropped by WSGI servers such as moto, and some proxies), values of printable ASCII without
 //! leading or trailing spaces. Core's only attribute (`sediment-write-tag`, a tag of ids and
 //! counters) is such; anything else is a programmer error and asserted.
 
@@ -15,8 +15,8 @@ pub fn assert_portable(attributes: &Attributes) {
             !key.is_empty()
                 && key
                     .bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_'),
-            "attribute key {key:?} is not portable: use [a-z0-9_-]"
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'),
+            "attribute key {key:?} is not portable: use [a-z0-9-]"
         );
         assert!(
             value.bytes().all(|b| (b' '..=b'~').contains(&b)) && value.trim() == value,

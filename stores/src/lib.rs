@@ -11,7 +11,7 @@
 //!   [`local`]), since `object_store`'s `LocalFileSystem` refuses it.
 //! - **Attributes** (the per-write tag core resolves unknown outcomes with): S3 user
 //!   metadata (`x-amz-meta-*`); on local files, a header in each file (see [`envelope`]).
-//!   Keys must be `[a-z0-9_-]` and values printable ASCII (what survives HTTP headers);
+//!   Keys must be `[a-z0-9-]` and values printable ASCII (what survives HTTP headers);
 //!   anything else is a programmer error and asserted.
 //! - **Keys** of any characters round trip: segments are escaped (see [`key`]).
 //! - **Errors** map to core's: see [`errors`]. Only failures that surely were not applied

@@ -27,7 +27,7 @@ pub async fn attributes_round_trip<S: ObjectStore>(store: &S, p: &str) -> CaseRe
     let path = format!("{p}object");
     let tagged = attributes(&[
         ("sediment-write-tag", "writer-3-epoch-7-42"),
-        ("x_other", "a b=c/d;e"),
+        ("x-other", "a b=c/d;e"),
     ]);
     put_ok(store, &path, &b"body"[..], PutMode::Create, tagged.clone()).await?;
     ensure_eq!(head_ok(store, &path).await?.attributes, tagged, "head attributes");
