@@ -10,10 +10,17 @@ dir="${1:-$root/target/moto-venv}"
 moto_version="5.1.18"
 server="$dir/bin/moto_server"
 stamp="$dir/.moto-$moto_version"
+# Test binaries and threads may call this at once: one installs, the others wait.
+mkdir -p "$(dirname "$dir")"
+if command -v flock >/dev/null; then
+    exec 9>"$dir.lock"
+    flock 9
+fi
 if [[ -x "$server" && -f "$stamp" ]]; then
     echo "$server"
     exit 0
 fi
+rm -rf "$dir"
 python3 -m venv "$dir"
 "$dir/bin/pip" install --quiet --disable-pip-version-check "moto[server]==$moto_version" >&2
 "$server" --help >/dev/null

@@ -9,6 +9,9 @@ cargo fmt --all --check
 echo "== cargo clippy"
 cargo clippy --workspace --all-targets -- -D warnings
 
+echo "== moto S3 server for the store conformance suite's S3 leg (into target/moto-venv)"
+ci/moto-venv.sh
+
 echo "== tests (the README's command)"
 cargo test --workspace --release
 

@@ -3,6 +3,7 @@
 //!
 //! `cargo run --release -p stores --example store_bench [-- --rounds N]`
 //! (N: 4 KiB objects per operation, default 300; 4 MiB objects get N/10.)
+#![allow(clippy::unwrap_used)]
 
 use bytes::Bytes;
 use hdrhistogram::Histogram;
@@ -36,7 +37,12 @@ fn histogram() -> Histogram<u64> {
     Histogram::new_with_bounds(1, 600_000_000, 3).unwrap_or_else(|error| panic!("{error}"))
 }
 
-async fn measure<S: ObjectStore>(store: &S, prefix: &str, size: usize, count: usize) -> [Figures; 2] {
+async fn measure<S: ObjectStore>(
+    store: &S,
+    prefix: &str,
+    size: usize,
+    count: usize,
+) -> [Figures; 2] {
     let body = Bytes::from(vec![0x5a; size]);
     let mut puts = Figures {
         latency_us: histogram(),
@@ -55,7 +61,8 @@ async fn measure<S: ObjectStore>(store: &S, prefix: &str, size: usize, count: us
             )
             .await
             .unwrap_or_else(|error| panic!("put: {error}"));
-        puts.latency_us.saturating_record(begin.elapsed().as_micros() as u64);
+        puts.latency_us
+            .saturating_record(begin.elapsed().as_micros() as u64);
         puts.bytes += size as u64;
     }
     puts.elapsed = started.elapsed();
@@ -71,7 +78,8 @@ async fn measure<S: ObjectStore>(store: &S, prefix: &str, size: usize, count: us
             .get(&format!("{prefix}{index:06}"), GetRange::Whole)
             .await
             .unwrap_or_else(|error| panic!("get: {error}"));
-        gets.latency_us.saturating_record(begin.elapsed().as_micros() as u64);
+        gets.latency_us
+            .saturating_record(begin.elapsed().as_micros() as u64);
         assert_eq!(got.bytes.len(), size);
         gets.bytes += size as u64;
     }

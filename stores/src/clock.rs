@@ -54,9 +54,15 @@ mod tests {
         let before = clock.monotonic();
         clock.sleep(Duration::from_millis(20)).await;
         let after = clock.monotonic();
-        assert!(after >= before + Duration::from_millis(20), "{before:?} → {after:?}");
+        assert!(
+            after >= before + Duration::from_millis(20),
+            "{before:?} → {after:?}"
+        );
         // 2020-01-01 and 2200-01-01: a real date, in milliseconds.
         let wall = clock.wall_ms();
-        assert!((1_577_836_800_000..7_258_118_400_000).contains(&wall), "{wall}");
+        assert!(
+            (1_577_836_800_000..7_258_118_400_000).contains(&wall),
+            "{wall}"
+        );
     }
 }

@@ -98,7 +98,9 @@ fn error(what: &str) -> EnvelopeError {
 }
 
 pub fn decode_fixed(bytes: &[u8]) -> Result<Fixed, EnvelopeError> {
-    let fixed = bytes.get(..FIXED_LEN).ok_or_else(|| error("short header"))?;
+    let fixed = bytes
+        .get(..FIXED_LEN)
+        .ok_or_else(|| error("short header"))?;
     if &fixed[..MAGIC.len()] != MAGIC {
         return Err(error("bad magic"));
     }
@@ -171,7 +173,10 @@ mod tests {
         assert_eq!(fixed.etag, etag);
         assert_eq!(fixed.body_len, 5);
         let offset = fixed.body_offset() as usize;
-        assert_eq!(decode_attributes(&file[FIXED_LEN..offset]).unwrap(), attributes);
+        assert_eq!(
+            decode_attributes(&file[FIXED_LEN..offset]).unwrap(),
+            attributes
+        );
         assert_eq!(&file[offset..], b"hello");
         assert_eq!(file.len(), offset + 5);
     }

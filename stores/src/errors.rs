@@ -199,10 +199,22 @@ mod tests {
     #[test]
     fn statuses_map_to_core_errors() {
         let cases = [
-            ("Server returned non-2xx status code: 503 Service Unavailable: ", "transient"),
-            ("Server returned non-2xx status code: 500 Internal Server Error: ", "transient"),
-            ("Server returned non-2xx status code: 409 Conflict: x", "conflict"),
-            ("Server returned non-2xx status code: 412 Precondition Failed: x", "precondition"),
+            (
+                "Server returned non-2xx status code: 503 Service Unavailable: ",
+                "transient",
+            ),
+            (
+                "Server returned non-2xx status code: 500 Internal Server Error: ",
+                "transient",
+            ),
+            (
+                "Server returned non-2xx status code: 409 Conflict: x",
+                "conflict",
+            ),
+            (
+                "Server returned non-2xx status code: 412 Precondition Failed: x",
+                "precondition",
+            ),
         ];
         for (text, want) in cases {
             let got = map("p", Request::Update, generic(text));
@@ -220,7 +232,9 @@ mod tests {
     fn conflict_folded_into_already_exists_is_recovered() {
         let error = object_store::Error::AlreadyExists {
             path: "p".into(),
-            source: Box::new(Status("Server returned non-2xx status code: 409 Conflict: ")),
+            source: Box::new(Status(
+                "Server returned non-2xx status code: 409 Conflict: ",
+            )),
         };
         assert_eq!(
             map("p", Request::Create, error),

@@ -50,10 +50,16 @@ impl FaultRates {
             self.unknown_applied,
             self.spike,
         ] {
-            assert!((0.0..=1.0).contains(&rate), "fault rate {rate} outside 0..=1");
+            assert!(
+                (0.0..=1.0).contains(&rate),
+                "fault rate {rate} outside 0..=1"
+            );
         }
         let outcomes = self.transient + self.unknown_not_applied + self.unknown_applied;
-        assert!(outcomes <= 1.0 + 1e-9, "outcome rates sum to {outcomes} > 1");
+        assert!(
+            outcomes <= 1.0 + 1e-9,
+            "outcome rates sum to {outcomes} > 1"
+        );
     }
 }
 

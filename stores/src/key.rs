@@ -184,7 +184,10 @@ mod tests {
         // On local files, `a` and `a/b` must not need `a` to be both a file and a directory.
         let file = encode("a", Layout::Files);
         let nested = encode("a/b", Layout::Files);
-        assert_ne!(file.as_ref(), nested.as_ref().split('/').next().unwrap_or(""));
+        assert_ne!(
+            file.as_ref(),
+            nested.as_ref().split('/').next().unwrap_or("")
+        );
     }
 
     #[test]

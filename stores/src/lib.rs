@@ -55,7 +55,7 @@ pub mod options;
 pub mod retry;
 
 pub use clock::SystemClock;
-pub use faults::{FaultCounts, FaultRates, FaultyStore, Fate};
+pub use faults::{Fate, FaultCounts, FaultRates, FaultyStore};
 pub use local::LocalStore;
 pub use native::NativeStore;
 pub use open::{OpenError, RealStore, S3Config, open, open_s3};

@@ -74,7 +74,10 @@ fn read_object(mut file: File, path: &str, want: Want) -> Result<GetResult, Stor
     file.read_exact(&mut attributes)
         .map_err(|error| transient(path, format!("short object file: {error}")))?;
     let attributes = envelope::decode_attributes(&attributes).map_err(corrupt)?;
-    let file_len = file.metadata().map_err(|error| io_error(path, error))?.len();
+    let file_len = file
+        .metadata()
+        .map_err(|error| io_error(path, error))?
+        .len();
     if file_len != fixed.body_offset() + fixed.body_len {
         return Err(transient(
             path,

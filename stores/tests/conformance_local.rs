@@ -1,5 +1,6 @@
 //! The conformance suite on local files (`file://` in a temporary directory), and on two
 //! handles of one directory racing each other (as two processes would).
+#![allow(clippy::unwrap_used)]
 
 use lsm_core::store::{ObjectStore, PutMode};
 use stores::conformance::{assert_conforms, run_all};
@@ -22,13 +23,23 @@ async fn two_handles_race_conditional_updates_and_at_most_one_wins_each_round() 
     let second = LocalStore::open(dir.path(), StoreOptions::default()).unwrap();
     let none = lsm_core::store::Attributes::new();
     let mut tag = first
-        .put("m", bytes::Bytes::from_static(b"0"), PutMode::Create, none.clone())
+        .put(
+            "m",
+            bytes::Bytes::from_static(b"0"),
+            PutMode::Create,
+            none.clone(),
+        )
         .await
         .unwrap();
     for round in 0..50u32 {
         let body = bytes::Bytes::from(round.to_string());
         let (a, b) = tokio::join!(
-            first.put("m", body.clone(), PutMode::Update(tag.clone()), none.clone()),
+            first.put(
+                "m",
+                body.clone(),
+                PutMode::Update(tag.clone()),
+                none.clone()
+            ),
             second.put("m", body, PutMode::Update(tag.clone()), none.clone()),
         );
         let winners: Vec<_> = [a, b].into_iter().filter_map(Result::ok).collect();

@@ -1,4 +1,5 @@
 //! The conformance suite on `memory://` (`object_store`'s in-memory store).
+#![allow(clippy::unwrap_used)]
 
 use stores::conformance::{assert_conforms, run_all};
 use stores::{StoreOptions, open};

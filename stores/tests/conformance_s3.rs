@@ -1,6 +1,7 @@
 //! The conformance suite on S3: the moto server, started for this test binary (installed
 //! into `target/moto-venv` by `ci/moto-venv.sh` on first use). If it cannot start, the test
 //! fails and says why; it never skips.
+#![allow(clippy::unwrap_used)]
 
 use lsm_core::store::{ObjectStore, PutMode};
 use stores::conformance::{assert_conforms, run_all};

@@ -1,5 +1,6 @@
 //! The fault injector: each kind does what it says to the store behind it, and the same seed
 //! deals the same faults.
+#![allow(clippy::unwrap_used)]
 
 use bytes::Bytes;
 use lsm_core::store::{Attributes, GetRange, MemoryStore, ObjectStore, PutMode, StoreError};
@@ -18,15 +19,28 @@ fn rates(transient: f64, unknown_not_applied: f64, unknown_applied: f64) -> Faul
 
 async fn put(store: &impl ObjectStore, path: &str) -> Result<(), StoreError> {
     store
-        .put(path, Bytes::from_static(b"x"), PutMode::Create, Attributes::new())
+        .put(
+            path,
+            Bytes::from_static(b"x"),
+            PutMode::Create,
+            Attributes::new(),
+        )
         .await
         .map(|_| ())
 }
 
 #[tokio::test]
 async fn transient_faults_never_apply() {
-    let store = FaultyStore::new(MemoryStore::new(), SystemClock::new(), rates(1.0, 0.0, 0.0), 1);
-    assert!(matches!(put(&store, "a").await, Err(StoreError::Transient { .. })));
+    let store = FaultyStore::new(
+        MemoryStore::new(),
+        SystemClock::new(),
+        rates(1.0, 0.0, 0.0),
+        1,
+    );
+    assert!(matches!(
+        put(&store, "a").await,
+        Err(StoreError::Transient { .. })
+    ));
     assert!(matches!(
         store.inner().head("a").await,
         Err(StoreError::NotFound { .. })
@@ -36,12 +50,27 @@ async fn transient_faults_never_apply() {
 
 #[tokio::test]
 async fn unknown_outcomes_apply_or_not_as_dealt() {
-    let not_applied =
-        FaultyStore::new(MemoryStore::new(), SystemClock::new(), rates(0.0, 1.0, 0.0), 2);
-    assert!(matches!(put(&not_applied, "a").await, Err(StoreError::UnknownOutcome { .. })));
+    let not_applied = FaultyStore::new(
+        MemoryStore::new(),
+        SystemClock::new(),
+        rates(0.0, 1.0, 0.0),
+        2,
+    );
+    assert!(matches!(
+        put(&not_applied, "a").await,
+        Err(StoreError::UnknownOutcome { .. })
+    ));
     assert!(not_applied.inner().head("a").await.is_err());
-    let applied = FaultyStore::new(MemoryStore::new(), SystemClock::new(), rates(0.0, 0.0, 1.0), 3);
-    assert!(matches!(put(&applied, "a").await, Err(StoreError::UnknownOutcome { .. })));
+    let applied = FaultyStore::new(
+        MemoryStore::new(),
+        SystemClock::new(),
+        rates(0.0, 0.0, 1.0),
+        3,
+    );
+    assert!(matches!(
+        put(&applied, "a").await,
+        Err(StoreError::UnknownOutcome { .. })
+    ));
     assert!(applied.inner().head("a").await.is_ok());
     assert_eq!(applied.counts().unknown_applied, 1);
 }
@@ -62,13 +91,22 @@ async fn spikes_delay_requests() {
 
 /// The fates a seed deals to 200 sequential requests at mixed rates.
 async fn fates(seed: u64) -> (Vec<String>, stores::FaultCounts) {
-    let store = FaultyStore::new(MemoryStore::new(), SystemClock::new(), rates(0.2, 0.1, 0.1), seed);
+    let store = FaultyStore::new(
+        MemoryStore::new(),
+        SystemClock::new(),
+        rates(0.2, 0.1, 0.1),
+        seed,
+    );
     let mut seen = Vec::new();
     for index in 0..200 {
         let path = format!("k{index}");
         let outcome = match put(&store, &path).await {
             Ok(()) => "ok".to_string(),
-            Err(error) => format!("{error:?}").split(' ').next().unwrap_or("").to_string(),
+            Err(error) => format!("{error:?}")
+                .split(' ')
+                .next()
+                .unwrap_or("")
+                .to_string(),
         };
         let applied = store.inner().get(&path, GetRange::Whole).await.is_ok();
         seen.push(format!("{outcome}/{applied}"));
@@ -89,7 +127,10 @@ async fn a_seed_deals_the_same_faults_and_rates_are_roughly_kept() {
         (counts.unknown_not_applied, 20.0),
         (counts.unknown_applied, 20.0),
     ] {
-        assert!((count as f64 - expected).abs() < expected * 0.6, "{counts:?}");
+        assert!(
+            (count as f64 - expected).abs() < expected * 0.6,
+            "{counts:?}"
+        );
     }
     // Applied exactly when the request proceeded or was an applied unknown outcome.
     let applied = first.iter().filter(|fate| fate.ends_with("/true")).count() as u64;

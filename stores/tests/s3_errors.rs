@@ -1,6 +1,7 @@
 //! The S3 adapter's error mapping against a scripted HTTP server on 127.0.0.1: what each
 //! failure becomes in core's terms, and how many requests reached the server — an unknown
 //! outcome of a write must reach it exactly once (never hidden by a retry).
+#![allow(clippy::unwrap_used)]
 
 use bytes::Bytes;
 use lsm_core::store::{Attributes, GetRange, ObjectStore, PutMode, StoreError};
@@ -107,7 +108,12 @@ fn store_at(port: u16) -> NativeStore {
 
 async fn create(store: &NativeStore) -> Result<(), StoreError> {
     store
-        .put("k", Bytes::from_static(b"v"), PutMode::Create, Attributes::new())
+        .put(
+            "k",
+            Bytes::from_static(b"v"),
+            PutMode::Create,
+            Attributes::new(),
+        )
         .await
         .map(|_| ())
 }
@@ -134,12 +140,18 @@ async fn a_412_on_create_is_already_exists_and_on_update_precondition_failed() {
     let body = "<Error><Code>PreconditionFailed</Code></Error>";
     let (port, _) = serve(Script::Status(412, body)).await;
     let store = store_at(port);
-    assert_eq!(create(&store).await, Err(StoreError::AlreadyExists { path: "k".into() }));
+    assert_eq!(
+        create(&store).await,
+        Err(StoreError::AlreadyExists { path: "k".into() })
+    );
     let update = PutMode::Update(lsm_core::store::ETag("\"x\"".into()));
     let got = store
         .put("k", Bytes::from_static(b"v"), update, Attributes::new())
         .await;
-    assert_eq!(got, Err(StoreError::PreconditionFailed { path: "k".into() }));
+    assert_eq!(
+        got,
+        Err(StoreError::PreconditionFailed { path: "k".into() })
+    );
 }
 
 #[tokio::test]
@@ -158,7 +170,11 @@ async fn a_connection_closed_after_the_request_is_an_unknown_outcome_sent_once()
     let (port, requests) = serve(Script::CloseAfterReading).await;
     let got = create(&store_at(port)).await;
     assert_eq!(got, Err(StoreError::UnknownOutcome { path: "k".into() }));
-    assert_eq!(requests.load(Ordering::SeqCst), 1, "a write was retried after it was sent");
+    assert_eq!(
+        requests.load(Ordering::SeqCst),
+        1,
+        "a write was retried after it was sent"
+    );
 }
 
 #[tokio::test]
@@ -166,7 +182,12 @@ async fn a_timeout_is_an_unknown_outcome_sent_once() {
     let (port, requests) = serve(Script::Silence).await;
     let store = store_at(port);
     let got = store
-        .put("k", Bytes::from_static(b"v"), PutMode::Overwrite, Attributes::new())
+        .put(
+            "k",
+            Bytes::from_static(b"v"),
+            PutMode::Overwrite,
+            Attributes::new(),
+        )
         .await;
     assert_eq!(got, Err(StoreError::UnknownOutcome { path: "k".into() }));
     assert_eq!(requests.load(Ordering::SeqCst), 1);

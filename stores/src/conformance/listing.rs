@@ -1,8 +1,8 @@
 //! Deletes, listings and keys with odd characters.
 
 use super::checks::{
-    CaseResult, attributes, delete_ok, ensure, ensure_eq, get_ok, head_ok, list_ok,
-    no_attributes, not_found, put_ok,
+    CaseResult, attributes, delete_ok, ensure, ensure_eq, get_ok, head_ok, list_ok, no_attributes,
+    not_found, put_ok,
 };
 use bytes::Bytes;
 use lsm_core::store::{ETag, GetRange, ObjectStore, PutMode};
@@ -14,13 +14,21 @@ pub async fn delete_is_idempotent<S: ObjectStore>(store: &S, p: &str) -> CaseRes
     put_ok(store, &path, &b"x"[..], PutMode::Create, no_attributes()).await?;
     delete_ok(store, &path).await?;
     delete_ok(store, &path).await?;
-    ensure_eq!(store.head(&path).await, Err(not_found(&path)), "head after delete");
+    ensure_eq!(
+        store.head(&path).await,
+        Err(not_found(&path)),
+        "head after delete"
+    );
     ensure_eq!(
         store.get(&path, GetRange::Whole).await,
         Err(not_found(&path)),
         "get after delete"
     );
-    ensure_eq!(list_ok(store, p).await?.len(), 0usize, "listing after delete");
+    ensure_eq!(
+        list_ok(store, p).await?.len(),
+        0usize,
+        "listing after delete"
+    );
     put_ok(store, &path, &b"y"[..], PutMode::Create, no_attributes()).await?;
     Ok(())
 }
@@ -63,7 +71,12 @@ async fn check_listing<S: ObjectStore>(
         .collect();
     ensure_eq!(got, want, "list {prefix:?}");
     for meta in &listed {
-        ensure_eq!(Some(&meta.etag), written.get(&meta.path), "listed etag of {:?}", meta.path);
+        ensure_eq!(
+            Some(&meta.etag),
+            written.get(&meta.path),
+            "listed etag of {:?}",
+            meta.path
+        );
         ensure!(
             meta.attributes.is_empty() || meta.attributes == attributes(&[("k", "v")]),
             "listed attributes of {:?}: {:?}",
@@ -117,7 +130,11 @@ pub async fn odd_keys<S: ObjectStore>(store: &S, p: &str) -> CaseResult {
         let got = get_ok(store, &path, GetRange::Whole).await?;
         ensure_eq!(got.bytes, Bytes::from(key.to_string()), "bytes of {key:?}");
         ensure_eq!(got.meta.path, path, "path in the meta of {key:?}");
-        ensure_eq!(head_ok(store, &path).await?.etag, written[&path], "etag of {key:?}");
+        ensure_eq!(
+            head_ok(store, &path).await?.etag,
+            written[&path],
+            "etag of {key:?}"
+        );
     }
     check_listing(store, p, &written).await?;
     check_listing(store, &format!("{p}x/"), &written).await?;
@@ -126,6 +143,10 @@ pub async fn odd_keys<S: ObjectStore>(store: &S, p: &str) -> CaseResult {
     for key in keys {
         delete_ok(store, &format!("{p}{key}")).await?;
     }
-    ensure_eq!(list_ok(store, p).await?.len(), 0usize, "listing after deleting every odd key");
+    ensure_eq!(
+        list_ok(store, p).await?.len(),
+        0usize,
+        "listing after deleting every odd key"
+    );
     Ok(())
 }

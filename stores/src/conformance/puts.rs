@@ -1,8 +1,6 @@
 //! Put modes, alone and racing.
 
-use super::checks::{
-    CaseResult, ensure, ensure_eq, get_ok, no_attributes, not_found, put_ok,
-};
+use super::checks::{CaseResult, ensure, ensure_eq, get_ok, no_attributes, not_found, put_ok};
 use bytes::Bytes;
 use futures::future::join_all;
 use lsm_core::store::{ETag, GetRange, ObjectStore, PutMode, StoreError};
@@ -14,11 +12,32 @@ fn bogus_tag() -> ETag {
 
 pub async fn overwrite<S: ObjectStore>(store: &S, p: &str) -> CaseResult {
     let path = format!("{p}object");
-    let first = put_ok(store, &path, &b"first"[..], PutMode::Overwrite, no_attributes()).await?;
-    let second = put_ok(store, &path, &b"second!"[..], PutMode::Overwrite, no_attributes()).await?;
-    ensure!(first != second, "two puts of different bytes share etag {first:?}");
+    let first = put_ok(
+        store,
+        &path,
+        &b"first"[..],
+        PutMode::Overwrite,
+        no_attributes(),
+    )
+    .await?;
+    let second = put_ok(
+        store,
+        &path,
+        &b"second!"[..],
+        PutMode::Overwrite,
+        no_attributes(),
+    )
+    .await?;
+    ensure!(
+        first != second,
+        "two puts of different bytes share etag {first:?}"
+    );
     let got = get_ok(store, &path, GetRange::Whole).await?;
-    ensure_eq!(got.bytes, Bytes::from_static(b"second!"), "bytes after overwrite");
+    ensure_eq!(
+        got.bytes,
+        Bytes::from_static(b"second!"),
+        "bytes after overwrite"
+    );
     ensure_eq!(got.meta.etag, second, "etag after overwrite");
     ensure_eq!(got.meta.size_bytes, 7u64, "size after overwrite");
     ensure_eq!(got.meta.path, path, "path in meta");
@@ -29,7 +48,12 @@ pub async fn create_if_absent<S: ObjectStore>(store: &S, p: &str) -> CaseResult 
     let path = format!("{p}object");
     let tag = put_ok(store, &path, &b"one"[..], PutMode::Create, no_attributes()).await?;
     let again = store
-        .put(&path, Bytes::from_static(b"two"), PutMode::Create, no_attributes())
+        .put(
+            &path,
+            Bytes::from_static(b"two"),
+            PutMode::Create,
+            no_attributes(),
+        )
         .await;
     ensure_eq!(
         again,
@@ -37,7 +61,11 @@ pub async fn create_if_absent<S: ObjectStore>(store: &S, p: &str) -> CaseResult 
         "second create-if-absent"
     );
     let got = get_ok(store, &path, GetRange::Whole).await?;
-    ensure_eq!(got.bytes, Bytes::from_static(b"one"), "bytes after a refused create");
+    ensure_eq!(
+        got.bytes,
+        Bytes::from_static(b"one"),
+        "bytes after a refused create"
+    );
     ensure_eq!(got.meta.etag, tag, "etag after a refused create");
     Ok(())
 }
@@ -56,7 +84,12 @@ pub async fn update_if_match<S: ObjectStore>(store: &S, p: &str) -> CaseResult {
     ensure!(first != second, "update kept etag {first:?}");
     for (tag, what) in [(first, "a stale tag"), (bogus_tag(), "a tag never issued")] {
         let stale = store
-            .put(&path, Bytes::from_static(b"v3"), PutMode::Update(tag), no_attributes())
+            .put(
+                &path,
+                Bytes::from_static(b"v3"),
+                PutMode::Update(tag),
+                no_attributes(),
+            )
             .await;
         ensure_eq!(
             stale,
@@ -73,9 +106,17 @@ pub async fn update_if_match<S: ObjectStore>(store: &S, p: &str) -> CaseResult {
             no_attributes(),
         )
         .await;
-    ensure_eq!(missing, Err(not_found(&absent)), "update-if-match of an absent object");
+    ensure_eq!(
+        missing,
+        Err(not_found(&absent)),
+        "update-if-match of an absent object"
+    );
     let got = get_ok(store, &path, GetRange::Whole).await?;
-    ensure_eq!(got.bytes, Bytes::from_static(b"v2-longer"), "bytes after refused updates");
+    ensure_eq!(
+        got.bytes,
+        Bytes::from_static(b"v2-longer"),
+        "bytes after refused updates"
+    );
     ensure_eq!(got.meta.etag, second, "etag after refused updates");
     let absent_get = store.get(&absent, GetRange::Whole).await;
     ensure!(
@@ -87,34 +128,80 @@ pub async fn update_if_match<S: ObjectStore>(store: &S, p: &str) -> CaseResult {
 
 pub async fn update_after_delete<S: ObjectStore>(store: &S, p: &str) -> CaseResult {
     let path = format!("{p}object");
-    let tag = put_ok(store, &path, &b"gone soon"[..], PutMode::Create, no_attributes()).await?;
+    let tag = put_ok(
+        store,
+        &path,
+        &b"gone soon"[..],
+        PutMode::Create,
+        no_attributes(),
+    )
+    .await?;
     store
         .delete(&path)
         .await
         .map_err(|error| format!("delete: {error:?}"))?;
     let update = store
-        .put(&path, Bytes::from_static(b"zombie"), PutMode::Update(tag), no_attributes())
+        .put(
+            &path,
+            Bytes::from_static(b"zombie"),
+            PutMode::Update(tag),
+            no_attributes(),
+        )
         .await;
-    ensure_eq!(update, Err(not_found(&path)), "update-if-match after delete");
-    put_ok(store, &path, &b"reborn"[..], PutMode::Create, no_attributes()).await?;
+    ensure_eq!(
+        update,
+        Err(not_found(&path)),
+        "update-if-match after delete"
+    );
+    put_ok(
+        store,
+        &path,
+        &b"reborn"[..],
+        PutMode::Create,
+        no_attributes(),
+    )
+    .await?;
     let got = get_ok(store, &path, GetRange::Whole).await?;
-    ensure_eq!(got.bytes, Bytes::from_static(b"reborn"), "bytes after re-create");
+    ensure_eq!(
+        got.bytes,
+        Bytes::from_static(b"reborn"),
+        "bytes after re-create"
+    );
     Ok(())
 }
 
 pub async fn update_after_overwrite<S: ObjectStore>(store: &S, p: &str) -> CaseResult {
     let path = format!("{p}object");
     let first = put_ok(store, &path, &b"a"[..], PutMode::Create, no_attributes()).await?;
-    let second = put_ok(store, &path, &b"bb"[..], PutMode::Overwrite, no_attributes()).await?;
+    let second = put_ok(
+        store,
+        &path,
+        &b"bb"[..],
+        PutMode::Overwrite,
+        no_attributes(),
+    )
+    .await?;
     let stale = store
-        .put(&path, Bytes::from_static(b"ccc"), PutMode::Update(first), no_attributes())
+        .put(
+            &path,
+            Bytes::from_static(b"ccc"),
+            PutMode::Update(first),
+            no_attributes(),
+        )
         .await;
     ensure_eq!(
         stale,
         Err(StoreError::PreconditionFailed { path: path.clone() }),
         "update-if-match with the tag an overwrite replaced"
     );
-    put_ok(store, &path, &b"dddd"[..], PutMode::Update(second), no_attributes()).await?;
+    put_ok(
+        store,
+        &path,
+        &b"dddd"[..],
+        PutMode::Update(second),
+        no_attributes(),
+    )
+    .await?;
     let got = get_ok(store, &path, GetRange::Whole).await?;
     ensure_eq!(got.bytes, Bytes::from_static(b"dddd"), "bytes after update");
     Ok(())
