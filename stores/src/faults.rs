@@ -87,8 +87,15 @@ pub struct FaultCounts {
 pub struct FaultyStore<S, C> {
     inner: S,
     clock: C,
+    state: Mutex<Dealer>,
+}
+
+/// The stream, the rates it deals by, and what it dealt.
+#[derive(Debug)]
+struct Dealer {
+    rng: ChaCha8Rng,
     rates: FaultRates,
-    state: Mutex<(ChaCha8Rng, FaultCounts)>,
+    counts: FaultCounts,
 }
 
 fn unit(rng: &mut ChaCha8Rng) -> f64 {
@@ -102,8 +109,11 @@ impl<S: ObjectStore, C: Clock> FaultyStore<S, C> {
         FaultyStore {
             inner,
             clock,
-            rates,
-            state: Mutex::new((ChaCha8Rng::seed_from_u64(seed), FaultCounts::default())),
+            state: Mutex::new(Dealer {
+                rng: ChaCha8Rng::seed_from_u64(seed),
+                rates,
+                counts: FaultCounts::default(),
+            }),
         }
     }
 
@@ -112,28 +122,27 @@ impl<S: ObjectStore, C: Clock> FaultyStore<S, C> {
     }
 
     pub fn counts(&self) -> FaultCounts {
-        self.lock().1.clone()
+        self.lock().counts.clone()
     }
 
     /// Changes the rates from now on (e.g. to none, to let a run come to rest).
-    pub fn set_rates(&mut self, rates: FaultRates) {
+    pub fn set_rates(&self, rates: FaultRates) {
         rates.assert_valid();
-        self.rates = rates;
+        self.lock().rates = rates;
     }
 
-    fn lock(&self) -> MutexGuard<'_, (ChaCha8Rng, FaultCounts)> {
+    fn lock(&self) -> MutexGuard<'_, Dealer> {
         self.state
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Draws one request's fate and whether it is spiked.
-    fn draw(&self) -> (Fate, bool) {
+    /// Draws one request's fate, whether it is spiked, and the rates' waits.
+    fn draw(&self) -> (Fate, bool, FaultRates) {
         let mut state = self.lock();
-        let (rng, counts) = &mut *state;
+        let Dealer { rng, rates, counts } = &mut *state;
         let outcome = unit(rng);
-        let spike = unit(rng) < self.rates.spike;
-        let rates = &self.rates;
+        let spike = unit(rng) < rates.spike;
         let fate = if outcome < rates.transient {
             Fate::Transient
         } else if outcome < rates.transient + rates.unknown_not_applied {
@@ -151,16 +160,16 @@ impl<S: ObjectStore, C: Clock> FaultyStore<S, C> {
             Fate::UnknownApplied => counts.unknown_applied += 1,
         }
         counts.spikes += u64::from(spike);
-        (fate, spike)
+        (fate, spike, rates.clone())
     }
 
     async fn faulty<T, Fut>(&self, path: &str, request: Fut) -> Result<T, StoreError>
     where
         Fut: Future<Output = Result<T, StoreError>>,
     {
-        let (fate, spike) = self.draw();
+        let (fate, spike, rates) = self.draw();
         if spike {
-            self.clock.sleep(self.rates.spike_latency).await;
+            self.clock.sleep(rates.spike_latency).await;
         }
         let unknown = || StoreError::UnknownOutcome {
             path: path.to_string(),
@@ -172,13 +181,13 @@ impl<S: ObjectStore, C: Clock> FaultyStore<S, C> {
                 detail: "injected 503 SlowDown".to_string(),
             }),
             Fate::UnknownNotApplied => {
-                self.clock.sleep(self.rates.unknown_wait).await;
+                self.clock.sleep(rates.unknown_wait).await;
                 Err(unknown())
             }
             Fate::UnknownApplied => {
                 // Sent and applied (or refused: a lost answer hides either); the reply is lost.
                 let _lost = request.await;
-                self.clock.sleep(self.rates.unknown_wait).await;
+                self.clock.sleep(rates.unknown_wait).await;
                 Err(unknown())
             }
         }

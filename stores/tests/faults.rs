@@ -136,3 +136,17 @@ async fn a_seed_deals_the_same_faults_and_rates_are_roughly_kept() {
     let applied = first.iter().filter(|fate| fate.ends_with("/true")).count() as u64;
     assert_eq!(applied, 200 - counts.transient - counts.unknown_not_applied);
 }
+
+#[tokio::test]
+async fn faults_stop_when_the_rates_are_set_to_none() {
+    let store = FaultyStore::new(
+        MemoryStore::new(),
+        SystemClock::new(),
+        rates(1.0, 0.0, 0.0),
+        5,
+    );
+    assert!(put(&store, "a").await.is_err());
+    store.set_rates(FaultRates::none());
+    put(&store, "a").await.unwrap();
+    assert_eq!(store.counts().requests, 2);
+}
