@@ -49,6 +49,10 @@
 //! 6. **Durability of local files.** `object_store` writes a staging file and renames it
 //!    without `fsync`: a killed process loses nothing acknowledged, a machine crash may.
 //!    The simulated store's acknowledged writes are durable. Use S3 where that matters.
+//! 7. **Attribute names and values.** The simulated store takes any strings; the real
+//!    adapters assert keys of `[a-z0-9-]` and printable-ASCII values (see [`attributes`]):
+//!    moto dropped a key with an underscore, which the suite found. Core uses one key,
+//!    `sediment-write-tag`.
 //!
 //! The suite passes unchanged on all five stores; no fix to the simulated store was needed.
 #![forbid(unsafe_code)]
