@@ -12,6 +12,9 @@ python3 ci/world_cycles.py
 echo "== cargo clippy"
 cargo clippy --workspace --all-targets -- -D warnings
 
+echo "== moto S3 server for the store conformance suite's S3 leg (into target/moto-venv)"
+ci/moto-venv.sh
+
 echo "== tests (the README's command)"
 cargo test --workspace --release
 
