@@ -418,6 +418,7 @@ fn manual_plan(
         output_level,
         target_file_size_bytes,
         output_time: OutputTime::BuildTime,
+        grandparents: None,
         round_robin_cursor: None,
     }
 }
