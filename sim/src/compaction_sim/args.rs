@@ -127,13 +127,16 @@ pub struct CompactionSimArgs {
     /// quiesced (compaction after each flush until idle) or concurrent (simulated time).
     #[arg(long, value_enum, default_value_t = SimSchedule::Quiesced)]
     pub schedule: SimSchedule,
-    /// Concurrent: the writer's rate when not stalled.
+    /// Concurrent: the writer's rate when not stalled (the default is about what one
+    /// Python thread putting through `rocksdict` reaches).
     #[arg(long, default_value_t = 200_000)]
     pub write_rate_puts_per_s: u64,
-    /// Concurrent: bytes one compaction slot (or the flush slot) merges per second, in
-    /// MiB/s of output (default measured by `cargo run --release -p lsm-core --example
-    /// core_bench` on the development machine, see the README).
-    #[arg(long, default_value_t = 64.0)]
+    /// Concurrent: bytes one compaction slot (or the flush slot) reads and writes per
+    /// second, in MiB/s of input + output. The default is Sediment's own merge speed from
+    /// `cargo run --release -p lsm-core --example core_bench` on the development machine:
+    /// an 8-way merge at 85.3 MB/s of input and SST building at 41.8 MB/s, together about
+    /// 28 MB/s of input, so about 53 MiB/s of input + output.
+    #[arg(long, default_value_t = 53.0)]
     pub merge_mib_per_s: f64,
     /// Concurrent: compaction slots (RocksDB: max_background_jobs minus the flush slot).
     #[arg(long, default_value_t = 1)]
@@ -215,7 +218,7 @@ impl Default for CompactionSimArgs {
             memtable_entry_overhead_bytes: ROCKSDB_ENTRY_OVERHEAD_BYTES,
             schedule: SimSchedule::Quiesced,
             write_rate_puts_per_s: 200_000,
-            merge_mib_per_s: 64.0,
+            merge_mib_per_s: 53.0,
             compaction_slots: 1,
             delayed_write_rate_bytes_per_s: 16 << 20,
             space_sample_every_puts: 16_384,

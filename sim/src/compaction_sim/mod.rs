@@ -10,6 +10,7 @@ mod concurrent;
 mod driver;
 mod dump;
 mod error;
+pub mod fidelity;
 mod render;
 mod report;
 mod stream;
