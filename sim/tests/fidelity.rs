@@ -18,6 +18,43 @@ const SORTED_RUNS_TOLERANCE: f64 = 1.0;
 /// Concurrent: the reference band is widened by this share on each side.
 const BAND_WIDENING: f64 = 0.10;
 
+/// Figures known to fall outside their tolerance, with the cause found: (row, schedule,
+/// figure, cause). The tolerance still applies — each must still be outside, so a fix shows
+/// up here as a failure asking for its entry to go.
+const KNOWN_OPEN: &[(&str, &str, &str, &str)] = &[];
+
+/// Splits the rows outside their tolerance into unexpected failures and known open items
+/// (printed); a known item now inside is a failure too.
+fn judge(
+    schedule: &str,
+    outside: Vec<(String, String, String)>,
+    checked: &[(String, String)],
+) -> String {
+    let mut failures = String::new();
+    for (row, figure, detail) in &outside {
+        match KNOWN_OPEN
+            .iter()
+            .find(|(r, s, f, _)| r == row && *s == schedule && f == figure)
+        {
+            Some((_, _, _, cause)) => println!("known open: {row} {schedule} {figure}: {cause}"),
+            None => {
+                let _ = writeln!(failures, "{row} ({schedule}): {figure}: {detail}");
+            }
+        }
+    }
+    for (row, s, figure, _) in KNOWN_OPEN.iter().filter(|(_, s, _, _)| *s == schedule) {
+        let was_checked = checked.iter().any(|(r, f)| r == row && f == figure);
+        let still_outside = outside.iter().any(|(r, f, _)| r == row && f == figure);
+        if was_checked && !still_outside {
+            let _ = writeln!(
+                failures,
+                "{row} ({s}): {figure} is inside its tolerance now: remove it from KNOWN_OPEN"
+            );
+        }
+    }
+    failures
+}
+
 fn reference_figures(run: &RocksdbRun) -> [f64; 4] {
     [
         run.write_amplification,
@@ -64,7 +101,9 @@ fn sim_figures(report: &CompactionSimReport) -> [(&'static str, f64); 4] {
 #[test]
 fn quiesced_schedule_matches_rocksdb() {
     let reference = Reference::committed().unwrap();
-    let mut failures = String::new();
+    let mut outside = Vec::new();
+    let mut checked = Vec::new();
+    let mut tables = String::new();
     for row in &reference.rows {
         let name = &row.name;
         let report = run(&reference.args(row, SimSchedule::Quiesced)).unwrap();
@@ -80,31 +119,35 @@ fn quiesced_schedule_matches_rocksdb() {
                 "{name:<28} quiesced {figure:<30} sediment {ours:>7.3} rocksdb {expected:>7.3} error {:>+6.1}%",
                 (ours / expected - 1.0) * 100.0
             );
+            checked.push((name.clone(), figure.to_string()));
             if !ok {
-                bad.push(format!(
-                    "{figure}: sediment {ours:.3}, rocksdb {expected:.3}"
-                ));
+                let detail = format!("sediment {ours:.3}, rocksdb {expected:.3}");
+                bad.push(format!("{figure}: {detail}"));
+                outside.push((name.clone(), figure.to_string(), detail));
             }
         }
         if !bad.is_empty() {
             let _ = writeln!(
-                failures,
+                tables,
                 "{name} (quiesced): {}\n{}",
                 bad.join("; "),
                 level_table(&report, &[&row.quiesced])
             );
         }
     }
+    let failures = judge("quiesced", outside, &checked);
     assert!(
         failures.is_empty(),
-        "rows outside the tolerance:\n{failures}"
+        "rows outside the tolerance:\n{failures}\n{tables}"
     );
 }
 
 #[test]
 fn concurrent_schedule_falls_in_the_rocksdb_band() {
     let reference = Reference::committed().unwrap();
-    let mut failures = String::new();
+    let mut outside = Vec::new();
+    let mut checked = Vec::new();
+    let mut tables = String::new();
     for row in &reference.rows {
         let name = &row.name;
         assert!(
@@ -130,10 +173,11 @@ fn concurrent_schedule_falls_in_the_rocksdb_band() {
             println!(
                 "{name:<28} concurrent {figure:<30} sediment {ours:>7.3} band {low:>7.3}..{high:<7.3}"
             );
+            checked.push((name.clone(), figure.to_string()));
             if !(low..=high).contains(&ours) {
-                bad.push(format!(
-                    "{figure}: sediment {ours:.3}, band {low:.3}..{high:.3}"
-                ));
+                let detail = format!("sediment {ours:.3}, band {low:.3}..{high:.3}");
+                bad.push(format!("{figure}: {detail}"));
+                outside.push((name.clone(), figure.to_string(), detail));
             }
         }
         println!(
@@ -143,12 +187,16 @@ fn concurrent_schedule_falls_in_the_rocksdb_band() {
         );
         if !bad.is_empty() {
             let _ = writeln!(
-                failures,
+                tables,
                 "{name} (concurrent): {}\n{}",
                 bad.join("; "),
                 level_table(&report, &runs)
             );
         }
     }
-    assert!(failures.is_empty(), "rows outside the band:\n{failures}");
+    let failures = judge("concurrent", outside, &checked);
+    assert!(
+        failures.is_empty(),
+        "rows outside the band:\n{failures}\n{tables}"
+    );
 }
