@@ -22,14 +22,15 @@ const LEVELS_ROW: &str = "leveled-uniform-overwrite";
 pub struct Figure {
     pub sediment_quiesced: f64,
     pub rocksdb_quiesced: f64,
-    pub sediment_concurrent: f64,
+    /// `None` in the quick report, which runs the quiesced schedule only.
+    pub sediment_concurrent: Option<f64>,
     pub rocksdb_concurrent_low: f64,
     pub rocksdb_concurrent_high: f64,
 }
 
 impl Figure {
     fn of(
-        sediment: (f64, f64),
+        sediment: (f64, Option<f64>),
         quiesced: &RocksdbRun,
         concurrent: &[RocksdbRun],
         figure: fn(&RocksdbRun) -> f64,
@@ -73,18 +74,25 @@ pub struct Fidelity {
     pub rows: Vec<FidelityRow>,
 }
 
-/// Runs `compaction-sim` on every reference row in both schedules.
-pub fn measure() -> Result<Fidelity, String> {
+/// Runs `compaction-sim` on every reference row in both schedules (`quick`: quiesced only,
+/// to keep the quick report short).
+pub fn measure(quick: bool) -> Result<Fidelity, String> {
     let reference = Reference::committed()
         .map_err(|error| format!("the committed RocksDB reference does not parse: {error}"))?;
     let mut rows = Vec::new();
     for row in &reference.rows {
         let quiesced = run(&reference.args(row, SimSchedule::Quiesced))
             .map_err(|error| format!("compaction-sim {} quiesced: {error}", row.name))?;
-        let concurrent = run(&reference.args(row, SimSchedule::Concurrent))
-            .map_err(|error| format!("compaction-sim {} concurrent: {error}", row.name))?;
+        let concurrent = if quick {
+            None
+        } else {
+            Some(
+                run(&reference.args(row, SimSchedule::Concurrent))
+                    .map_err(|error| format!("compaction-sim {} concurrent: {error}", row.name))?,
+            )
+        };
         let both = |figure: fn(&sim::compaction_sim::CompactionSimReport) -> f64| {
-            (figure(&quiesced), figure(&concurrent))
+            (figure(&quiesced), concurrent.as_ref().map(figure))
         };
         rows.push(FidelityRow {
             name: row.name.clone(),
@@ -140,7 +148,8 @@ pub fn markdown(fidelity: &Fidelity) -> String {
          `sim/testdata/rocksdb_reference.json`), same streams and options, {} writes per \
          preset (the presets' sizes divided by 4). Quiesced: compaction after each flush until \
          idle; concurrent: one flush and one compaction slot racing the writer (RocksDB: three \
-         runs give the band). `sim/tests/fidelity.rs` holds quiesced figures to ±10% (sorted \
+         runs give the band; the quick report runs the quiesced schedule only). \
+         `sim/tests/fidelity.rs` holds quiesced figures to ±10% (sorted \
          runs ±1) and concurrent ones to the band widened by 10%.\n",
         fidelity.rocksdb_version, fidelity.updates
     );
@@ -166,13 +175,15 @@ pub fn markdown(fidelity: &Fidelity) -> String {
             } else {
                 format!("{:+.1}%", f.error_percent())
             };
+            let concurrent = f
+                .sediment_concurrent
+                .map_or_else(|| "—".to_string(), |value| format!("{value:.3}"));
             let _ = writeln!(
                 out,
-                "| {} | {name} | {:.3} | {:.3} | {error} | {:.3} | {:.3} – {:.3} |",
+                "| {} | {name} | {:.3} | {:.3} | {error} | {concurrent} | {:.3} – {:.3} |",
                 row.name,
                 f.sediment_quiesced,
                 f.rocksdb_quiesced,
-                f.sediment_concurrent,
                 f.rocksdb_concurrent_low,
                 f.rocksdb_concurrent_high
             );
@@ -222,7 +233,7 @@ pub fn draw(dir: &Path, fidelity: &Fidelity) -> Result<Vec<PathBuf>, ChartError>
             let f = &row.write_amplification_vs_flush;
             f.sediment_quiesced
                 .max(f.rocksdb_quiesced)
-                .max(f.sediment_concurrent)
+                .max(f.sediment_concurrent.unwrap_or(0.0))
                 .max(f.rocksdb_concurrent_high)
         })
         .fold(1.0f64, f64::max)
@@ -264,7 +275,9 @@ pub fn draw(dir: &Path, fidelity: &Fidelity) -> Result<Vec<PathBuf>, ChartError>
     let bars: [Bar; 4] = [
         ("Sediment quiesced", |f| (0.0, f.sediment_quiesced)),
         ("RocksDB quiesced", |f| (0.0, f.rocksdb_quiesced)),
-        ("Sediment concurrent", |f| (0.0, f.sediment_concurrent)),
+        ("Sediment concurrent", |f| {
+            (0.0, f.sediment_concurrent.unwrap_or(0.0))
+        }),
         ("RocksDB concurrent band", |f| {
             (f.rocksdb_concurrent_low, f.rocksdb_concurrent_high)
         }),

@@ -130,7 +130,7 @@ fn run(args: &Args, faults: FaultLevel, topology: Topology) -> Result<bool, Stri
     let log_costs = log_costs::measure(scale)?;
     let mut charts = charts::draw_all(&args.out, &results).map_err(|error| error.to_string())?;
     charts.extend(log_costs::draw(&args.out, &log_costs).map_err(|error| error.to_string())?);
-    let fidelity = fidelity::measure()?;
+    let fidelity = fidelity::measure(args.quick)?;
     charts.extend(fidelity::draw(&args.out, &fidelity).map_err(|error| error.to_string())?);
     let wall_time_s = started.elapsed().as_secs_f64();
     let header = markdown::Header {
