@@ -205,6 +205,7 @@ proptest! {
             bottommost,
             target_file_size_bytes: target,
             output_time: OutputTime::BuildTime,
+            grandparents: None,
             round_robin_cursor: None,
         };
         let mut next = 100u64;

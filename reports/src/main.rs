@@ -5,6 +5,7 @@
 
 mod cell_result;
 mod charts;
+mod fidelity;
 mod log_costs;
 mod markdown;
 mod matrix;
@@ -57,6 +58,8 @@ struct JsonReport<'a> {
     cells: &'a [CellResult],
     /// Log compaction, scan vs lookup (`log_costs.rs`).
     log_costs: &'a [log_costs::LogCostPoint],
+    /// compaction-sim against the committed RocksDB reference (`fidelity.rs`).
+    fidelity: &'a fidelity::Fidelity,
 }
 
 fn main() -> ExitCode {
@@ -127,6 +130,8 @@ fn run(args: &Args, faults: FaultLevel, topology: Topology) -> Result<bool, Stri
     let log_costs = log_costs::measure(scale)?;
     let mut charts = charts::draw_all(&args.out, &results).map_err(|error| error.to_string())?;
     charts.extend(log_costs::draw(&args.out, &log_costs).map_err(|error| error.to_string())?);
+    let fidelity = fidelity::measure(args.quick)?;
+    charts.extend(fidelity::draw(&args.out, &fidelity).map_err(|error| error.to_string())?);
     let wall_time_s = started.elapsed().as_secs_f64();
     let header = markdown::Header {
         scale,
@@ -139,6 +144,8 @@ fn run(args: &Args, faults: FaultLevel, topology: Topology) -> Result<bool, Stri
     let mut markdown = markdown::render(&header, &results);
     markdown.push('\n');
     markdown.push_str(&log_costs::markdown(&log_costs));
+    markdown.push('\n');
+    markdown.push_str(&fidelity::markdown(&fidelity));
     write(&args.out.join("report.md"), markdown.as_bytes())?;
     let json = JsonReport {
         seed: matrix::SEED,
@@ -153,6 +160,7 @@ fn run(args: &Args, faults: FaultLevel, topology: Topology) -> Result<bool, Stri
             .collect(),
         cells: &results,
         log_costs: &log_costs,
+        fidelity: &fidelity,
     };
     let json = serde_json::to_vec_pretty(&json).map_err(|error| error.to_string())?;
     write(&args.out.join("report.json"), &json)?;

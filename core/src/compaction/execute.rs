@@ -1,7 +1,9 @@
 //! Running a plan: the k-way merge of its inputs (newest version wins, tombstones and
-//! filtered puts dropped only at the bottommost level), cut into output tables at the
-//! target size on user-key boundaries, with the job's statistics.
+//! filtered puts dropped only at the bottommost level), cut into output tables on user-key
+//! boundaries — at the target size, and for leveled merges also at grandparent boundaries
+//! (RocksDB's rules, in [`super::leveled::GrandparentCutter`]) — with the job's statistics.
 
+use super::leveled::GrandparentCutter;
 use super::{CompactionPlan, CompactionStats, PlanKind};
 use crate::codec::DecodeError;
 use crate::entry::{Entry, WallMs};
@@ -67,7 +69,8 @@ impl From<SstBuildError> for ExecuteError {
 /// Sources are merged newest first — each L0 table on its own, newest first, then each
 /// level as one run — with `filter` deciding on every surviving put. Outputs are built with
 /// `sst_options`, named by `next_id`, stamped per the plan's [`super::OutputTime`], and cut
-/// once their data reaches `plan.target_file_size_bytes`, never inside a user key.
+/// never inside a user key: once their data reaches `plan.target_file_size_bytes`, or,
+/// when the plan carries grandparents, by RocksDB's grandparent-boundary rules.
 pub fn execute<F: CompactionFilter>(
     plan: &CompactionPlan,
     inputs: &[(SstMeta, SstReader)],
@@ -138,6 +141,10 @@ pub fn execute<F: CompactionFilter>(
     let mut writer = OutputWriter {
         sst_options: *sst_options,
         target_bytes: plan.target_file_size_bytes,
+        cutter: plan
+            .grandparents
+            .as_ref()
+            .map(|cut| GrandparentCutter::new(cut, plan.target_file_size_bytes, plan.bottommost)),
         created_at_ms,
         builder: None,
         last_key: Bytes::new(),
@@ -188,28 +195,46 @@ impl Iterator for RunSource {
     }
 }
 
-/// Builds output tables, cutting at the target size between user keys.
-struct OutputWriter {
+/// Builds output tables, cutting between user keys at the target size or where the
+/// grandparent cutter says.
+struct OutputWriter<'a> {
     sst_options: SstOptions,
     target_bytes: u64,
+    cutter: Option<GrandparentCutter<'a>>,
     created_at_ms: WallMs,
     builder: Option<SstBuilder>,
     last_key: Bytes,
     outputs: Vec<(Bytes, SstMeta)>,
 }
 
-impl OutputWriter {
+impl OutputWriter<'_> {
     fn add(
         &mut self,
         entry: &Entry,
         next_id: &mut impl FnMut() -> SstId,
     ) -> Result<(), ExecuteError> {
-        let full = self
+        let open_bytes = self
             .builder
             .as_ref()
-            .is_some_and(|builder| builder.data_size_bytes() >= self.target_bytes);
-        if full && entry.user_key() != &self.last_key[..] {
-            self.finish(next_id)?;
+            .filter(|builder| !builder.is_empty())
+            .map(SstBuilder::data_size_bytes);
+        let new_user_key = open_bytes.is_none() || entry.user_key() != &self.last_key[..];
+        if new_user_key {
+            let cut = match self.cutter.as_mut() {
+                Some(cutter) => {
+                    let cut = cutter
+                        .should_stop_before(entry.user_key(), open_bytes)
+                        .is_some();
+                    if cut {
+                        cutter.output_started(entry.user_key());
+                    }
+                    cut
+                }
+                None => open_bytes.is_some_and(|bytes| bytes >= self.target_bytes),
+            };
+            if cut {
+                self.finish(next_id)?;
+            }
         }
         let builder = self
             .builder

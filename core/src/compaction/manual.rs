@@ -435,6 +435,7 @@ fn manual_plan(
         output_level,
         target_file_size_bytes,
         output_time: OutputTime::BuildTime,
+        grandparents: None,
         round_robin_cursor: None,
     }
 }

@@ -1,6 +1,7 @@
 //! What a picker decides: which tables, where the result goes, and why. Ids only, so a plan
 //! can travel in a job object and be checked against whatever manifest is current.
 
+use super::leveled::GrandparentCut;
 use crate::entry::WallMs;
 use crate::ids::{Epoch, SstId};
 use crate::manifest::{Edit, Manifest};
@@ -90,6 +91,10 @@ pub struct CompactionPlan {
     /// no limit.
     pub target_file_size_bytes: u64,
     pub output_time: OutputTime,
+    /// Leveled merges into L1+: the grandparent boundaries outputs are also cut at
+    /// (RocksDB's `level_compaction_dynamic_file_size`); `None` cuts at the target size
+    /// only (universal, FIFO, log, intra-L0, manual).
+    pub grandparents: Option<GrandparentCut>,
     /// Round-robin priority only: where the start level's cursor moves once this plan is
     /// registered (the largest user key of the start-level inputs).
     pub round_robin_cursor: Option<Bytes>,

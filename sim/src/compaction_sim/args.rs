@@ -8,8 +8,22 @@ use lsm_core::compaction::CompactionStyle;
 use lsm_core::compaction::fifo::FifoOptions;
 use lsm_core::compaction::leveled::LeveledOptions;
 use lsm_core::compaction::universal::UniversalOptions;
+use lsm_core::memtable::ROCKSDB_ENTRY_OVERHEAD_BYTES;
 use lsm_core::sst::SstOptions;
 use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+
+/// When compactions run relative to the writer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SimSchedule {
+    /// After each flush the writer waits until the picker is idle; compaction takes no time.
+    Quiesced,
+    /// Simulated time: a writer at `--write-rate-puts-per-s`, one flush slot and
+    /// `--compaction-slots` compaction slots merging at `--merge-mib-per-s`, RocksDB's
+    /// slowdown and stop rules holding the writer back.
+    Concurrent,
+}
 
 /// Which strategy to drive.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Serialize, Deserialize)]
@@ -106,6 +120,38 @@ pub struct CompactionSimArgs {
     /// Memtable size that triggers a flush (RocksDB: write_buffer_size).
     #[arg(long, default_value_t = 4 << 20)]
     pub memtable_bytes: u64,
+    /// Bytes the memtable charges per entry beyond key and value; the default is what
+    /// RocksDB's skip-list arena charges, so flushes come as often as RocksDB's.
+    #[arg(long, default_value_t = ROCKSDB_ENTRY_OVERHEAD_BYTES)]
+    pub memtable_entry_overhead_bytes: u64,
+    /// quiesced (compaction after each flush until idle) or concurrent (simulated time).
+    #[arg(long, value_enum, default_value_t = SimSchedule::Quiesced)]
+    pub schedule: SimSchedule,
+    /// Concurrent: the writer's rate when not stalled (the default is about what one
+    /// Python thread putting through `rocksdict` reaches).
+    #[arg(long, default_value_t = 200_000)]
+    pub write_rate_puts_per_s: u64,
+    /// Concurrent: bytes one compaction slot (or the flush slot) reads and writes per
+    /// second, in MiB/s of input + output. The default is Sediment's own merge speed from
+    /// `cargo run --release -p lsm-core --example core_bench` on the development machine:
+    /// an 8-way merge at 85.3 MB/s of input and SST building at 41.8 MB/s, together about
+    /// 28 MB/s of input, so about 53 MiB/s of input + output.
+    #[arg(long, default_value_t = 53.0)]
+    pub merge_mib_per_s: f64,
+    /// Concurrent: compaction slots (RocksDB: max_background_jobs minus the flush slot).
+    #[arg(long, default_value_t = 1)]
+    pub compaction_slots: usize,
+    /// Concurrent: RocksDB's delayed_write_rate (bytes/s) while writes are slowed down.
+    #[arg(long, default_value_t = 16 << 20)]
+    pub delayed_write_rate_bytes_per_s: u64,
+    /// Sample space amplification every this many puts (the figure is the mean over the
+    /// second half of the run).
+    #[arg(long, default_value_t = 16_384)]
+    pub space_sample_every_puts: u64,
+    /// Write the put stream to this file (9 bytes a write: b'P' or b'D', then the key id
+    /// as a big-endian u64) and exit: what `tools/rocksdb_reference.py` replays.
+    #[arg(long)]
+    pub dump_stream: Option<PathBuf>,
     /// level0_file_num_compaction_trigger.
     #[arg(long, default_value_t = 4)]
     pub trigger: usize,
@@ -169,6 +215,14 @@ impl Default for CompactionSimArgs {
             value_bytes: 100,
             seed: 1,
             memtable_bytes: 4 << 20,
+            memtable_entry_overhead_bytes: ROCKSDB_ENTRY_OVERHEAD_BYTES,
+            schedule: SimSchedule::Quiesced,
+            write_rate_puts_per_s: 200_000,
+            merge_mib_per_s: 53.0,
+            compaction_slots: 1,
+            delayed_write_rate_bytes_per_s: 16 << 20,
+            space_sample_every_puts: 16_384,
+            dump_stream: None,
             trigger: 4,
             base_bytes: 16 << 20,
             multiplier: 10.0,
@@ -278,6 +332,23 @@ impl CompactionSimArgs {
         if !(self.multiplier.is_finite() && self.multiplier >= 1.0) {
             return Err(CompactionSimError::BadArgs(
                 "--multiplier must be at least 1".into(),
+            ));
+        }
+        if self.space_sample_every_puts == 0 {
+            return Err(CompactionSimError::BadArgs(
+                "--space-sample-every-puts must be positive".into(),
+            ));
+        }
+        if self.schedule == SimSchedule::Concurrent
+            && (self.write_rate_puts_per_s == 0
+                || self.compaction_slots == 0
+                || self.delayed_write_rate_bytes_per_s == 0
+                || !(self.merge_mib_per_s.is_finite() && self.merge_mib_per_s > 0.0))
+        {
+            return Err(CompactionSimError::BadArgs(
+                "--write-rate-puts-per-s, --merge-mib-per-s, --compaction-slots and \
+                 --delayed-write-rate-bytes-per-s must be positive"
+                    .into(),
             ));
         }
         if self.block_bytes == 0 {

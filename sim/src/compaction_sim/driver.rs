@@ -1,87 +1,63 @@
-//! The simulation loop: puts → memtable → flush → pick/execute/apply until quiet.
+//! The simulation: puts → memtable → flush → pick/execute/apply, on one of two schedules
+//! (quiesced here, concurrent in `concurrent.rs`); the tree, the store and the tallies they
+//! share live in [`Sim`].
 
+use super::concurrent;
 use super::report::{CompactionSimReport, LevelShape, ReasonTotals, ShapeSample};
-use super::workload::key_bytes;
-use super::writes::{Write, Writes};
-use super::{CompactionSimArgs, CompactionSimError};
+use super::stream::{EntryStream, KEY_BYTES};
+use super::{CompactionSimArgs, CompactionSimError, SimSchedule};
 use bytes::Bytes;
 use lsm_core::compaction::{
-    Busy, CompactionJobInfo, CompactionListener, CompactionPlan, CompactionStats, CompactionStyle,
-    PlanKind, execute, sorted_run_count,
+    Busy, CompactionJobInfo, CompactionListener, CompactionOutput, CompactionPlan, CompactionStats,
+    CompactionStyle, PlanKind, execute, sorted_run_count,
 };
-use lsm_core::entry::{Entry, WallMs};
-use lsm_core::ids::{Epoch, IdRole, SeqNum, SstId, WalId};
+use lsm_core::entry::WallMs;
+use lsm_core::ids::{Epoch, IdRole, SstId, WalId};
 use lsm_core::manifest::{Edit, Manifest, apply};
 use lsm_core::memtable::Memtable;
 use lsm_core::merge::{MergeOptions, MergingIterator, NoFilter, TtlFilter};
 use lsm_core::sst::{SstBuilder, SstMeta, SstOptions, SstReader};
 use std::collections::{BTreeMap, BTreeSet};
 
-/// Simulated wall clock at the first put; each put advances it by 1 ms.
-const START_MS: WallMs = 1_700_000_000_000;
-/// Keys are 16 bytes (a big-endian u64 padded).
-const KEY_BYTES: usize = 16;
-
-/// Runs one simulation.
+/// Runs one simulation on the schedule `args` names.
 pub fn run(args: &CompactionSimArgs) -> Result<CompactionSimReport, CompactionSimError> {
     args.validate()?;
     let keys = args.key_space()?;
+    match args.schedule {
+        SimSchedule::Quiesced => run_quiesced(args, keys),
+        SimSchedule::Concurrent => concurrent::run(args, keys),
+    }
+}
+
+/// After each flush, compactions run until the picker is idle, before the next put.
+fn run_quiesced(
+    args: &CompactionSimArgs,
+    keys: u64,
+) -> Result<CompactionSimReport, CompactionSimError> {
     let mut sim = Sim::new(args);
-    let value = Bytes::from(vec![b'v'; args.value_bytes]);
-    let key_bound = Writes::key_bound(args, keys);
-    let mut seen = vec![0u64; usize::try_from(key_bound.div_ceil(64)).unwrap_or(usize::MAX)];
-    let mut live_keys = 0u64;
-    let mut memtable = Memtable::new();
-    let mut now_ms = START_MS;
-    let mut puts = 0u64;
-    let mut user_bytes = 0u64;
-    for write in Writes::new(args, keys)?.take(usize::try_from(args.updates).unwrap_or(usize::MAX))
-    {
-        puts += 1;
-        now_ms = START_MS + puts;
-        let key = write.key();
-        let user_key = Bytes::copy_from_slice(&key_bytes(key));
-        let seq = SeqNum(puts);
-        let entry = match write {
-            Write::Put { ttl_ms: None, .. } => Entry::put(user_key, seq, value.clone()),
-            Write::Put {
-                ttl_ms: Some(ttl_ms),
-                ..
-            } => Entry::put_expiring(user_key, seq, value.clone(), now_ms.saturating_add(ttl_ms)),
-            Write::Delete { .. } => Entry::delete(user_key, seq),
-        };
-        user_bytes += entry.logical_size_bytes();
+    let mut stream = EntryStream::new(args, keys)?;
+    let mut memtable = sim.new_memtable();
+    // Bounded by the stream, which `take`s `args.updates` writes.
+    while let Some(entry) = stream.next() {
         memtable.insert(entry)?;
-        if let Some(word) = seen.get_mut((key / 64) as usize) {
-            let bit = 1u64 << (key % 64);
-            let was_live = *word & bit != 0;
-            match write {
-                Write::Put { .. } if !was_live => {
-                    *word |= bit;
-                    live_keys += 1;
-                }
-                Write::Delete { .. } if was_live => {
-                    *word &= !bit;
-                    live_keys -= 1;
-                }
-                _ => {}
-            }
-        }
         if memtable.size_bytes() >= args.memtable_bytes {
-            sim.flush(std::mem::take(&mut memtable), now_ms)?;
+            let full = std::mem::replace(&mut memtable, sim.new_memtable());
+            sim.flush_and_compact(full, stream.now_ms())?;
         }
+        sim.sample_space(&stream);
     }
     if !memtable.is_empty() {
-        sim.flush(memtable, now_ms)?;
+        sim.flush_and_compact(memtable, stream.now_ms())?;
     }
-    let live_logical_bytes = live_keys * (KEY_BYTES + args.value_bytes) as u64;
-    Ok(sim.report(args, keys, puts, user_bytes, live_keys, live_logical_bytes))
+    Ok(sim.report(args, keys, &stream, 0.0, 0.0))
 }
 
 /// Per-reason totals, gathered through the listener interface.
 #[derive(Default)]
 struct Tally {
     by_reason: BTreeMap<String, ReasonTotals>,
+    /// Compaction output bytes by output level.
+    by_level: BTreeMap<usize, u64>,
     written: u64,
     read: u64,
     merges: u64,
@@ -96,13 +72,14 @@ impl CompactionListener for Tally {
         let name = serde_json::to_value(stats.reason)
             .ok()
             .and_then(|value| value.as_str().map(str::to_owned))
-            .unwrap_or_default();
+            .unwrap_or_else(|| format!("{:?}", stats.reason));
         let totals = self.by_reason.entry(name).or_default();
         totals.jobs += 1;
         totals.input_bytes += stats.input_bytes;
         totals.output_bytes += stats.output_bytes;
         totals.moved_files += stats.moved_files;
         totals.deleted_files += stats.deleted_files;
+        *self.by_level.entry(stats.output_level).or_default() += stats.output_bytes;
         self.written += stats.output_bytes;
         self.read += stats.input_bytes;
         self.dropped_shadowed += stats.merge.dropped_shadowed;
@@ -115,11 +92,29 @@ impl CompactionListener for Tally {
     }
 }
 
-struct Sim<'a> {
+/// A merge computed but not yet installed (the concurrent schedule installs it later).
+pub(super) struct ExecutedPlan {
+    job: CompactionJobInfo,
+    output: CompactionOutput,
+}
+
+impl ExecutedPlan {
+    pub(super) fn plan(&self) -> &CompactionPlan {
+        &self.job.plan
+    }
+
+    /// Bytes the merge reads and writes (what its duration is charged for).
+    pub(super) fn io_bytes(&self) -> u64 {
+        self.output.stats.input_bytes + self.output.stats.output_bytes
+    }
+}
+
+/// The tree, its tables and the tallies, as both schedules drive them.
+pub(super) struct Sim<'a> {
     args: &'a CompactionSimArgs,
-    style: CompactionStyle,
+    pub(super) style: CompactionStyle,
     sst_options: SstOptions,
-    manifest: Manifest,
+    pub(super) manifest: Manifest,
     store: BTreeMap<SstId, Bytes>,
     flushes: u64,
     flush_bytes: u64,
@@ -131,10 +126,12 @@ struct Sim<'a> {
     max_compactions_per_flush: u64,
     shape: Vec<ShapeSample>,
     puts_flushed: u64,
+    /// Space amplification sampled every `space_sample_every_puts` puts: (puts, ratio).
+    space_samples: Vec<(u64, f64)>,
 }
 
 impl<'a> Sim<'a> {
-    fn new(args: &'a CompactionSimArgs) -> Sim<'a> {
+    pub(super) fn new(args: &'a CompactionSimArgs) -> Sim<'a> {
         Sim {
             args,
             style: args.compaction_style(),
@@ -151,13 +148,34 @@ impl<'a> Sim<'a> {
             max_compactions_per_flush: 0,
             shape: Vec::new(),
             puts_flushed: 0,
+            space_samples: Vec::new(),
         }
     }
 
-    /// Flushes the memtable into an L0 table (keeping the newest version of each key, as
-    /// RocksDB's flush does), installs it, then compacts until the picker is idle.
-    fn flush(&mut self, memtable: Memtable, now_ms: WallMs) -> Result<(), CompactionSimError> {
-        self.puts_flushed += memtable.len() as u64;
+    pub(super) fn new_memtable(&self) -> Memtable {
+        Memtable::with_entry_overhead(self.args.memtable_entry_overhead_bytes)
+    }
+
+    /// Records space amplification when the stream's put count is on the sampling grid.
+    pub(super) fn sample_space(&mut self, stream: &EntryStream) {
+        if stream.puts % self.args.space_sample_every_puts != 0 {
+            return;
+        }
+        let live = stream.live_logical_bytes();
+        if live > 0 {
+            let ratio = self.manifest.live_size_bytes() as f64 / live as f64;
+            self.space_samples.push((stream.puts, ratio));
+        }
+    }
+
+    /// The flush of `memtable` as an L0 table (keeping the newest version of each key, as
+    /// RocksDB's flush does), not yet installed.
+    pub(super) fn build_flush(
+        &mut self,
+        memtable: Memtable,
+        now_ms: WallMs,
+    ) -> Result<(Bytes, SstMeta, u64), CompactionSimError> {
+        let puts = memtable.len() as u64;
         let frozen = memtable.freeze();
         let sources = vec![frozen.iter().map(Ok)];
         let merged = MergingIterator::new(sources, MergeOptions { bottommost: false }, NoFilter);
@@ -169,6 +187,14 @@ impl<'a> Sim<'a> {
         let id = SstId::compose(IdRole::Writer, Epoch(0), self.flush_counter)
             .ok_or(CompactionSimError::IdsExhausted)?;
         let (bytes, meta) = builder.finish(id, now_ms)?;
+        Ok((bytes, meta, puts))
+    }
+
+    /// Installs a built flush; the sorted runs right after it count towards the maximum.
+    pub(super) fn install_flush(
+        &mut self,
+        (bytes, meta, puts): (Bytes, SstMeta, u64),
+    ) -> Result<(), CompactionSimError> {
         let edit = Edit::Flush {
             writer_epoch: self.manifest.writer_epoch,
             wal_replay_point: WalId(self.flush_counter),
@@ -176,12 +202,16 @@ impl<'a> Sim<'a> {
             sst: meta.clone(),
         };
         self.manifest = apply(&self.manifest, &edit)?;
-        self.store.insert(id, bytes);
+        self.store.insert(meta.id, bytes);
         self.flushes += 1;
+        self.puts_flushed += puts;
         self.flush_bytes += meta.size_bytes;
         self.sorted_runs_max = self.sorted_runs_max.max(sorted_run_count(&self.manifest));
-        let compactions = self.compact_until_quiet(now_ms)?;
-        self.max_compactions_per_flush = self.max_compactions_per_flush.max(compactions);
+        Ok(())
+    }
+
+    /// Records the tree's shape when the flush count is on the sampling grid.
+    pub(super) fn sample_shape(&mut self) {
         if self.args.shape_every > 0 && self.flushes % self.args.shape_every == 0 {
             self.shape.push(ShapeSample {
                 flush: self.flushes,
@@ -190,6 +220,19 @@ impl<'a> Sim<'a> {
                 sorted_runs: sorted_run_count(&self.manifest),
             });
         }
+    }
+
+    /// Quiesced: flush, install, then compact until the picker is idle.
+    fn flush_and_compact(
+        &mut self,
+        memtable: Memtable,
+        now_ms: WallMs,
+    ) -> Result<(), CompactionSimError> {
+        let built = self.build_flush(memtable, now_ms)?;
+        self.install_flush(built)?;
+        let compactions = self.compact_until_quiet(now_ms)?;
+        self.max_compactions_per_flush = self.max_compactions_per_flush.max(compactions);
+        self.sample_shape();
         Ok(())
     }
 
@@ -205,15 +248,19 @@ impl<'a> Sim<'a> {
                     compactions: done,
                 });
             }
-            self.run_plan(plan, now_ms)?;
+            let executed = self.execute_plan(plan, now_ms)?;
+            self.install_plan(executed)?;
             done += 1;
         }
         Ok(done)
     }
 
-    /// Executes `plan` with the real merge and installs it with the real `apply`; obsolete
-    /// tables are purged at once (no checkpoints or readers here).
-    fn run_plan(&mut self, plan: CompactionPlan, now_ms: WallMs) -> Result<(), CompactionSimError> {
+    /// Runs the real merge of `plan` on the current tables; nothing is installed yet.
+    pub(super) fn execute_plan(
+        &mut self,
+        plan: CompactionPlan,
+        now_ms: WallMs,
+    ) -> Result<ExecutedPlan, CompactionSimError> {
         self.job_counter += 1;
         let job = CompactionJobInfo {
             job_id: self.job_counter,
@@ -255,9 +302,22 @@ impl<'a> Sim<'a> {
         if exhausted {
             return Err(CompactionSimError::IdsExhausted);
         }
+        Ok(ExecutedPlan { job, output })
+    }
+
+    /// Installs an executed plan with the real `apply` on the current manifest; obsolete
+    /// tables are purged at once (no checkpoints or readers here).
+    pub(super) fn install_plan(
+        &mut self,
+        executed: ExecutedPlan,
+    ) -> Result<(), CompactionSimError> {
+        let ExecutedPlan { job, output } = executed;
         let epoch = self.manifest.compactor_epoch;
-        let edit = plan.into_edit(&self.manifest, &output.output_metas(), epoch, false)?;
+        let edit = job
+            .plan
+            .into_edit(&self.manifest, &output.output_metas(), epoch, false)?;
         self.manifest = apply(&self.manifest, &edit)?;
+        let stats = output.stats;
         for (bytes, meta) in output.outputs {
             self.store.insert(meta.id, bytes);
         }
@@ -273,35 +333,61 @@ impl<'a> Sim<'a> {
                 self.store.remove(&id);
             }
         }
-        self.tally.on_compaction_completed(&job, &output.stats);
+        self.tally.on_compaction_completed(&job, &stats);
         Ok(())
     }
 
-    fn report(
+    pub(super) fn note_compactions_per_flush(&mut self, compactions: u64) {
+        self.max_compactions_per_flush = self.max_compactions_per_flush.max(compactions);
+    }
+
+    pub(super) fn report(
         self,
         args: &CompactionSimArgs,
         keys: u64,
-        puts: u64,
-        user_bytes: u64,
-        live_keys: u64,
-        live_logical_bytes: u64,
+        stream: &EntryStream,
+        stall_time_s: f64,
+        sim_time_s: f64,
     ) -> CompactionSimReport {
         let sst_bytes = self.manifest.live_size_bytes();
         let ratio = |a: u64, b: u64| if b == 0 { 0.0 } else { a as f64 / b as f64 };
+        let half = stream.puts / 2;
+        let second_half: Vec<f64> = self
+            .space_samples
+            .iter()
+            .filter(|(puts, _)| *puts > half)
+            .map(|(_, ratio)| *ratio)
+            .collect();
+        let space_amplification = ratio(sst_bytes, stream.live_logical_bytes());
+        let space_amplification_mean = if second_half.is_empty() {
+            space_amplification
+        } else {
+            second_half.iter().sum::<f64>() / second_half.len() as f64
+        };
+        let levels = self.manifest.level_count().max(1);
+        let mut level_bytes_written = vec![0u64; levels];
+        level_bytes_written[0] = self.flush_bytes;
+        for (level, bytes) in &self.tally.by_level {
+            if let Some(slot) = level_bytes_written.get_mut(*level) {
+                *slot += bytes;
+            }
+        }
         CompactionSimReport {
             style: args.style,
             workload: args.workload,
+            schedule: args.schedule,
             seed: args.seed,
-            puts,
+            puts: stream.puts,
             keys,
             key_bytes: KEY_BYTES,
             value_bytes: args.value_bytes,
             options: serde_json::to_value(&self.style).unwrap_or_default(),
-            user_bytes,
+            user_bytes: stream.user_bytes,
             flushes: self.flushes,
             flush_bytes: self.flush_bytes,
             compaction_bytes_written: self.tally.written,
             compaction_bytes_read: self.tally.read,
+            level_bytes_written,
             compactions: self.tally.merges,
             trivial_moves: self.tally.moves,
             deletions: self.tally.deletions,
@@ -309,17 +395,20 @@ impl<'a> Sim<'a> {
             by_reason: self.tally.by_reason,
             entries_dropped_shadowed: self.tally.dropped_shadowed,
             entries_dropped_tombstones: self.tally.dropped_tombstones,
-            write_amplification: ratio(self.flush_bytes + self.tally.written, user_bytes),
+            write_amplification: ratio(self.flush_bytes + self.tally.written, stream.user_bytes),
             write_amplification_vs_flush: ratio(
                 self.flush_bytes + self.tally.written,
                 self.flush_bytes,
             ),
-            space_amplification: ratio(sst_bytes, live_logical_bytes),
+            space_amplification,
+            space_amplification_mean,
             sst_bytes,
-            live_keys,
-            live_logical_bytes,
+            live_keys: stream.live_keys,
+            live_logical_bytes: stream.live_logical_bytes(),
             sorted_runs_max: self.sorted_runs_max,
             sorted_runs_final: sorted_run_count(&self.manifest),
+            stall_time_s,
+            sim_time_s,
             shape: self.shape,
             final_shape: level_shapes(&self.manifest),
         }

@@ -34,12 +34,24 @@ pub enum CompactionSimError {
     },
     /// An id counter ran out of bits.
     IdsExhausted,
+    /// `--dump-stream` could not write its file.
+    Dump {
+        path: String,
+        detail: String,
+    },
+    /// Concurrent schedule: writes are stopped and nothing runs that could unstop them.
+    Deadlocked {
+        puts: u64,
+    },
 }
 
 impl CompactionSimError {
     /// True for errors in the arguments (exit status 2).
     pub fn is_usage(&self) -> bool {
-        matches!(self, CompactionSimError::BadArgs(_))
+        matches!(
+            self,
+            CompactionSimError::BadArgs(_) | CompactionSimError::Dump { .. }
+        )
     }
 }
 
@@ -58,6 +70,13 @@ impl fmt::Display for CompactionSimError {
             CompactionSimError::Merge(error) => write!(f, "flush merge: {error}"),
             CompactionSimError::Decode(error) => write!(f, "opening a table: {error}"),
             CompactionSimError::Memtable(error) => write!(f, "memtable: {error}"),
+            CompactionSimError::Dump { path, detail } => {
+                write!(f, "cannot dump the stream to {path}: {detail}")
+            }
+            CompactionSimError::Deadlocked { puts } => write!(
+                f,
+                "writes stopped after {puts} puts with no flush or compaction running to unstop them"
+            ),
             CompactionSimError::MissingTable { id } => write!(f, "table {id} is not in the store"),
             CompactionSimError::IdsExhausted => write!(f, "ran out of table ids"),
         }

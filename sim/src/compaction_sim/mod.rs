@@ -6,15 +6,20 @@
 //! over time and the final write amplification, space amplification and sorted runs.
 
 mod args;
+mod concurrent;
 mod driver;
+mod dump;
 mod error;
+pub mod fidelity;
 mod render;
 mod report;
+mod stream;
 mod workload;
 mod writes;
 
-pub use args::{CompactionSimArgs, SimStyle, SimWorkload};
+pub use args::{CompactionSimArgs, SimSchedule, SimStyle, SimWorkload};
 pub use driver::run;
+pub use dump::dump_stream;
 pub use error::CompactionSimError;
 pub use render::render_human;
 pub use report::{CompactionSimReport, LevelShape, ReasonTotals, ShapeSample};
@@ -25,6 +30,21 @@ use std::process::ExitCode;
 /// returns 0, or prints the error and returns 1 (the run failed a check, e.g. did not
 /// converge) or 2 (bad arguments).
 pub fn run_cli(args: &CompactionSimArgs) -> ExitCode {
+    if let Some(path) = &args.dump_stream {
+        return match dump_stream(args, path) {
+            Ok(count) => {
+                eprintln!(
+                    "compaction-sim: {count} writes dumped to {}",
+                    path.display()
+                );
+                ExitCode::SUCCESS
+            }
+            Err(error) => {
+                eprintln!("compaction-sim: {error}");
+                ExitCode::from(if error.is_usage() { 2 } else { 1 })
+            }
+        };
+    }
     match run(args) {
         Ok(report) => {
             if args.json {

@@ -1,6 +1,6 @@
 //! What a simulation reports.
 
-use super::{SimStyle, SimWorkload};
+use super::{SimSchedule, SimStyle, SimWorkload};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -36,6 +36,7 @@ pub struct ReasonTotals {
 pub struct CompactionSimReport {
     pub style: SimStyle,
     pub workload: SimWorkload,
+    pub schedule: SimSchedule,
     pub seed: u64,
     pub puts: u64,
     pub keys: u64,
@@ -51,6 +52,9 @@ pub struct CompactionSimReport {
     /// Encoded bytes written by compactions (merges only; moves and deletions write none).
     pub compaction_bytes_written: u64,
     pub compaction_bytes_read: u64,
+    /// Bytes written into each level: flushes into L0, compaction outputs into their
+    /// output level (RocksDB's per-level "Write(GB)").
+    pub level_bytes_written: Vec<u64>,
     pub compactions: u64,
     pub trivial_moves: u64,
     pub deletions: u64,
@@ -67,6 +71,9 @@ pub struct CompactionSimReport {
     pub write_amplification_vs_flush: f64,
     /// Live SST bytes ÷ live logical bytes, after the last compaction.
     pub space_amplification: f64,
+    /// The mean of space amplification sampled every `space_sample_every_puts` puts over
+    /// the second half of the run (the final figure is one point on a sawtooth).
+    pub space_amplification_mean: f64,
     pub sst_bytes: u64,
     pub live_keys: u64,
     /// Key + value bytes of the newest version of every live key.
@@ -74,6 +81,11 @@ pub struct CompactionSimReport {
     /// The most sorted runs seen, right after a flush (before its compactions).
     pub sorted_runs_max: usize,
     pub sorted_runs_final: usize,
+    /// Concurrent schedule: simulated seconds the writer spent slowed down or stopped
+    /// beyond its own rate (0 when quiesced).
+    pub stall_time_s: f64,
+    /// Concurrent schedule: simulated seconds until the last compaction ended.
+    pub sim_time_s: f64,
     pub shape: Vec<ShapeSample>,
     pub final_shape: Vec<LevelShape>,
 }

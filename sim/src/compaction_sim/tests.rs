@@ -101,3 +101,58 @@ fn presets_drive_the_simulator_by_name() {
     };
     assert!(run(&reads_only).unwrap_err().is_usage());
 }
+
+#[test]
+fn the_concurrent_schedule_converges_and_slow_compaction_stalls_the_writer() {
+    for style in [SimStyle::Leveled, SimStyle::Universal, SimStyle::Fifo] {
+        let args = CompactionSimArgs {
+            schedule: SimSchedule::Concurrent,
+            ..small(style, SimWorkload::UniformOverwrite)
+        };
+        let report = run(&args).unwrap();
+        assert_eq!(report, run(&args).unwrap(), "{style:?}: deterministic");
+        assert_eq!(report.puts, 20_000);
+        assert!(report.sim_time_s > 0.0);
+        let quiesced = run(&small(style, SimWorkload::UniformOverwrite)).unwrap();
+        assert_eq!(report.flushes, quiesced.flushes, "{style:?}: same flushes");
+    }
+    let fast = run(&CompactionSimArgs {
+        schedule: SimSchedule::Concurrent,
+        ..small(SimStyle::Leveled, SimWorkload::InsertRandom)
+    })
+    .unwrap();
+    let slow = run(&CompactionSimArgs {
+        schedule: SimSchedule::Concurrent,
+        merge_mib_per_s: 0.05,
+        ..small(SimStyle::Leveled, SimWorkload::InsertRandom)
+    })
+    .unwrap();
+    assert!(
+        slow.stall_time_s > fast.stall_time_s,
+        "{} vs {}",
+        slow.stall_time_s,
+        fast.stall_time_s
+    );
+    assert!(slow.sorted_runs_max > fast.sorted_runs_max);
+}
+
+#[test]
+fn the_dumped_stream_is_nine_bytes_a_write() {
+    let path = std::env::temp_dir().join(format!("sediment-dump-{}", std::process::id()));
+    let args = CompactionSimArgs {
+        keys: Some(5_000),
+        ..small(SimStyle::Leveled, SimWorkload::Preset("delete-heavy"))
+    };
+    assert_eq!(dump_stream(&args, &path).unwrap(), 20_000);
+    let bytes = std::fs::read(&path).unwrap();
+    std::fs::remove_file(&path).unwrap();
+    assert_eq!(bytes.len(), 20_000 * 9);
+    assert!(
+        bytes
+            .chunks(9)
+            .all(|write| write[0] == b'P' || write[0] == b'D')
+    );
+    assert!(bytes.chunks(9).any(|write| write[0] == b'D'));
+    let missing = std::path::Path::new("/nonexistent-dir/stream");
+    assert!(dump_stream(&args, missing).unwrap_err().is_usage());
+}

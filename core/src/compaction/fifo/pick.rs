@@ -122,6 +122,7 @@ fn pick_intra_l0(
         output_level: 0,
         target_file_size_bytes: INTRA_L0_OUTPUT_FILE_SIZE_BYTES,
         output_time: OutputTime::NewestInput,
+        grandparents: None,
         round_robin_cursor: None,
     })
 }
@@ -144,6 +145,7 @@ fn deletion(manifest: &Manifest, tables: &[&SstMeta], reason: CompactionReason) 
         output_level: 0,
         target_file_size_bytes: u64::MAX,
         output_time: OutputTime::BuildTime,
+        grandparents: None,
         round_robin_cursor: None,
     }
 }

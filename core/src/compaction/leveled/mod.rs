@@ -4,6 +4,7 @@
 //! `max_compaction_bytes`, trivial moves when nothing overlaps below.
 
 mod expand;
+mod grandparent;
 mod options;
 mod pick;
 mod priority;
@@ -12,6 +13,7 @@ mod targets;
 mod trivial;
 
 pub(crate) use expand::{expand_l0_inputs, setup_other_inputs};
+pub use grandparent::{CutRule, GrandparentCut, GrandparentCutter, GrandparentFile};
 pub use options::{CompactionPri, LeveledOptions};
 pub use pick::pick;
 pub use priority::files_by_priority;

@@ -2,7 +2,9 @@
 
 use super::expand::{expand_l0_inputs, setup_other_inputs};
 use super::trivial::{extend_trivial_move, is_trivial_move, pick_l0_trivial_move};
-use super::{CompactionPri, LevelTargets, LeveledOptions, files_by_priority, level_scores};
+use super::{
+    CompactionPri, GrandparentCut, LevelTargets, LeveledOptions, files_by_priority, level_scores,
+};
 use crate::compaction::intra_l0::find_intra_l0;
 use crate::compaction::overlap::{key_range, overlapping};
 use crate::compaction::{
@@ -207,6 +209,7 @@ fn grow(
         },
         reason,
         targets.target_file_size(output_level, options),
+        max_bytes,
     );
     plan.round_robin_cursor = round_robin_cursor;
     Some(plan)
@@ -240,6 +243,7 @@ fn pick_intra_l0(
         PlanKind::Merge,
         CompactionReason::IntraL0,
         targets.target_file_size(0, options),
+        options.effective_max_compaction_bytes(),
     ))
 }
 
@@ -255,6 +259,7 @@ pub(crate) fn build_plan(
     kind: PlanKind,
     reason: CompactionReason,
     target_file_size_bytes: u64,
+    max_compaction_bytes: u64,
 ) -> CompactionPlan {
     let mut plan_inputs = vec![PlanInput {
         level,
@@ -270,6 +275,19 @@ pub(crate) fn build_plan(
         .iter()
         .flat_map(|input| input.ids.iter().copied())
         .collect();
+    // RocksDB never cuts outputs into L0 at boundaries, and a move writes nothing.
+    let grandparents = (kind == PlanKind::Merge && output_level > 0)
+        .then(|| key_range(inputs.iter().chain(below.iter()).copied()))
+        .flatten()
+        .map(|(smallest, largest)| {
+            GrandparentCut::from_version(
+                manifest,
+                output_level,
+                &smallest,
+                &largest,
+                max_compaction_bytes,
+            )
+        });
     CompactionPlan {
         kind,
         reason,
@@ -278,6 +296,7 @@ pub(crate) fn build_plan(
         output_level,
         target_file_size_bytes,
         output_time: OutputTime::BuildTime,
+        grandparents,
         round_robin_cursor: None,
     }
 }

@@ -60,6 +60,7 @@ pub fn pick(manifest: &Manifest, options: &LogOptions, busy: &Busy) -> Option<Co
         output_level: 0,
         target_file_size_bytes: u64::MAX,
         output_time: OutputTime::NewestInput,
+        grandparents: None,
         round_robin_cursor: None,
     })
 }

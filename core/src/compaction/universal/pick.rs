@@ -126,6 +126,7 @@ impl UniversalContext<'_> {
             output_level,
             target_file_size_bytes: self.options.target_file_size(output_level),
             output_time: OutputTime::BuildTime,
+            grandparents: None,
             round_robin_cursor: None,
         })
     }

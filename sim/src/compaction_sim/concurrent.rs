@@ -1,0 +1,208 @@
+//! The concurrent schedule: RocksDB as it normally runs, in simulated time (no threads).
+//! A writer puts at `--write-rate-puts-per-s`; a full memtable becomes immutable and the
+//! one flush slot writes it; `--compaction-slots` slots each run one compaction at
+//! `--merge-mib-per-s` (input + output bytes); the picker runs whenever a slot frees or a
+//! flush lands, skipping tables a running compaction holds. The writer is held back by
+//! RocksDB's rules: it stops while the memtable is full and the previous one is still
+//! being flushed (`max_write_buffer_number` 2), stops at the L0 stop trigger or the hard
+//! pending-bytes limit, and slows to `--delayed-write-rate-bytes-per-s` at the slowdown
+//! trigger or the soft limit. A merge is computed when it starts (its inputs cannot change
+//! while it runs) and installed when its time is up.
+
+use super::driver::{ExecutedPlan, Sim};
+use super::report::CompactionSimReport;
+use super::stream::EntryStream;
+use super::{CompactionSimArgs, CompactionSimError};
+use lsm_core::compaction::{Busy, StallState, style_stall_state};
+use lsm_core::entry::WallMs;
+use lsm_core::memtable::Memtable;
+use lsm_core::sst::SstMeta;
+
+const NS_PER_S: f64 = 1e9;
+/// Most events (flushes and compactions ending) handled before one put; far above what a
+/// run produces (each event installs a job, and a put adds at most one memtable).
+const EVENTS_PER_STEP_MAX: u64 = 1 << 20;
+
+/// A running flush: its table, installed at `end_ns`.
+struct RunningFlush {
+    end_ns: u64,
+    built: (bytes::Bytes, SstMeta, u64),
+}
+
+/// A running compaction, installed at `end_ns`.
+struct RunningJob {
+    end_ns: u64,
+    executed: ExecutedPlan,
+}
+
+/// The background side: the flush slot, the compaction slots and what they hold.
+struct Background {
+    flush: Option<RunningFlush>,
+    jobs: Vec<RunningJob>,
+    busy: Busy,
+    slots: usize,
+    ns_per_byte: f64,
+}
+
+impl Background {
+    fn duration_ns(&self, bytes: u64) -> u64 {
+        (bytes as f64 * self.ns_per_byte).ceil() as u64
+    }
+
+    /// When the next flush or compaction ends.
+    fn next_end_ns(&self) -> Option<u64> {
+        let flush = self.flush.as_ref().map(|flush| flush.end_ns);
+        let job = self.jobs.iter().map(|job| job.end_ns).min();
+        match (flush, job) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Starts compactions in free slots at `now_ns` while the picker finds work.
+    fn fill_slots(
+        &mut self,
+        sim: &mut Sim<'_>,
+        now_ns: u64,
+        now_ms: WallMs,
+    ) -> Result<(), CompactionSimError> {
+        while self.jobs.len() < self.slots {
+            let Some(plan) = sim.style.pick(&sim.manifest, &self.busy, now_ms) else {
+                break;
+            };
+            self.busy.register(&plan, &sim.manifest);
+            let executed = sim.execute_plan(plan, now_ms)?;
+            let end_ns = now_ns.saturating_add(self.duration_ns(executed.io_bytes()));
+            self.jobs.push(RunningJob { end_ns, executed });
+        }
+        Ok(())
+    }
+
+    /// Handles every flush and compaction ending at or before `until_ns`, in time order
+    /// (a flush before a compaction ending at the same moment, compactions in start order).
+    fn advance_to(
+        &mut self,
+        sim: &mut Sim<'_>,
+        until_ns: u64,
+        now_ms: WallMs,
+    ) -> Result<(), CompactionSimError> {
+        for _ in 0..EVENTS_PER_STEP_MAX {
+            let Some(end_ns) = self.next_end_ns().filter(|end| *end <= until_ns) else {
+                return Ok(());
+            };
+            if let Some(flush) = self.flush.take_if(|flush| flush.end_ns == end_ns) {
+                sim.install_flush(flush.built)?;
+                sim.sample_shape();
+            } else {
+                let index = self.jobs.iter().position(|job| job.end_ns == end_ns);
+                assert!(index.is_some(), "the earliest end belongs to a job");
+                let job = self.jobs.remove(index.unwrap_or_default());
+                self.busy.release(job.executed.plan());
+                sim.install_plan(job.executed)?;
+            }
+            self.fill_slots(sim, end_ns, now_ms)?;
+        }
+        Err(CompactionSimError::NotConverging {
+            flush: 0,
+            compactions: EVENTS_PER_STEP_MAX,
+        })
+    }
+
+    /// Moves a full memtable to the flush slot at `now_ns`.
+    fn start_flush(
+        &mut self,
+        sim: &mut Sim<'_>,
+        memtable: Memtable,
+        now_ns: u64,
+        now_ms: WallMs,
+    ) -> Result<(), CompactionSimError> {
+        assert!(self.flush.is_none(), "one flush at a time");
+        let built = sim.build_flush(memtable, now_ms)?;
+        let end_ns = now_ns.saturating_add(self.duration_ns(built.1.size_bytes));
+        self.flush = Some(RunningFlush { end_ns, built });
+        Ok(())
+    }
+}
+
+/// Runs the concurrent schedule.
+pub(super) fn run(
+    args: &CompactionSimArgs,
+    keys: u64,
+) -> Result<CompactionSimReport, CompactionSimError> {
+    let mut sim = Sim::new(args);
+    let mut stream = EntryStream::new(args, keys)?;
+    let mut background = Background {
+        flush: None,
+        jobs: Vec::new(),
+        busy: Busy::new(),
+        slots: args.compaction_slots,
+        ns_per_byte: NS_PER_S / (args.merge_mib_per_s * f64::from(1u32 << 20)),
+    };
+    let put_ns = (NS_PER_S / args.write_rate_puts_per_s as f64).ceil() as u64;
+    let delayed_ns_per_byte = NS_PER_S / args.delayed_write_rate_bytes_per_s as f64;
+    let mut memtable = sim.new_memtable();
+    let mut writer_ns = 0u64;
+    let mut stall_ns = 0u64;
+    // Bounded by the stream, which `take`s `args.updates` writes.
+    while let Some(entry) = stream.next() {
+        let now_ms = stream.now_ms();
+        // Each pass starts a flush or waits for an event: bounded by the events.
+        let mut delayed = false;
+        for _ in 0..EVENTS_PER_STEP_MAX {
+            background.advance_to(&mut sim, writer_ns, now_ms)?;
+            let full = memtable.size_bytes() >= args.memtable_bytes;
+            if full && background.flush.is_none() {
+                let full = std::mem::replace(&mut memtable, sim.new_memtable());
+                background.start_flush(&mut sim, full, writer_ns, now_ms)?;
+                background.fill_slots(&mut sim, writer_ns, now_ms)?;
+                continue;
+            }
+            let state = style_stall_state(&sim.manifest, Some(&sim.style));
+            if full || matches!(state, StallState::Stopped { .. }) {
+                let next = background
+                    .next_end_ns()
+                    .ok_or(CompactionSimError::Deadlocked { puts: stream.puts })?;
+                stall_ns += next.saturating_sub(writer_ns);
+                writer_ns = writer_ns.max(next);
+                continue;
+            }
+            delayed = matches!(state, StallState::Delayed { .. });
+            break;
+        }
+        let cost_ns = if delayed {
+            let delayed_ns =
+                (entry.logical_size_bytes() as f64 * delayed_ns_per_byte).ceil() as u64;
+            stall_ns += delayed_ns.saturating_sub(put_ns);
+            delayed_ns.max(put_ns)
+        } else {
+            put_ns
+        };
+        memtable.insert(entry)?;
+        writer_ns = writer_ns.saturating_add(cost_ns);
+        sim.sample_space(&stream);
+    }
+    let now_ms = stream.now_ms();
+    if !memtable.is_empty() {
+        if let Some(end) = background.flush.as_ref().map(|flush| flush.end_ns) {
+            stall_ns += end.saturating_sub(writer_ns);
+            writer_ns = writer_ns.max(end);
+            background.advance_to(&mut sim, writer_ns, now_ms)?;
+        }
+        background.start_flush(&mut sim, memtable, writer_ns, now_ms)?;
+    }
+    // Drain: every remaining flush and compaction, and whatever they make the picker find.
+    let mut end_ns = writer_ns;
+    background.fill_slots(&mut sim, end_ns, now_ms)?;
+    while let Some(next) = background.next_end_ns() {
+        end_ns = next;
+        background.advance_to(&mut sim, next, now_ms)?;
+    }
+    sim.note_compactions_per_flush(0);
+    Ok(sim.report(
+        args,
+        keys,
+        &stream,
+        stall_ns as f64 / NS_PER_S,
+        end_ns as f64 / NS_PER_S,
+    ))
+}
