@@ -52,8 +52,8 @@ fn a_clean_campaign_passes_writes_results_and_resumes() {
     assert!(text.contains("4 seeds: 4 passed, 0 failed"), "{text}");
     assert!(text.contains("coverage"), "{text}");
     let results = lines(&out);
-    assert_eq!(results.len(), 4);
-    assert!(results.iter().all(|r| r["verdict"] == "pass"));
+    assert_eq!(results.len(), 5, "a header and four results");
+    assert!(results[1..].iter().all(|r| r["verdict"] == "pass"));
     // Resuming over a wider range runs only the new seeds.
     let mut wider: Vec<&str> = base.to_vec();
     wider[2] = "0..6";
@@ -63,10 +63,7 @@ fn a_clean_campaign_passes_writes_results_and_resumes() {
     let text = String::from_utf8(resumed.stdout).unwrap();
     assert!(text.contains("6 seeds: 6 passed"), "{text}");
     assert!(text.contains("ran 2 in"), "{text}");
-    let mut seeds: Vec<u64> = lines(&out)
-        .iter()
-        .map(|r| r["seed"].as_u64().unwrap())
-        .collect();
+    let mut seeds = seeds_in(&out);
     seeds.sort();
     assert_eq!(seeds, vec![0, 1, 2, 3, 4, 5]);
 }
@@ -154,4 +151,189 @@ fn shrink_prints_a_smaller_reproduction() {
     let text = String::from_utf8(output.stdout).unwrap();
     assert!(text.contains("smallest reproduction of"), "{text}");
     assert!(text.contains("--bug gc-no-checkpoint-wait"), "{text}");
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// A small clean campaign's arguments, writing to `out`.
+fn small(seeds: &str, out: &std::path::Path) -> Vec<String> {
+    [
+        "campaign", "--seeds", seeds, "--ops", "300", "--jobs", "2", "--quiet", "--out",
+    ]
+    .iter()
+    .map(|word| word.to_string())
+    .chain([out.display().to_string()])
+    .collect()
+}
+
+fn sim_owned(args: &[String]) -> Output {
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    sim(&args)
+}
+
+/// The seeds of a results file's result lines, in file order.
+fn seeds_in(path: &std::path::Path) -> Vec<u64> {
+    lines(path)
+        .iter()
+        .filter(|line| line.get("campaign").is_none())
+        .map(|line| line["seed"].as_u64().unwrap())
+        .collect()
+}
+
+#[test]
+fn the_results_file_records_the_run_options_in_a_header() {
+    let out = temp_file("header.jsonl");
+    let first = sim_owned(&small("0..3", &out));
+    assert_eq!(first.status.code(), Some(0), "{first:?}");
+    let header = &lines(&out)[0]["campaign"];
+    assert_eq!(header["options"], serde_json::json!(["--ops", "300"]));
+    assert_eq!(header["seeds"], "0..3");
+    // A fresh campaign does not append to another's results.
+    let again = sim_owned(&small("0..3", &out));
+    assert_eq!(again.status.code(), Some(2), "{again:?}");
+    assert!(text(&again.stderr).contains("add --resume"), "{again:?}");
+}
+
+#[test]
+fn a_torn_last_line_is_cut_off_and_its_seed_runs_again() {
+    let out = temp_file("torn.jsonl");
+    assert_eq!(sim_owned(&small("0..4", &out)).status.code(), Some(0));
+    let whole = std::fs::read_to_string(&out).unwrap();
+    let last_seed = *seeds_in(&out).last().unwrap();
+    // Killed mid-write: half of the last line, no newline.
+    std::fs::write(&out, &whole[..whole.len() - 40]).unwrap();
+    let mut args = small("0..4", &out);
+    args.push("--resume".to_string());
+    let resumed = sim_owned(&args);
+    assert_eq!(resumed.status.code(), Some(0), "{resumed:?}");
+    let stderr = text(&resumed.stderr);
+    assert!(stderr.contains(":5: the last line is torn"), "{stderr}");
+    let stdout = text(&resumed.stdout);
+    assert!(stdout.contains("4 seeds: 4 passed"), "{stdout}");
+    assert!(stdout.contains("ran 1 in"), "{stdout}");
+    let mut seeds = seeds_in(&out);
+    assert_eq!(seeds.last(), Some(&last_seed));
+    seeds.sort();
+    assert_eq!(seeds, vec![0, 1, 2, 3]);
+}
+
+#[test]
+fn a_resume_refuses_bad_lines_and_other_options_unless_forced() {
+    let out = temp_file("refuse.jsonl");
+    assert_eq!(sim_owned(&small("0..3", &out)).status.code(), Some(0));
+    let mut other = small("0..4", &out);
+    other[4] = "400".to_string();
+    other.push("--resume".to_string());
+    let refused = sim_owned(&other);
+    assert_eq!(refused.status.code(), Some(2), "{refused:?}");
+    let stderr = text(&refused.stderr);
+    assert!(
+        stderr.contains("ran with the options [--ops 300]; this one has [--ops 400]"),
+        "{stderr}"
+    );
+    other.push("--force".to_string());
+    let forced = sim_owned(&other);
+    assert_eq!(forced.status.code(), Some(0), "{forced:?}");
+    // The forced resume records its own options before its results.
+    let all = lines(&out);
+    assert_eq!(all[4]["campaign"]["options"][1], "400", "{all:?}");
+    assert_eq!(seeds_in(&out).len(), 4);
+
+    let garbled = temp_file("garbled.jsonl");
+    assert_eq!(sim_owned(&small("0..3", &garbled)).status.code(), Some(0));
+    let mut content = std::fs::read_to_string(&garbled).unwrap();
+    content.insert_str(content.find('\n').unwrap() + 1, "not a result\n");
+    std::fs::write(&garbled, content).unwrap();
+    let mut resume = small("0..3", &garbled);
+    resume.push("--resume".to_string());
+    let refused = sim_owned(&resume);
+    assert_eq!(refused.status.code(), Some(2), "{refused:?}");
+    let stderr = text(&refused.stderr);
+    assert!(
+        stderr.contains("1 line is not a result: line 2: not JSON"),
+        "{stderr}"
+    );
+}
+
+/// The ids of the live (not zombie) processes whose parent is `parent`, from /proc.
+fn children_of(parent: u32) -> Vec<u32> {
+    let mut children = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+            continue;
+        };
+        // pid (comm) state ppid ...: comm may hold spaces, so split after its ')'.
+        let fields: Vec<&str> = stat[stat.rfind(')').unwrap() + 2..].split(' ').collect();
+        if fields[0] != "Z" && fields[1] == parent.to_string() {
+            children.push(pid);
+        }
+    }
+    children
+}
+
+fn alive(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .is_ok_and(|stat| !stat[stat.rfind(')').unwrap() + 2..].starts_with('Z'))
+}
+
+#[test]
+fn sigterm_stops_every_child_keeps_the_results_and_says_how_to_resume() {
+    let out = temp_file("stopped.jsonl");
+    let campaign = Command::new(env!("CARGO_BIN_EXE_sim"))
+        .args([
+            "campaign", "--seeds", "0..4", "--ops", "100000", "--jobs", "2",
+        ])
+        .args(["--quiet", "--out", out.to_str().unwrap()])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut children = Vec::new();
+    for _ in 0..500 {
+        children = children_of(campaign.id());
+        if children.len() == 2 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert_eq!(children.len(), 2, "the campaign never ran two children");
+    let killed = Command::new("kill")
+        .args(["-TERM", &campaign.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let output = campaign.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(143), "{output:?}");
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("0 of 4 seeds done; resume with: cargo run --release -p sim -- campaign"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("--resume"), "{stderr}");
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    for child in children {
+        assert!(!alive(child), "child {child} outlived the campaign");
+    }
+    // Only the header: no stopped seed counts as a result.
+    assert_eq!(lines(&out).len(), 1);
+}
+
+#[test]
+fn without_a_terminal_progress_comes_as_lines() {
+    let output = sim(&["campaign", "--seeds", "0..4", "--ops", "300", "--jobs", "2"]);
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let stderr = text(&output.stderr);
+    let progress: Vec<&str> = stderr
+        .lines()
+        .filter(|line| line.starts_with("campaign: "))
+        .collect();
+    assert_eq!(progress.len(), 4, "{stderr}");
+    assert!(progress[0].starts_with("campaign: 1/4 seeds (25%), 0 failed, "));
+    assert!(progress[0].contains(" seeds/min, ETA "), "{stderr}");
+    assert!(progress[3].ends_with("seeds/min, done"), "{stderr}");
 }
