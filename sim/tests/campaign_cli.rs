@@ -337,3 +337,176 @@ fn without_a_terminal_progress_comes_as_lines() {
     assert!(progress[0].contains(" seeds/min, ETA "), "{stderr}");
     assert!(progress[3].ends_with("seeds/min, done"), "{stderr}");
 }
+
+/// The parts of a summary that do not depend on how the seeds were spread (times do).
+fn outcome(summary: &serde_json::Value) -> serde_json::Value {
+    serde_json::json!([
+        summary["seeds"],
+        summary["passed"],
+        summary["failed"],
+        summary["timeouts"],
+        summary["failing"],
+        summary["faults"],
+        summary["coverage"],
+    ])
+}
+
+#[test]
+fn four_shards_merged_give_the_unsharded_campaign() {
+    // A bug, so that failing seeds and their replay commands are compared too.
+    let options = [
+        "--ops",
+        "2000",
+        "--bug",
+        "gc-no-checkpoint-wait",
+        "--quiet",
+        "--json",
+    ];
+    let whole_out = temp_file("whole.jsonl");
+    let mut whole = vec!["campaign", "--seeds", "0..8", "--jobs", "2"];
+    whole.extend(options);
+    whole.extend(["--out", whole_out.to_str().unwrap()]);
+    let whole = sim(&whole);
+    assert_eq!(whole.status.code(), Some(1), "{whole:?}");
+    let whole: serde_json::Value = serde_json::from_slice(&whole.stdout).unwrap();
+    assert!(whole["failed"].as_u64().unwrap() > 0, "{whole}");
+    let mut files = Vec::new();
+    for k in 1..=4 {
+        let file = temp_file(&format!("shard-{k}.jsonl"));
+        let shard = format!("{k}/4");
+        let mut args = vec![
+            "campaign", "--seeds", "0..8", "--shard", &shard, "--jobs", "2",
+        ];
+        args.extend(options);
+        args.extend(["--out", file.to_str().unwrap()]);
+        let output = sim(&args);
+        assert!(matches!(output.status.code(), Some(0 | 1)), "{output:?}");
+        files.push(file);
+    }
+    let mut merge = vec!["campaign", "merge", "--json"];
+    merge.extend(files.iter().map(|file| file.to_str().unwrap()));
+    let merged = sim(&merge);
+    assert_eq!(merged.status.code(), Some(1), "{merged:?}");
+    let merged: serde_json::Value = serde_json::from_slice(&merged.stdout).unwrap();
+    assert_eq!(outcome(&merged), outcome(&whole));
+    assert_eq!(merged["merged_files"], 4);
+    // The text summary names the shards and lists every failing seed with its replay.
+    merge.remove(2);
+    let text_summary = text(&sim(&merge).stdout);
+    assert!(
+        text_summary.contains("merge of 4 files: --seeds 0..8 --shard 1/4,2/4,3/4,4/4"),
+        "{text_summary}"
+    );
+    assert!(
+        text_summary.contains("--bug gc-no-checkpoint-wait"),
+        "{text_summary}"
+    );
+    // Three shards of four are not the campaign.
+    let partial = sim(&merge[..merge.len() - 1]);
+    assert_eq!(partial.status.code(), Some(2), "{partial:?}");
+    assert!(text(&partial.stderr).contains("2 of 8 seeds have no result (seeds 3, 7)"));
+    let mut allowed = merge[..merge.len() - 1].to_vec();
+    allowed.push("--partial");
+    let allowed = sim(&allowed);
+    assert!(
+        text(&allowed.stdout).contains("MISSING 2 seeds"),
+        "{allowed:?}"
+    );
+    // A shard twice overlaps itself.
+    let mut twice = merge.clone();
+    twice.push(merge[3]);
+    let overlap = sim(&twice);
+    assert_eq!(overlap.status.code(), Some(2), "{overlap:?}");
+    assert!(
+        text(&overlap.stderr).contains("shards overlap"),
+        "{overlap:?}"
+    );
+}
+
+#[test]
+fn merge_refuses_other_options_torn_lines_and_foreign_files() {
+    let a = temp_file("merge-a.jsonl");
+    let b = temp_file("merge-b.jsonl");
+    assert_eq!(sim_owned(&small("0..2", &a)).status.code(), Some(0));
+    let mut other = small("2..4", &b);
+    other[4] = "400".to_string();
+    assert_eq!(sim_owned(&other).status.code(), Some(0));
+    let (a, b) = (a.to_str().unwrap(), b.to_str().unwrap());
+    let mixed = sim(&["campaign", "merge", a, b]);
+    assert_eq!(mixed.status.code(), Some(2), "{mixed:?}");
+    assert!(text(&mixed.stderr).contains("do not merge"), "{mixed:?}");
+    let content = std::fs::read_to_string(b).unwrap();
+    std::fs::write(b, &content[..content.len() - 10]).unwrap();
+    let torn = sim(&["campaign", "merge", b]);
+    assert_eq!(torn.status.code(), Some(2), "{torn:?}");
+    assert!(
+        text(&torn.stderr).contains(":3: the last line is torn"),
+        "{torn:?}"
+    );
+    let readme = concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml");
+    let foreign = sim(&["campaign", "merge", readme]);
+    assert_eq!(foreign.status.code(), Some(2), "{foreign:?}");
+    let missing = sim(&["campaign", "merge", "/no/such/file.jsonl"]);
+    assert_eq!(missing.status.code(), Some(2), "{missing:?}");
+}
+
+#[test]
+fn bad_numbers_are_refused_with_a_message() {
+    for (args, message) in [
+        (vec!["--jobs", "0"], "--jobs"),
+        (vec!["--seed-timeout-s", "0"], "--seed-timeout-s"),
+        (vec!["--jobs", "257"], "--jobs"),
+    ] {
+        let mut full = vec!["campaign", "--seeds", "0..2"];
+        full.extend(args.iter().copied());
+        let output = sim(&full);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {output:?}");
+        assert!(text(&output.stderr).contains(message), "{output:?}");
+    }
+    let output = sim(&["campaign", "--seeds", "0..18446744073709551616"]);
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+    assert!(
+        text(&output.stderr).contains("past the largest seed, 18446744073709551615"),
+        "{output:?}"
+    );
+}
+
+#[test]
+fn campaign_help_lists_only_what_a_campaign_accepts() {
+    let help = text(&sim(&["campaign", "--help"]).stdout);
+    for accepted in [
+        "--seeds", "--jobs", "--out", "--resume", "--force", "--json", "--bug",
+    ] {
+        assert!(help.contains(accepted), "{accepted} missing:\n{help}");
+    }
+    for refused in ["--seed ", "--seed <", "--trace", "--series"] {
+        assert!(!help.contains(refused), "{refused} listed:\n{help}");
+    }
+    // Refused with a message, not ignored.
+    let output = sim(&["campaign", "--seeds", "0..2", "--trace", "/tmp/t.jsonl"]);
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+}
+
+#[test]
+fn check_determinism_shows_in_the_title_and_the_replay_commands() {
+    let output = sim(&[
+        "campaign",
+        "--seeds",
+        "0..2",
+        "--ops",
+        "300",
+        "--bug",
+        "gc-no-checkpoint-wait",
+        "--check-determinism",
+        "--quiet",
+    ]);
+    let stdout = text(&output.stdout);
+    let title = stdout.lines().next().unwrap();
+    assert!(title.contains("--check-determinism"), "{stdout}");
+    let out = temp_file("determinism.jsonl");
+    let mut args = small("0..1", &out);
+    args.push("--check-determinism".to_string());
+    assert_eq!(sim_owned(&args).status.code(), Some(0));
+    let replay = lines(&out)[1]["replay"].as_str().unwrap().to_string();
+    assert!(replay.ends_with("--check-determinism"), "{replay}");
+}

@@ -1,7 +1,8 @@
 //! `sim campaign merge FILE...`: the results files of a campaign's shards (each machine's
 //! `--out`) as one summary — the same a single machine would have printed. Refused: a torn
 //! or unreadable line, files run with different options, a seed in two files, and (unless
-//! `--partial`) a seed some file's campaign selects but no file holds.
+//! `--partial`) a seed of a file's campaign that no file holds (a shard's campaign is its
+//! whole `--seeds` range: every other shard is expected too).
 
 use super::child::SeedResult;
 use super::results_file::{Header, ResultsFile};
@@ -71,7 +72,8 @@ fn merge(paths: &[PathBuf], partial: bool) -> Result<Merged, String> {
     let mut expected = BTreeSet::new();
     let mut origins: BTreeMap<u64, Origin> = BTreeMap::new();
     let mut results = Vec::new();
-    let mut campaigns = BTreeSet::new();
+    // --seeds of each file → the shards given with it.
+    let mut campaigns: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for path in paths {
         let file = read_whole(path)?;
         let Some(last) = file.last_header().cloned() else {
@@ -92,8 +94,11 @@ fn merge(paths: &[PathBuf], partial: bool) -> Result<Merged, String> {
                 first_options.join(" ")
             ));
         }
-        let selected = selection(path, &last)?;
-        campaigns.insert(campaign_words(&last));
+        let (selected, campaign) = selection(path, &last)?;
+        campaigns
+            .entry(last.seeds.clone())
+            .or_default()
+            .extend(last.shard.clone());
         let mut outside = 0u64;
         for (line, result) in file.results {
             if !selected.contains(&result.seed) {
@@ -120,7 +125,8 @@ fn merge(paths: &[PathBuf], partial: bool) -> Result<Merged, String> {
                 campaign_words(&last)
             );
         }
-        expected.extend(selected);
+        // A shard's campaign is its whole range: the other shards are expected too.
+        expected.extend(campaign);
     }
     let missing: Vec<u64> = expected
         .iter()
@@ -152,11 +158,14 @@ fn merge(paths: &[PathBuf], partial: bool) -> Result<Merged, String> {
         eprintln!("sim campaign merge: {message}");
     }
     let options = options.map(|(_, options)| options).unwrap_or_default();
-    let mut title = format!(
-        "merge of {} files: {}",
-        paths.len(),
-        campaigns.into_iter().collect::<Vec<_>>().join(", ")
-    );
+    let campaigns: Vec<String> = campaigns
+        .into_iter()
+        .map(|(seeds, shards)| match shards.is_empty() {
+            true => format!("--seeds {seeds}"),
+            false => format!("--seeds {seeds} --shard {}", shards.join(",")),
+        })
+        .collect();
+    let mut title = format!("merge of {} files: {}", paths.len(), campaigns.join("; "));
     if !options.is_empty() {
         title.push(' ');
         title.push_str(&options.join(" "));
@@ -188,8 +197,8 @@ fn read_whole(path: &Path) -> Result<ResultsFile, String> {
     Ok(file)
 }
 
-/// The seeds a file's campaign selects, per its header.
-fn selection(path: &Path, header: &Header) -> Result<BTreeSet<u64>, String> {
+/// The seeds a file's header selects, and those of the whole campaign it is a shard of.
+fn selection(path: &Path, header: &Header) -> Result<(BTreeSet<u64>, Vec<u64>), String> {
     let bad = |message: String| format!("{}: header: {message}", path.display());
     let range = seeds::parse_range(&header.seeds).map_err(bad)?;
     let shard = header
@@ -198,7 +207,8 @@ fn selection(path: &Path, header: &Header) -> Result<BTreeSet<u64>, String> {
         .map(Shard::parse)
         .transpose()
         .map_err(bad)?;
-    Ok(seeds::select(range, shard).into_iter().collect())
+    let selected = seeds::select(range, shard).into_iter().collect();
+    Ok((selected, seeds::select(range, None)))
 }
 
 /// `--seeds 0..100 --shard 2/4`.
