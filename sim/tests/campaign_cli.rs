@@ -510,3 +510,29 @@ fn check_determinism_shows_in_the_title_and_the_replay_commands() {
     let replay = lines(&out)[1]["replay"].as_str().unwrap().to_string();
     assert!(replay.ends_with("--check-determinism"), "{replay}");
 }
+
+#[test]
+fn shrink_help_lists_only_what_a_shrink_accepts() {
+    let help = text(&sim(&["shrink", "--help"]).stdout);
+    for accepted in [
+        "--seed ",
+        "--trials-max",
+        "--seed-timeout-s",
+        "--ops",
+        "--bug",
+    ] {
+        assert!(help.contains(accepted), "{accepted} missing:\n{help}");
+    }
+    for refused in ["--json", "--trace", "--series", "--check-determinism"] {
+        assert!(!help.contains(refused), "{refused} listed:\n{help}");
+    }
+    for args in [
+        vec!["shrink", "--seed", "1", "--check-determinism"],
+        vec!["shrink", "--seed", "1", "--json"],
+        vec!["shrink", "--seed", "1", "--seed-timeout-s", "0"],
+        vec!["shrink", "--seed", "1", "--trials-max", "0"],
+    ] {
+        let output = sim(&args);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {output:?}");
+    }
+}
