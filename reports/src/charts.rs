@@ -297,16 +297,21 @@ fn levels_over_time(dir: &Path, cell: &CellResult) -> Result<Option<PathBuf>, Ch
     Ok(Some(path))
 }
 
+/// How a distribution's values are shown: multiplied by `scale`, on `axis`.
+#[derive(Clone, Copy)]
+struct CdfValues {
+    scale: f64,
+    axis: XAxis,
+}
+
 /// CDFs of one distribution of `workload`'s cells, one line per style.
 fn cdf_chart(
     dir: &Path,
     cells: &[CellResult],
     workload: &str,
-    name: &str,
-    what: &str,
+    (name, what): (&str, &str),
     pick: impl Fn(&sim::world::RunSeries) -> &sim::world::Cdf,
-    scale: f64,
-    axis: XAxis,
+    CdfValues { scale, axis }: CdfValues,
 ) -> Result<Option<PathBuf>, ChartError> {
     let mut lines = Vec::new();
     for (index, style) in STYLES.iter().enumerate() {
@@ -372,21 +377,23 @@ pub fn draw_all(dir: &Path, cells: &[CellResult]) -> Result<Vec<PathBuf>, ChartE
         dir,
         cells,
         read_workload,
-        "read-blocks-cdf",
-        "SST blocks per get",
+        ("read-blocks-cdf", "SST blocks per get"),
         |series| &series.read_blocks,
-        1.0,
-        XAxis::Linear,
+        CdfValues {
+            scale: 1.0,
+            axis: XAxis::Linear,
+        },
     )?);
     written.extend(cdf_chart(
         dir,
         cells,
         read_workload,
-        "get-latency-cdf",
-        "get latency (ms)",
+        ("get-latency-cdf", "get latency (ms)"),
         |series| &series.get_latency_us,
-        1e-3,
-        XAxis::Log10,
+        CdfValues {
+            scale: 1e-3,
+            axis: XAxis::Log10,
+        },
     )?);
     for bars in crate::bars::BAR_CHARTS {
         written.push(crate::bars::draw(dir, cells, &bars)?);
