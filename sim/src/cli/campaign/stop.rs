@@ -1,7 +1,8 @@
 //! Stopping a campaign cleanly: SIGINT or SIGTERM sets a flag; the workers kill their
 //! children (each in its own process group, so a terminal's Ctrl-C reaches only the
-//! campaign) and the campaign flushes what finished, then says how to resume. A second
-//! signal while stopping terminates at once, as the default action would.
+//! campaign) and the campaign flushes what finished, then says how to resume. Further
+//! signals change nothing: stopping takes one poll of each child (20 ms), and ending the
+//! campaign before it has killed its children would orphan them.
 
 use signal_hook::consts::{SIGINT, SIGTERM};
 use std::sync::Arc;
@@ -21,10 +22,6 @@ impl Stop {
         let stop = Stop::never();
         for signal in [SIGINT, SIGTERM] {
             let cannot = |error: std::io::Error| format!("cannot handle signal {signal}: {error}");
-            // Registered first so that it runs before the flag is set: a second signal
-            // finds the flag set and takes the default action (terminate).
-            signal_hook::flag::register_conditional_default(signal, stop.requested.clone())
-                .map_err(cannot)?;
             signal_hook::flag::register_usize(signal, stop.signal.clone(), signal as usize)
                 .map_err(cannot)?;
             signal_hook::flag::register(signal, stop.requested.clone()).map_err(cannot)?;
