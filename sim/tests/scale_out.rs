@@ -19,7 +19,8 @@ fn yaml(path: &str) -> Vec<Yaml> {
 }
 
 fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("sediment-scale-out-{}-{name}", std::process::id()));
+    let dir =
+        std::env::temp_dir().join(format!("sediment-scale-out-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
@@ -28,12 +29,19 @@ fn scratch(name: &str) -> PathBuf {
 /// The directory of this build's `sim`, first on a PATH.
 fn path_with_sim() -> String {
     let bin = Path::new(env!("CARGO_BIN_EXE_sim")).parent().unwrap();
-    format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default())
+    format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    )
 }
 
-fn shell(script: &str, dir: &Path, env: &[(&str, String)]) -> Output {
-    let mut command = Command::new("sh");
-    command.arg("-c").arg(script).current_dir(dir);
+/// Runs `script` as its engine would: GitHub's runners with `bash -e`, the pods with the
+/// manifest's `/bin/sh -c`.
+fn shell(shell: &str, script: &str, dir: &Path, env: &[(&str, String)]) -> Output {
+    let mut command = Command::new(shell);
+    let flags = if shell == "bash" { "-ec" } else { "-c" };
+    command.arg(flags).arg(script).current_dir(dir);
     command.env("PATH", path_with_sim());
     for (name, value) in env {
         command.env(name, value);
@@ -64,7 +72,10 @@ fn the_workflow_runs_each_shard_once_then_merges_them() {
         .map(|shard| shard.as_i64().unwrap())
         .collect();
     assert_eq!(matrix, (1..=shards).collect::<Vec<_>>());
-    assert_eq!(jobs["shard"]["strategy"]["fail-fast"].as_bool(), Some(false));
+    assert_eq!(
+        jobs["shard"]["strategy"]["fail-fast"].as_bool(),
+        Some(false)
+    );
     assert_eq!(jobs["merge"]["needs"].as_str(), Some("shard"));
     assert_eq!(jobs["merge"]["if"].as_str(), Some("always()"));
     let shard_run = run_of(&jobs["shard"]["steps"], "sim campaign");
@@ -80,7 +91,7 @@ fn the_workflow_runs_each_shard_once_then_merges_them() {
         let script = shard_run
             .replace("${{ matrix.shard }}", &shard.to_string())
             .replace("target/release/sim", "sim");
-        let output = shell(&script, &dir, &env);
+        let output = shell("bash", &script, &dir, &env);
         assert_eq!(output.status.code(), Some(0), "shard {shard}: {output:?}");
     }
     std::fs::create_dir_all(dir.join("results")).unwrap();
@@ -88,10 +99,14 @@ fn the_workflow_runs_each_shard_once_then_merges_them() {
         let name = format!("shard-{shard}.jsonl");
         std::fs::rename(dir.join(&name), dir.join("results").join(&name)).unwrap();
     }
-    let output = shell(&merge_run.replace("target/release/sim", "sim"), &dir, &env);
+    let merge_run = merge_run.replace("target/release/sim", "sim");
+    let output = shell("bash", &merge_run, &dir, &env);
     assert_eq!(output.status.code(), Some(0), "{output:?}");
     let summary = String::from_utf8(output.stdout).unwrap();
-    assert!(summary.contains("12 seeds: 12 passed, 0 failed"), "{summary}");
+    assert!(
+        summary.contains("12 seeds: 12 passed, 0 failed"),
+        "{summary}"
+    );
     let _ = std::fs::remove_dir_all(dir);
 }
 
@@ -101,7 +116,10 @@ fn job(docs: &[Yaml]) -> (&Yaml, &Yaml) {
         .iter()
         .find(|doc| doc["kind"].as_str() == Some("Job"))
         .unwrap();
-    (&job["spec"], &job["spec"]["template"]["spec"]["containers"][0])
+    (
+        &job["spec"],
+        &job["spec"]["template"]["spec"]["containers"][0],
+    )
 }
 
 fn env_of(container: &Yaml, name: &str) -> String {
@@ -139,16 +157,22 @@ fn the_indexed_job_turns_completion_indexes_from_0_into_shards_from_1() {
         ]
     };
     for index in 0..shards {
-        let output = shell(script, &results, &env(index));
+        let output = shell("sh", script, &results, &env(index));
         assert_eq!(output.status.code(), Some(0), "index {index}: {output:?}");
     }
-    let output = shell(merge_script, &results, &env(0));
+    let output = shell("sh", merge_script, &results, &env(0));
     assert_eq!(output.status.code(), Some(0), "{output:?}");
     let summary = String::from_utf8(output.stdout).unwrap();
-    assert!(summary.contains("17 seeds: 17 passed, 0 failed"), "{summary}");
-    assert!(summary.contains(&format!("merge of {shards} files")), "{summary}");
+    assert!(
+        summary.contains("17 seeds: 17 passed, 0 failed"),
+        "{summary}"
+    );
+    assert!(
+        summary.contains(&format!("merge of {shards} files")),
+        "{summary}"
+    );
     // A pod that is run again (a retry) resumes its file instead of failing on it.
-    let again = shell(script, &results, &env(0));
+    let again = shell("sh", script, &results, &env(0));
     assert_eq!(again.status.code(), Some(0), "{again:?}");
     let _ = std::fs::remove_dir_all(results);
 }
@@ -156,7 +180,11 @@ fn the_indexed_job_turns_completion_indexes_from_0_into_shards_from_1() {
 #[test]
 fn the_gnu_parallel_recipe_is_valid_bash() {
     let script = repo("ci/scale-out/parallel.sh");
-    let output = Command::new("bash").arg("-n").arg(&script).output().unwrap();
+    let output = Command::new("bash")
+        .arg("-n")
+        .arg(&script)
+        .output()
+        .unwrap();
     assert!(output.status.success(), "{output:?}");
     let usage = Command::new("bash").arg(&script).output().unwrap();
     assert_eq!(usage.status.code(), Some(2), "{usage:?}");
