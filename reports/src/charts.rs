@@ -7,8 +7,10 @@ use crate::matrix::{STYLES, workloads};
 use plotters::prelude::*;
 use std::path::{Path, PathBuf};
 
-const SIZE: (u32, u32) = (900, 540);
-const FONT: &str = "sans-serif";
+pub(crate) const SIZE: (u32, u32) = (900, 540);
+pub(crate) const FONT: &str = "sans-serif";
+/// Width of the legend column right of the plot, so no legend covers a line or a bar.
+pub(crate) const LEGEND_WIDTH_PX: u32 = 190;
 
 /// A chart that could not be drawn.
 #[derive(Debug)]
@@ -20,7 +22,7 @@ impl std::fmt::Display for ChartError {
     }
 }
 
-fn chart_error(error: impl std::fmt::Display) -> ChartError {
+pub(crate) fn chart_error(error: impl std::fmt::Display) -> ChartError {
     ChartError(error.to_string())
 }
 
@@ -45,7 +47,62 @@ pub(crate) fn style_color(index: usize) -> RGBColor {
     COLORS.get(index % COLORS.len()).copied().unwrap_or(BLACK)
 }
 
-/// Draws `lines` into `path` with a caption and axis names.
+/// How a legend entry is drawn.
+#[derive(Clone, Copy)]
+pub(crate) enum Mark {
+    Line,
+    Box,
+}
+
+/// The legend in its own column right of the plot: one row per entry.
+pub(crate) fn legend(
+    area: &DrawingArea<SVGBackend<'_>, plotters::coord::Shift>,
+    entries: &[(String, RGBColor, Mark)],
+) -> Result<(), ChartError> {
+    const TOP_PX: i32 = 60;
+    const ROW_PX: i32 = 22;
+    for (row, (label, color, mark)) in entries.iter().enumerate() {
+        let y = TOP_PX + row as i32 * ROW_PX;
+        match mark {
+            Mark::Line => area.draw(&PathElement::new(
+                vec![(8, y), (30, y)],
+                color.stroke_width(3),
+            )),
+            Mark::Box => area.draw(&Rectangle::new([(12, y - 6), (26, y + 6)], color.filled())),
+        }
+        .map_err(chart_error)?;
+        area.draw(&Text::new(
+            label.clone(),
+            (38, y - 7),
+            (FONT, 13).into_font(),
+        ))
+        .map_err(chart_error)?;
+    }
+    Ok(())
+}
+
+/// The x axis of a line chart: linear, or logarithmic (base 10) for values that span
+/// orders of magnitude, such as latencies.
+#[derive(Clone, Copy, PartialEq)]
+pub(crate) enum XAxis {
+    Linear,
+    Log10,
+}
+
+/// `1.5`, `20`, `300`, `4k`: a tick label of a log axis.
+fn compact(value: f64) -> String {
+    if value >= 10_000.0 {
+        format!("{:.0}k", value / 1000.0)
+    } else if value >= 10.0 {
+        format!("{value:.0}")
+    } else if value >= 1.0 {
+        format!("{value:.1}")
+    } else {
+        format!("{value:.2}")
+    }
+}
+
+/// Draws `lines` into `path` with a caption, axis names and a legend beside the plot.
 pub(crate) fn line_chart(
     path: &Path,
     caption: &str,
@@ -53,51 +110,86 @@ pub(crate) fn line_chart(
     y_name: &str,
     lines: &[Line],
 ) -> Result<(), ChartError> {
-    let points = lines.iter().flat_map(|line| line.points.iter());
-    let (mut x_max, mut y_max) = (0.0f64, 0.0f64);
-    for (x, y) in points {
+    line_chart_on_axis(path, caption, x_name, y_name, lines, XAxis::Linear)
+}
+
+/// As `line_chart`, on the given x axis. A log axis plots log10(x) and labels the ticks
+/// with x itself; points with x <= 0 cannot be shown on it and are left out.
+pub(crate) fn line_chart_on_axis(
+    path: &Path,
+    caption: &str,
+    x_name: &str,
+    y_name: &str,
+    lines: &[Line],
+    axis: XAxis,
+) -> Result<(), ChartError> {
+    let place = |x: f64| match axis {
+        XAxis::Linear => Some(x),
+        XAxis::Log10 => (x > 0.0).then(|| x.log10()),
+    };
+    let placed: Vec<Vec<(f64, f64)>> = lines
+        .iter()
+        .map(|line| {
+            line.points
+                .iter()
+                .filter_map(|(x, y)| Some((place(*x)?, *y)))
+                .collect()
+        })
+        .collect();
+    let (mut x_min, mut x_max, mut y_max) = (f64::INFINITY, f64::NEG_INFINITY, 0.0f64);
+    for (x, y) in placed.iter().flatten() {
+        x_min = x_min.min(*x);
         x_max = x_max.max(*x);
         y_max = y_max.max(*y);
     }
-    let x_max = if x_max > 0.0 { x_max * 1.02 } else { 1.0 };
+    let (x_min, x_max) = match axis {
+        _ if x_min > x_max => (0.0, 1.0),
+        XAxis::Linear => (0.0, if x_max > 0.0 { x_max * 1.02 } else { 1.0 }),
+        XAxis::Log10 => (x_min.floor(), x_max.ceil().max(x_min.floor() + 1.0)),
+    };
     let y_max = if y_max > 0.0 { y_max * 1.1 } else { 1.0 };
     let root = SVGBackend::new(path, SIZE).into_drawing_area();
     root.fill(&WHITE).map_err(chart_error)?;
-    let mut chart = ChartBuilder::on(&root)
+    let (plot, side) = root.split_horizontally(SIZE.0 - LEGEND_WIDTH_PX);
+    let mut chart = ChartBuilder::on(&plot)
         .caption(caption, (FONT, 22))
         .margin(16)
         .x_label_area_size(44)
         .y_label_area_size(64)
-        .build_cartesian_2d(0.0..x_max, 0.0..y_max)
+        .build_cartesian_2d(x_min..x_max, 0.0..y_max)
         .map_err(chart_error)?;
+    let x_label = |x: &f64| match axis {
+        XAxis::Linear => format!("{x}"),
+        XAxis::Log10 => compact(10f64.powf(*x)),
+    };
+    let x_desc = match axis {
+        XAxis::Linear => x_name.to_string(),
+        XAxis::Log10 => format!("{x_name}, log scale"),
+    };
+    // On a log axis, one label per decade.
+    let x_labels = match axis {
+        XAxis::Linear => 10,
+        XAxis::Log10 => (x_max - x_min).round() as usize + 1,
+    };
     chart
         .configure_mesh()
-        .x_desc(x_name)
+        .x_labels(x_labels)
+        .x_desc(x_desc)
         .y_desc(y_name)
+        .x_label_formatter(&x_label)
         .label_style((FONT, 13))
         .draw()
         .map_err(chart_error)?;
-    for line in lines {
-        let color = line.color;
+    for (line, points) in lines.iter().zip(placed) {
         chart
-            .draw_series(LineSeries::new(
-                line.points.iter().copied(),
-                color.stroke_width(2),
-            ))
-            .map_err(chart_error)?
-            .label(line.label.clone())
-            .legend(move |(x, y)| {
-                PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2))
-            });
+            .draw_series(LineSeries::new(points, line.color.stroke_width(2)))
+            .map_err(chart_error)?;
     }
-    chart
-        .configure_series_labels()
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .label_font((FONT, 13))
-        .position(SeriesLabelPosition::UpperRight)
-        .draw()
-        .map_err(chart_error)?;
+    let entries: Vec<(String, RGBColor, Mark)> = lines
+        .iter()
+        .map(|line| (line.label.clone(), line.color, Mark::Line))
+        .collect();
+    legend(&side, &entries)?;
     root.present().map_err(chart_error)
 }
 
@@ -205,15 +297,21 @@ fn levels_over_time(dir: &Path, cell: &CellResult) -> Result<Option<PathBuf>, Ch
     Ok(Some(path))
 }
 
+/// How a distribution's values are shown: multiplied by `scale`, on `axis`.
+#[derive(Clone, Copy)]
+struct CdfValues {
+    scale: f64,
+    axis: XAxis,
+}
+
 /// CDFs of one distribution of `workload`'s cells, one line per style.
 fn cdf_chart(
     dir: &Path,
     cells: &[CellResult],
     workload: &str,
-    name: &str,
-    what: &str,
+    (name, what): (&str, &str),
     pick: impl Fn(&sim::world::RunSeries) -> &sim::world::Cdf,
-    scale: f64,
+    CdfValues { scale, axis }: CdfValues,
 ) -> Result<Option<PathBuf>, ChartError> {
     let mut lines = Vec::new();
     for (index, style) in STYLES.iter().enumerate() {
@@ -228,8 +326,13 @@ fn cdf_chart(
         if cdf.points.is_empty() {
             continue;
         }
-        // A step function: each value holds its share until the next.
-        let mut points = vec![(0.0, 0.0)];
+        // A step function: each value holds its share until the next (from 0, or on a log
+        // axis from the smallest value).
+        let start = match axis {
+            XAxis::Linear => 0.0,
+            XAxis::Log10 => cdf.points[0].0 * scale,
+        };
+        let mut points = vec![(start, 0.0)];
         let mut previous = 0.0;
         for (value, share) in &cdf.points {
             points.push((value * scale, previous));
@@ -246,92 +349,15 @@ fn cdf_chart(
         return Ok(None);
     }
     let path = dir.join(format!("{name}-{workload}.svg"));
-    line_chart(
+    line_chart_on_axis(
         &path,
         &format!("CDF of {what} ({workload})"),
         what,
         "share of operations at or below",
         &lines,
+        axis,
     )?;
     Ok(Some(path))
-}
-
-/// Bars of `figure` per workload, one bar per style.
-fn bar_chart(
-    dir: &Path,
-    cells: &[CellResult],
-    name: &str,
-    what: &str,
-    figure: impl Fn(&CellResult) -> f64,
-) -> Result<PathBuf, ChartError> {
-    let names = workloads();
-    let y_max = cells.iter().map(&figure).fold(0.0f64, f64::max).max(1.0) * 1.15;
-    let path = dir.join(format!("{name}.svg"));
-    let root = SVGBackend::new(&path, SIZE).into_drawing_area();
-    root.fill(&WHITE).map_err(chart_error)?;
-    let groups = names.len() as f64;
-    let mut chart = ChartBuilder::on(&root)
-        .caption(format!("{what} by workload and style"), (FONT, 22))
-        .margin(16)
-        .x_label_area_size(44)
-        .y_label_area_size(64)
-        .build_cartesian_2d(0.0..groups, 0.0..y_max)
-        .map_err(chart_error)?;
-    let label_of = |x: &f64| {
-        let index = x.floor() as usize;
-        if (x - x.floor() - 0.5).abs() < 1e-6 {
-            names
-                .get(index)
-                .map(|name| name.to_string())
-                .unwrap_or_default()
-        } else {
-            String::new()
-        }
-    };
-    chart
-        .configure_mesh()
-        .disable_x_mesh()
-        .x_labels(names.len() * 2 + 1)
-        .x_label_formatter(&label_of)
-        .y_desc(what)
-        .label_style((FONT, 13))
-        .draw()
-        .map_err(chart_error)?;
-    let bar_width = 0.8 / STYLES.len() as f64;
-    for (style_index, style) in STYLES.iter().enumerate() {
-        let color = style_color(style_index);
-        let bars: Vec<Rectangle<(f64, f64)>> = names
-            .iter()
-            .enumerate()
-            .filter_map(|(group, workload)| {
-                let cell = cells
-                    .iter()
-                    .find(|cell| cell.style == style.name() && cell.workload == *workload)?;
-                let left = group as f64 + 0.1 + style_index as f64 * bar_width;
-                Some(Rectangle::new(
-                    [(left, 0.0), (left + bar_width * 0.9, figure(cell))],
-                    color.filled(),
-                ))
-            })
-            .collect();
-        chart
-            .draw_series(bars)
-            .map_err(chart_error)?
-            .label(style.name())
-            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], color.filled()));
-    }
-    chart
-        .configure_series_labels()
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .label_font((FONT, 13))
-        .position(SeriesLabelPosition::UpperRight)
-        .draw()
-        .map_err(chart_error)?;
-    root.present().map_err(chart_error)?;
-    drop(chart);
-    drop(root);
-    Ok(path)
 }
 
 /// Every chart of the report, written into `dir`; returns their paths.
@@ -351,33 +377,26 @@ pub fn draw_all(dir: &Path, cells: &[CellResult]) -> Result<Vec<PathBuf>, ChartE
         dir,
         cells,
         read_workload,
-        "read-blocks-cdf",
-        "SST blocks per get",
+        ("read-blocks-cdf", "SST blocks per get"),
         |series| &series.read_blocks,
-        1.0,
+        CdfValues {
+            scale: 1.0,
+            axis: XAxis::Linear,
+        },
     )?);
     written.extend(cdf_chart(
         dir,
         cells,
         read_workload,
-        "get-latency-cdf",
-        "get latency (ms)",
+        ("get-latency-cdf", "get latency (ms)"),
         |series| &series.get_latency_us,
-        1e-3,
+        CdfValues {
+            scale: 1e-3,
+            axis: XAxis::Log10,
+        },
     )?);
-    written.push(bar_chart(
-        dir,
-        cells,
-        "write-amp-by-workload",
-        "write amplification",
-        |cell| cell.write_amp,
-    )?);
-    written.push(bar_chart(
-        dir,
-        cells,
-        "space-amp-by-workload",
-        "space amplification",
-        |cell| cell.space_amp,
-    )?);
+    for bars in crate::bars::BAR_CHARTS {
+        written.push(crate::bars::draw(dir, cells, &bars)?);
+    }
     Ok(written)
 }

@@ -48,11 +48,17 @@ pub struct LogCostPoint {
     pub records_copied_per_compaction: f64,
 }
 
-/// Runs both sweeps for both strategies.
-pub fn measure(scale: Scale) -> Result<Vec<LogCostPoint>, String> {
+/// Runs `measure` makes (for a progress bar).
+pub fn runs() -> usize {
+    STRATEGIES.len() * (MAX_SEGMENTS.len() + KEY_SPACE_EIGHTHS.len())
+}
+
+/// Runs both sweeps for both strategies; `starting` is called before each run.
+pub fn measure(scale: Scale, mut starting: impl FnMut()) -> Result<Vec<LogCostPoint>, String> {
     let mut points = Vec::new();
     for strategy in STRATEGIES {
         for max_segments in MAX_SEGMENTS {
+            starting();
             points.push(run(
                 strategy,
                 "length",
@@ -63,6 +69,7 @@ pub fn measure(scale: Scale) -> Result<Vec<LogCostPoint>, String> {
         }
         for eighths in KEY_SPACE_EIGHTHS {
             let key_space = (scale.key_space * eighths / 8).max(16);
+            starting();
             points.push(run(
                 strategy,
                 "live",

@@ -3,6 +3,7 @@
 //! `report.md`, `report.json` and SVG charts into DIR (default `target/reports`).
 #![forbid(unsafe_code)]
 
+mod bars;
 mod cell_result;
 mod charts;
 mod fidelity;
@@ -84,6 +85,11 @@ fn main() -> ExitCode {
         );
         return ExitCode::from(EXIT_USAGE);
     };
+    // Checked before any cell runs: a report that cannot be written is bad usage.
+    if let Err(message) = check_out(&args.out) {
+        eprintln!("reports: {message}");
+        return ExitCode::from(EXIT_USAGE);
+    }
     match run(&args, faults, topology) {
         Ok(all_passed) => {
             if all_passed {
@@ -107,13 +113,13 @@ fn run(args: &Args, faults: FaultLevel, topology: Topology) -> Result<bool, Stri
     } else {
         Scale::full()
     };
-    std::fs::create_dir_all(&args.out)
-        .map_err(|error| format!("cannot create {}: {error}", args.out.display()))?;
     let matrix = cells();
-    let progress = progress_bar(matrix.len() as u64);
+    // Every phase on one bar: the cells, the log-compaction runs, the charts, the files.
+    let steps = matrix.len() + log_costs::runs() + 2;
+    let progress = progress_bar(steps as u64);
     let mut results = Vec::new();
     for cell in &matrix {
-        progress.set_message(cell.label());
+        progress.set_message(format!("cell {}", cell.label()));
         let config = config(cell, scale, faults, topology);
         let replay = format!(
             "cargo run --release -p reports -- {}--topology {} (cell {})",
@@ -126,12 +132,24 @@ fn run(args: &Args, faults: FaultLevel, topology: Topology) -> Result<bool, Stri
         results.push(CellResult::new(cell, report));
         progress.inc(1);
     }
-    progress.finish_and_clear();
-    let log_costs = log_costs::measure(scale)?;
+    let mut log_runs = 0;
+    let log_costs = log_costs::measure(scale, || {
+        log_runs += 1;
+        progress.set_message(format!(
+            "log compaction run {log_runs}/{}",
+            log_costs::runs()
+        ));
+        progress.set_position((matrix.len() + log_runs - 1) as u64);
+    })?;
+    progress.set_position((matrix.len() + log_costs::runs()) as u64);
+    progress.set_message("charts");
     let mut charts = charts::draw_all(&args.out, &results).map_err(|error| error.to_string())?;
     charts.extend(log_costs::draw(&args.out, &log_costs).map_err(|error| error.to_string())?);
+    progress.set_message("compaction-sim against the RocksDB reference");
     let fidelity = fidelity::measure(args.quick)?;
     charts.extend(fidelity::draw(&args.out, &fidelity).map_err(|error| error.to_string())?);
+    progress.inc(1);
+    progress.set_message("report.md, report.json");
     let wall_time_s = started.elapsed().as_secs_f64();
     let header = markdown::Header {
         scale,
@@ -164,6 +182,8 @@ fn run(args: &Args, faults: FaultLevel, topology: Topology) -> Result<bool, Stri
     };
     let json = serde_json::to_vec_pretty(&json).map_err(|error| error.to_string())?;
     write(&args.out.join("report.json"), &json)?;
+    progress.inc(1);
+    progress.finish_and_clear();
     let failed: Vec<&CellResult> = results
         .iter()
         .filter(|cell| cell.verdict != "pass")
@@ -186,19 +206,33 @@ fn run(args: &Args, faults: FaultLevel, topology: Topology) -> Result<bool, Stri
     Ok(failed.is_empty())
 }
 
+/// Makes `--out` and proves a file can be written in it, before hours of cells.
+fn check_out(dir: &std::path::Path) -> Result<(), String> {
+    std::fs::create_dir_all(dir).map_err(|error| {
+        format!(
+            "--out {}: cannot create the directory: {error}",
+            dir.display()
+        )
+    })?;
+    let probe = dir.join(format!(".reports-probe-{}", std::process::id()));
+    std::fs::write(&probe, b"probe")
+        .and_then(|()| std::fs::remove_file(&probe))
+        .map_err(|error| format!("--out {}: cannot write there: {error}", dir.display()))
+}
+
 fn write(path: &std::path::Path, bytes: &[u8]) -> Result<(), String> {
     std::fs::write(path, bytes).map_err(|error| format!("cannot write {}: {error}", path.display()))
 }
 
-/// A progress bar on stderr, hidden when stderr is not a terminal.
-fn progress_bar(cells: u64) -> ProgressBar {
+/// A progress bar on stderr over every phase, hidden when stderr is not a terminal.
+fn progress_bar(steps: u64) -> ProgressBar {
     let target = if std::io::stderr().is_terminal() {
         ProgressDrawTarget::stderr()
     } else {
         ProgressDrawTarget::hidden()
     };
-    let bar = ProgressBar::with_draw_target(Some(cells), target);
-    if let Ok(style) = ProgressStyle::with_template("{bar:30} {pos}/{len} cells  {elapsed}  {msg}")
+    let bar = ProgressBar::with_draw_target(Some(steps), target);
+    if let Ok(style) = ProgressStyle::with_template("{bar:30} {pos}/{len} steps  {elapsed}  {msg}")
     {
         bar.set_style(style);
     }

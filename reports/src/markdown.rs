@@ -70,9 +70,11 @@ pub fn render(header: &Header<'_>, cells: &[CellResult]) -> String {
         cell_section(&mut out, cell);
     }
     let _ = writeln!(out, "## Charts\n");
+    // Embedded, so that a Markdown viewer shows them beside the report.
     for chart in header.charts {
         if let Some(name) = chart.file_name().and_then(|name| name.to_str()) {
-            let _ = writeln!(out, "- [{name}]({name})");
+            let title = name.trim_end_matches(".svg").replace('-', " ");
+            let _ = writeln!(out, "![{title}]({name})\n");
         }
     }
     let _ = writeln!(out, "\n{}", METHOD);

@@ -8,12 +8,15 @@ use std::process::Command;
 fn a_quick_report_has_every_cell_and_its_charts() {
     let out = std::env::temp_dir().join(format!("sediment-reports-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&out);
+    let started = std::time::Instant::now();
     let output = Command::new(env!("CARGO_BIN_EXE_reports"))
         .args(["--quick", "--out"])
         .arg(&out)
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(0), "{output:?}");
+    // The quick report is quick (12 s on a shared 2-core machine; the bound leaves room).
+    assert!(started.elapsed() < std::time::Duration::from_secs(60));
 
     let json: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).unwrap();
@@ -74,6 +77,60 @@ fn a_quick_report_has_every_cell_and_its_charts() {
         let text = std::fs::read_to_string(chart).unwrap();
         assert!(text.starts_with("<svg"), "{}", chart.display());
         assert!(text.trim_end().ends_with("</svg>"), "{}", chart.display());
+        // Embedded in the report, so a Markdown viewer shows it.
+        let name = chart.file_name().unwrap().to_str().unwrap();
+        assert!(
+            markdown.contains(&format!("]({name})")),
+            "{name} not embedded"
+        );
     }
+    // The bars say what they plot, carry their values, and the model and the target.
+    let bars = std::fs::read_to_string(out.join("write-amp-by-workload.svg")).unwrap();
+    // plotters writes each text's content on a line of its own.
+    let texts: Vec<&str> = bars.lines().map(str::trim).collect();
+    for text in ["model", "C5 target"] {
+        assert!(
+            texts.contains(&text),
+            "{text} missing from the bars' legend"
+        );
+    }
+    for text in ["RocksDB-style", "(flush + compaction output bytes)"] {
+        assert!(
+            bars.contains(text),
+            "{text} missing from the write amplification bars"
+        );
+    }
+    let leveled = &cells[0];
+    assert_eq!(leveled["style"], "leveled");
+    let value = format!("{:.2}", leveled["write_amp_rocksdb"].as_f64().unwrap());
+    assert!(texts.contains(&value.as_str()), "{value} not on a bar");
+    let total = std::fs::read_to_string(out.join("write-amp-total-by-workload.svg")).unwrap();
+    assert!(total.contains("bytes PUT to the store"));
+    let latency = std::fs::read_to_string(out.join("get-latency-cdf-ycsb-a.svg")).unwrap();
+    assert!(latency.contains("log scale"));
     let _ = std::fs::remove_dir_all(&out);
+}
+
+#[test]
+fn an_out_that_cannot_be_written_is_refused_before_any_cell_runs() {
+    let file = std::env::temp_dir().join(format!("sediment-reports-file-{}", std::process::id()));
+    std::fs::write(&file, "a file, not a directory").unwrap();
+    let out = file.join("report");
+    let started = std::time::Instant::now();
+    let output = Command::new(env!("CARGO_BIN_EXE_reports"))
+        .args(["--quick", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains(&format!("--out {}", out.display())),
+        "{stderr}"
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(2),
+        "ran cells first"
+    );
+    let _ = std::fs::remove_file(&file);
 }

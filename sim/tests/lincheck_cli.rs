@@ -27,13 +27,13 @@ fn scratch(name: &str) -> PathBuf {
 }
 
 #[test]
-fn prints_one_line_per_file_and_exits_zero() {
+fn prints_one_line_per_file_and_exits_one_for_a_failure() {
     let (bad, good) = (
         testdata("jepsen/etcd_000.log"),
         testdata("jepsen/etcd_002.log"),
     );
     let out = sim(&["lincheck", "--format", "jepsen-etcd", &bad, &good]);
-    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
     let stdout = String::from_utf8(out.stdout).unwrap();
     let lines: Vec<Vec<&str>> = stdout.lines().map(|l| l.split('\t').collect()).collect();
     assert_eq!(lines.len(), 2, "{stdout}");
@@ -51,7 +51,7 @@ fn kv_files_check_with_and_without_partitioning() {
         args.extend_from_slice(extra);
         args.push(&file);
         let out = sim(&args);
-        assert_eq!(out.status.code(), Some(0));
+        assert_eq!(out.status.code(), Some(1));
         assert!(
             String::from_utf8(out.stdout)
                 .unwrap()
@@ -150,7 +150,7 @@ fn html_shows_the_failure() {
         &testdata("jepsen/etcd_000.log"),
         &testdata("jepsen/etcd_002.log"),
     ]);
-    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(out.status.code(), Some(1));
     let html = std::fs::read_to_string(&page).unwrap();
     assert!(html.starts_with("<!DOCTYPE html>"));
     assert_eq!(html.matches("<section>").count(), 2);
@@ -159,4 +159,68 @@ fn html_shows_the_failure() {
     // Self-contained: no scripts, no external resources.
     assert!(!html.contains("<script") && !html.contains("src=") && !html.contains("href="));
     std::fs::remove_file(page).unwrap();
+}
+
+#[test]
+fn only_linearizable_histories_exit_zero_and_unknown_is_a_failure() {
+    let good = testdata("jepsen/etcd_002.log");
+    let out = sim(&["lincheck", "--format", "jepsen-etcd", &good]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let out = sim(&[
+        "lincheck",
+        "--format",
+        "jepsen-etcd",
+        "--max-steps",
+        "1",
+        &good,
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert!(
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .contains("\tunknown\t")
+    );
+}
+
+#[test]
+fn empty_and_blank_files_are_errors_not_passes() {
+    for (name, content) in [("empty.txt", ""), ("blank.txt", " \n\n\t\n")] {
+        let path = scratch(name);
+        std::fs::write(&path, content).unwrap();
+        for format in ["porcupine-kv", "jepsen-etcd"] {
+            let out = sim(&["lincheck", "--format", format, path.to_str().unwrap()]);
+            assert_eq!(out.status.code(), Some(2), "{name} {format}: {out:?}");
+            let stderr = String::from_utf8(out.stderr).unwrap();
+            assert!(stderr.contains(":1: expected a history"), "{stderr}");
+        }
+    }
+}
+
+#[test]
+fn a_byte_order_mark_is_accepted_and_control_characters_are_escaped() {
+    let original = std::fs::read_to_string(testdata("kv/c01-ok.txt")).unwrap();
+    let path = scratch("bom.txt");
+    std::fs::write(&path, format!("\u{feff}{original}")).unwrap();
+    let out = sim(&[
+        "lincheck",
+        "--format",
+        "porcupine-kv",
+        path.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let hostile = scratch("hostile.txt");
+    std::fs::write(&hostile, "\u{1b}[2J\u{7}{:process 0}\n").unwrap();
+    let out = sim(&[
+        "lincheck",
+        "--format",
+        "porcupine-kv",
+        hostile.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("\\u{1b}[2J\\u{7}"), "{stderr}");
+    assert!(
+        !stderr.trim_end().chars().any(char::is_control),
+        "{stderr:?}"
+    );
 }

@@ -8,10 +8,13 @@ use std::time::Instant;
 use clap::{Args, ValueEnum};
 use sim::lincheck::html::{HtmlSection, render_page};
 use sim::lincheck::models::cas_register::CasRegisterModel;
-use sim::lincheck::parse::{ParseError, jepsen, porcupine_kv};
+use sim::lincheck::parse::{BYTE_ORDER_MARK, ParseError, jepsen, porcupine_kv, printable};
 use sim::lincheck::{CheckOptions, CheckReport, Limits, Verdict, check};
 
 use super::EXIT_USAGE;
+
+/// Exit status when a history is not linearizable or its verdict is unknown.
+const EXIT_NOT_LINEARIZABLE: u8 = 1;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Format {
@@ -52,9 +55,30 @@ enum FileError {
     Malformed(ParseError),
 }
 
-/// Reads a file as UTF-8, naming the line of the first invalid byte.
+/// Reads a file as UTF-8 (a leading byte-order mark is dropped), naming the line of the
+/// first invalid byte; a file without a single event is malformed, not a passing history.
 fn read_text(path: &Path) -> Result<String, FileError> {
     let bytes = std::fs::read(path).map_err(FileError::Unreadable)?;
+    let mut text = utf8(bytes)?;
+    if text.starts_with(BYTE_ORDER_MARK) {
+        text.drain(..BYTE_ORDER_MARK.len_utf8());
+    }
+    if text.trim().is_empty() {
+        let found = if text.is_empty() {
+            "an empty file"
+        } else {
+            "only blank lines"
+        };
+        return Err(FileError::Malformed(ParseError::new(
+            1,
+            "a history (one event per line)",
+            found,
+        )));
+    }
+    Ok(text)
+}
+
+fn utf8(bytes: Vec<u8>) -> Result<String, FileError> {
     String::from_utf8(bytes).map_err(|err| {
         let valid = err.utf8_error().valid_up_to();
         let bytes = err.as_bytes();
@@ -103,8 +127,9 @@ fn check_file(
     }
 }
 
-/// Runs `sim lincheck`: exit 0 when every file was read and checked (whatever the
-/// verdicts), 2 when a file was unreadable or malformed or the page could not be written.
+/// Runs `sim lincheck`: exit 0 when every history is linearizable, 1 when one is not or its
+/// verdict is unknown (a search bound was hit: never a pass), 2 when a file was unreadable
+/// or malformed or the page could not be written (2 wins over 1).
 pub fn run(args: &LincheckArgs) -> ExitCode {
     let options = CheckOptions {
         limits: Limits {
@@ -114,31 +139,35 @@ pub fn run(args: &LincheckArgs) -> ExitCode {
         partition: !args.no_partition,
     };
     let mut failed = false;
+    let mut not_linearizable = false;
     let mut sections = Vec::new();
     for path in &args.files {
+        let shown = printable(&path.display().to_string());
         match check_file(path, args, &options) {
             Ok((report, ms, section)) => {
-                println!("{}\t{}\t{ms:.3} ms", path.display(), report.verdict.name());
+                println!("{shown}\t{}\t{ms:.3} ms", report.verdict.name());
+                not_linearizable |= !matches!(report.verdict, Verdict::Linearizable);
                 if args.explain {
-                    match &report.verdict {
-                        Verdict::NotLinearizable(why) => print!("{why}"),
-                        Verdict::Unknown(why) => println!("{why}"),
-                        Verdict::Linearizable => {}
+                    let why = match &report.verdict {
+                        Verdict::NotLinearizable(why) => why.to_string(),
+                        Verdict::Unknown(why) => why.to_string(),
+                        Verdict::Linearizable => String::new(),
+                    };
+                    // Keys and values come from the file: escaped, line by line.
+                    for line in why.lines() {
+                        println!("{}", printable(line));
                     }
                 }
                 sections.extend(section);
             }
             Err(FileError::Unreadable(err)) => {
-                eprintln!("sim: {}: cannot read: {err}", path.display());
+                eprintln!("sim: {shown}: cannot read: {err}");
                 failed = true;
             }
             Err(FileError::Malformed(err)) => {
                 eprintln!(
-                    "sim: {}:{}: expected {}, found `{}`",
-                    path.display(),
-                    err.line,
-                    err.expected,
-                    err.found
+                    "sim: {shown}:{}: expected {}, found `{}`",
+                    err.line, err.expected, err.found
                 );
                 failed = true;
             }
@@ -147,12 +176,17 @@ pub fn run(args: &LincheckArgs) -> ExitCode {
     if let Some(out) = &args.html {
         let page = render_page("sim lincheck", &sections);
         if let Err(err) = std::fs::write(out, page) {
-            eprintln!("sim: {}: cannot write: {err}", out.display());
+            eprintln!(
+                "sim: {}: cannot write: {err}",
+                printable(&out.display().to_string())
+            );
             failed = true;
         }
     }
     if failed {
         ExitCode::from(EXIT_USAGE)
+    } else if not_linearizable {
+        ExitCode::from(EXIT_NOT_LINEARIZABLE)
     } else {
         ExitCode::SUCCESS
     }

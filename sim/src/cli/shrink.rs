@@ -12,12 +12,17 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 #[derive(Debug, Args)]
+// One run's outputs mean nothing to a shrink: out of its help, refused in `run`.
+#[command(mut_arg("json", |arg| arg.hide(true)))]
+#[command(mut_arg("trace", |arg| arg.hide(true)))]
+#[command(mut_arg("series", |arg| arg.hide(true)))]
+#[command(mut_arg("check_determinism", |arg| arg.hide(true)))]
 pub struct ShrinkArgs {
     /// Trials (child runs) at most, the first included.
-    #[arg(long, default_value_t = 40)]
+    #[arg(long, default_value_t = 40, value_parser = clap::value_parser!(u32).range(1..))]
     pub trials_max: u32,
-    /// Wall-clock limit per trial, in seconds.
-    #[arg(long, default_value_t = 300)]
+    /// Wall-clock limit per trial, in seconds (at least 1).
+    #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..))]
     pub seed_timeout_s: u64,
     #[command(flatten)]
     pub run: RunArgs,
@@ -67,6 +72,13 @@ pub fn run(args: &ShrinkArgs) -> ExitCode {
         eprintln!("sim shrink: --seed N is required");
         return ExitCode::from(EXIT_USAGE);
     };
+    if args.run.json || args.run.trace.is_some() || args.run.series || args.run.check_determinism {
+        eprintln!(
+            "sim shrink: --json, --trace, --series and --check-determinism are for one run \
+             (replay the result)"
+        );
+        return ExitCode::from(EXIT_USAGE);
+    }
     if let Err(message) = check_options(&args.run) {
         eprintln!("sim shrink: {message}");
         return ExitCode::from(EXIT_USAGE);

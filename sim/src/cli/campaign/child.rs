@@ -1,9 +1,11 @@
 //! One seed of a campaign in its own child process (madsim keeps global state between runs
 //! in one process): `sim --seed N --json <run options>`, killed past the wall-clock limit.
 
+use super::stop::Stop;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::io::Read;
+use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -70,7 +72,8 @@ impl SeedResult {
     }
 }
 
-/// Runs `exe --seed seed --json options...`, at most `limit` of wall time.
+/// Runs `exe --seed seed --json options...`, at most `limit` of wall time. The child stays
+/// in the caller's process group, so a terminal's Ctrl-C stops it with the caller.
 pub fn run_seed(
     exe: &Path,
     seed: u64,
@@ -78,30 +81,67 @@ pub fn run_seed(
     limit: Duration,
     replay: String,
 ) -> SeedResult {
-    let started = Instant::now();
-    let spawned = Command::new(exe)
+    let mut command = seed_command(exe, seed, options);
+    match wait_seed(&mut command, seed, limit, replay, &Stop::never()) {
+        Some(result) => result,
+        None => unreachable!("a run nothing stops always ends with a result"),
+    }
+}
+
+/// As `run_seed`, for a campaign: the child runs in its own process group (signals go to
+/// the campaign, which kills it), and a requested stop kills it and returns `None` — the
+/// seed did not run, so nothing is recorded for it.
+pub fn run_seed_stoppable(
+    exe: &Path,
+    seed: u64,
+    options: &[String],
+    limit: Duration,
+    replay: String,
+    stop: &Stop,
+) -> Option<SeedResult> {
+    let mut command = seed_command(exe, seed, options);
+    command.process_group(0);
+    wait_seed(&mut command, seed, limit, replay, stop)
+}
+
+fn seed_command(exe: &Path, seed: u64, options: &[String]) -> Command {
+    let mut command = Command::new(exe);
+    command
         .arg("--seed")
         .arg(seed.to_string())
         .arg("--json")
         .args(options)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn();
-    let mut child = match spawned {
+        .stderr(Stdio::piped());
+    command
+}
+
+fn wait_seed(
+    command: &mut Command,
+    seed: u64,
+    limit: Duration,
+    replay: String,
+    stop: &Stop,
+) -> Option<SeedResult> {
+    let started = Instant::now();
+    let exe = command.get_program().to_string_lossy().into_owned();
+    let mut child = match command.spawn() {
         Ok(child) => child,
         Err(error) => {
-            let detail = format!("could not start {}: {error}", exe.display());
-            return SeedResult::failed(seed, replay, 0.0, "crashed", detail);
+            let detail = format!("could not start {exe}: {error}");
+            return Some(SeedResult::failed(seed, replay, 0.0, "crashed", detail));
         }
     };
     // Drain both pipes on their own threads, so a chatty child never blocks on a full pipe.
     let stdout = child.stdout.take().map(drain);
     let stderr = child.stderr.take().map(drain);
+    let mut stopped = false;
     let status = loop {
         match child.try_wait() {
             Ok(Some(status)) => break Some(status),
-            Ok(None) if started.elapsed() > limit => {
+            Ok(None) if stop.requested() || started.elapsed() > limit => {
+                stopped = stop.requested();
                 let _ = child.kill();
                 let _ = child.wait();
                 break None;
@@ -113,18 +153,27 @@ pub fn run_seed(
     let wall_time_s = started.elapsed().as_secs_f64();
     let stdout = stdout.map(join_text).unwrap_or_default();
     let stderr = stderr.map(join_text).unwrap_or_default();
+    if stopped {
+        return None;
+    }
     let Some(status) = status else {
         let detail = format!("killed after {:.0} s of wall time", limit.as_secs_f64());
-        return SeedResult::failed(seed, replay, wall_time_s, "timeout", detail);
+        return Some(SeedResult::failed(
+            seed,
+            replay,
+            wall_time_s,
+            "timeout",
+            detail,
+        ));
     };
-    match parse_report(&stdout, replay.clone(), wall_time_s) {
+    Some(match parse_report(&stdout, replay.clone(), wall_time_s) {
         Some(result) => result,
         None => {
             let tail = tail(&stderr, STDERR_TAIL_BYTES);
             let detail = format!("exit status {status}, no report: {tail}");
             SeedResult::failed(seed, replay, wall_time_s, "crashed", detail)
         }
-    }
+    })
 }
 
 fn drain<R: Read + Send + 'static>(mut pipe: R) -> std::thread::JoinHandle<String> {

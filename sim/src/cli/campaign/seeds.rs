@@ -1,6 +1,7 @@
-//! Which seeds a campaign runs: `--seeds A..B` (B excluded) or `A..=B`, narrowed by
-//! `--shard K/N` to the seeds with `seed % N == K - 1` (K counts from 1, as CI matrices do),
-//! so N machines given shards 1/N .. N/N cover the range exactly once between them.
+//! Which seeds a campaign runs: `--seeds A..B` (B excluded) or `A..=B` (up to the largest
+//! 64-bit seed), narrowed by `--shard K/N` to the seeds with `seed % N == K - 1` (K counts
+//! from 1, as CI matrices do), so N machines given shards 1/N .. N/N cover the range exactly
+//! once between them.
 
 /// Most seeds one campaign may select (a bound on memory and on the result file).
 pub const SEEDS_MAX: u64 = 10_000_000;
@@ -30,37 +31,66 @@ impl Shard {
     }
 }
 
-/// Parses `A..B` or `A..=B` into the half-open range `[start, end)`.
-pub fn parse_range(text: &str) -> Result<(u64, u64), String> {
+/// Seeds from `first` to `last`, both included (so the largest seed can be named).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SeedRange {
+    pub first: u64,
+    pub last: u64,
+}
+
+impl SeedRange {
+    /// Seeds in the range (saturating: `0..=u64::MAX` holds one more than `u64` counts).
+    pub fn len(self) -> u64 {
+        (self.last - self.first).saturating_add(1)
+    }
+}
+
+/// Parses `A..B` (B excluded) or `A..=B`.
+pub fn parse_range(text: &str) -> Result<SeedRange, String> {
     let usage = || format!("--seeds {text:?}: expected A..B (B excluded) or A..=B");
-    let (start, end, inclusive) = match text.split_once("..=") {
-        Some((start, end)) => (start, end, true),
+    let (first, end, inclusive) = match text.split_once("..=") {
+        Some((first, end)) => (first, end, true),
         None => {
-            let (start, end) = text.split_once("..").ok_or_else(usage)?;
-            (start, end, false)
+            let (first, end) = text.split_once("..").ok_or_else(usage)?;
+            (first, end, false)
         }
     };
-    let start: u64 = start.trim().parse().map_err(|_| usage())?;
-    let end: u64 = end.trim().parse().map_err(|_| usage())?;
-    let end = if inclusive {
-        end.checked_add(1).ok_or_else(usage)?
+    let first = parse_seed(text, first).ok_or_else(usage)??;
+    let end = parse_seed(text, end).ok_or_else(usage)??;
+    let last = if inclusive {
+        Some(end)
     } else {
-        end
+        end.checked_sub(1)
     };
-    if end <= start {
+    let Some(last) = last.filter(|last| *last >= first) else {
         return Err(format!("--seeds {text:?} selects no seed"));
-    }
-    if end - start > SEEDS_MAX {
+    };
+    let range = SeedRange { first, last };
+    if range.len() > SEEDS_MAX {
         return Err(format!(
             "--seeds {text:?}: at most {SEEDS_MAX} seeds per campaign"
         ));
     }
-    Ok((start, end))
+    Ok(range)
+}
+
+/// A seed of `--seeds`: `None` if not a number at all, an error if a number too large.
+fn parse_seed(range: &str, word: &str) -> Option<Result<u64, String>> {
+    let word = word.trim();
+    if word.is_empty() || !word.bytes().all(|byte| byte.is_ascii_digit()) {
+        return None;
+    }
+    Some(word.parse().map_err(|_| {
+        format!(
+            "--seeds {range:?}: {word} is past the largest seed, {} (seeds are 64-bit)",
+            u64::MAX
+        )
+    }))
 }
 
 /// The seeds of `range` in `shard` (all of them without one), ascending.
-pub fn select(range: (u64, u64), shard: Option<Shard>) -> Vec<u64> {
-    (range.0..range.1)
+pub fn select(range: SeedRange, shard: Option<Shard>) -> Vec<u64> {
+    (range.first..=range.last)
         .filter(|seed| shard.is_none_or(|shard| shard.holds(*seed)))
         .collect()
 }
@@ -71,17 +101,36 @@ mod tests {
 
     #[test]
     fn ranges_and_shards() {
-        assert_eq!(parse_range("0..3"), Ok((0, 3)));
-        assert_eq!(parse_range("5..=6"), Ok((5, 7)));
-        assert!(parse_range("3..3").is_err());
+        let range = |first, last| Ok(SeedRange { first, last });
+        assert_eq!(parse_range("0..3"), range(0, 2));
+        assert_eq!(parse_range("5..=6"), range(5, 6));
+        assert!(parse_range("3..3").unwrap_err().contains("selects no seed"));
+        assert!(parse_range("0..0").unwrap_err().contains("selects no seed"));
         assert!(parse_range("x..3").is_err());
         assert!(parse_range("3").is_err());
+        assert!(parse_range("-1..3").unwrap_err().contains("expected A..B"));
+        let max = u64::MAX;
+        assert_eq!(
+            parse_range(&format!("{}..={max}", max - 1)),
+            range(max - 1, max)
+        );
+        assert!(
+            parse_range("0..18446744073709551616")
+                .unwrap_err()
+                .contains("past the largest seed, 18446744073709551615")
+        );
+        assert!(
+            parse_range(&format!("0..={max}"))
+                .unwrap_err()
+                .contains("at most")
+        );
         let shard = Shard::parse("2/3").unwrap();
-        assert_eq!(select((0, 10), Some(shard)), vec![1, 4, 7]);
+        let ten = SeedRange { first: 0, last: 9 };
+        assert_eq!(select(ten, Some(shard)), vec![1, 4, 7]);
         assert!(Shard::parse("0/3").is_err());
         assert!(Shard::parse("4/3").is_err());
         let all: Vec<u64> = (1..=3)
-            .flat_map(|k| select((0, 10), Some(Shard { index: k, count: 3 })))
+            .flat_map(|k| select(ten, Some(Shard { index: k, count: 3 })))
             .collect();
         assert_eq!(all.len(), 10);
     }

@@ -10,24 +10,28 @@ use std::fmt::Write as _;
 /// Failing seeds listed in full in the text summary; the JSON lists all.
 const FAILING_LISTED_MAX: usize = 50;
 
-/// Steps in the order the table shows them (others observed follow, sorted).
-const STEP_ORDER: [&str; 15] = [
-    "wal-write",
-    "sst-upload",
-    "between-upload-and-cas",
-    "manifest-cas",
-    "manifest-read",
-    "wal-read",
-    "sst-read",
-    "sst-list",
-    "sst-delete",
-    "leadership-check",
-    "gc-pass",
-    "compaction",
-    "idle",
-    "other",
-    "",
+/// Steps in the order the table shows them (others observed follow, sorted), each with
+/// the short name its column carries (so the table fits 120 columns; a legend follows it).
+const STEPS: [(&str, &str); 14] = [
+    ("wal-write", "wal-w"),
+    ("sst-upload", "sst-up"),
+    ("between-upload-and-cas", "up>cas"),
+    ("manifest-cas", "cas"),
+    ("manifest-read", "man-r"),
+    ("wal-read", "wal-r"),
+    ("sst-read", "sst-r"),
+    ("sst-list", "list"),
+    ("sst-delete", "del"),
+    ("leadership-check", "lead"),
+    ("gc-pass", "gc"),
+    ("compaction", "comp"),
+    ("idle", "idle"),
+    ("other", "other"),
 ];
+/// Width of a step's column.
+const STEP_COLUMN_WIDTH: usize = 6;
+/// Width of the legend's lines.
+const LEGEND_WIDTH: usize = 100;
 
 #[derive(Clone, Debug, Serialize)]
 pub struct FailingSeed {
@@ -47,10 +51,19 @@ pub struct Summary {
     pub faults: BTreeMap<String, u64>,
     /// `fault:step` → seeds in which it happened.
     pub coverage: BTreeMap<String, u64>,
-    /// Wall time of this invocation and the seeds it ran (resumed ones excluded).
+    /// Wall time of this invocation and the seeds it ran (resumed ones excluded); 0 for a
+    /// merge.
     pub wall_time_s: f64,
     pub seeds_run: u64,
     pub seeds_per_minute: f64,
+    /// For `campaign merge`: the files merged, and the selected seeds none of them held
+    /// (with `--partial`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub merged_files: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub missing: Option<u64>,
+    /// Sum of the seeds' own wall times (what the campaign cost in machine time).
+    pub seed_wall_time_s: f64,
 }
 
 impl Summary {
@@ -70,6 +83,9 @@ impl Summary {
             } else {
                 0.0
             },
+            merged_files: None,
+            missing: None,
+            seed_wall_time_s: results.iter().map(|result| result.wall_time_s).sum(),
         };
         let mut sorted: Vec<&SeedResult> = results.iter().collect();
         sorted.sort_by_key(|result| result.seed);
@@ -99,21 +115,42 @@ impl Summary {
         summary
     }
 
+    /// The summary of shards' results (`campaign merge`).
+    pub fn merged(results: &[SeedResult], files: usize, missing: u64) -> Summary {
+        Summary {
+            merged_files: Some(files as u64),
+            missing: Some(missing),
+            ..Summary::new(results, 0.0, 0)
+        }
+    }
+
     /// The human-readable report.
     pub fn text(&self, title: &str) -> String {
         let mut out = String::new();
         let _ = writeln!(out, "campaign {title}");
-        let _ = writeln!(
-            out,
-            "{} seeds: {} passed, {} failed ({} timeouts); ran {} in {:.1} s wall ({:.1} seeds/min)",
-            self.seeds,
-            self.passed,
-            self.failed,
-            self.timeouts,
-            self.seeds_run,
-            self.wall_time_s,
-            self.seeds_per_minute
+        let counts = format!(
+            "{} seeds: {} passed, {} failed ({} timeouts)",
+            self.seeds, self.passed, self.failed, self.timeouts
         );
+        match self.merged_files {
+            None => {
+                let _ = writeln!(
+                    out,
+                    "{counts}; ran {} in {:.1} s wall ({:.1} seeds/min)",
+                    self.seeds_run, self.wall_time_s, self.seeds_per_minute
+                );
+            }
+            Some(files) => {
+                let _ = writeln!(
+                    out,
+                    "{counts}; merged from {files} files ({:.1} s of seed wall time)",
+                    self.seed_wall_time_s
+                );
+                if let Some(missing) = self.missing.filter(|missing| *missing > 0) {
+                    let _ = writeln!(out, "MISSING {missing} seeds (merged with --partial)");
+                }
+            }
+        }
         for failing in self.failing.iter().take(FAILING_LISTED_MAX) {
             let _ = writeln!(
                 out,
@@ -140,8 +177,8 @@ impl Summary {
         out
     }
 
-    /// Fault kinds as rows, protocol steps as columns, seeds that hit each pair as cells
-    /// ("." for none).
+    /// Fault kinds as rows, protocol steps as columns (short names, then a legend), seeds
+    /// that hit each pair as cells ("." for none).
     pub fn coverage_table(&self) -> String {
         let mut kinds = BTreeSet::new();
         let mut observed_steps = BTreeSet::new();
@@ -151,14 +188,14 @@ impl Summary {
                 observed_steps.insert(step.to_string());
             }
         }
-        let mut steps: Vec<String> = STEP_ORDER
+        let mut steps: Vec<(String, String)> = STEPS
             .iter()
-            .filter(|step| !step.is_empty())
-            .map(|step| step.to_string())
+            .map(|(step, short)| (step.to_string(), short.to_string()))
             .collect();
         for step in observed_steps {
-            if !steps.contains(&step) {
-                steps.push(step);
+            if !steps.iter().any(|(known, _)| *known == step) {
+                let short: String = step.chars().take(STEP_COLUMN_WIDTH).collect();
+                steps.push((step, short));
             }
         }
         let mut out = String::new();
@@ -168,25 +205,102 @@ impl Summary {
         );
         let kind_width = kinds.iter().map(String::len).max().unwrap_or(4).max(5);
         let _ = write!(out, "{:kind_width$}", "fault");
-        for step in &steps {
-            let _ = write!(out, " {step:>width$}", width = step.len().max(4));
+        for (_, short) in &steps {
+            let _ = write!(out, " {short:>STEP_COLUMN_WIDTH$}");
         }
         out.push('\n');
         for kind in &kinds {
             let _ = write!(out, "{kind:kind_width$}");
-            for step in &steps {
-                let width = step.len().max(4);
+            for (step, _) in &steps {
                 match self.coverage.get(&format!("{kind}:{step}")) {
                     Some(seeds) => {
-                        let _ = write!(out, " {seeds:>width$}");
+                        let _ = write!(out, " {seeds:>STEP_COLUMN_WIDTH$}");
                     }
                     None => {
-                        let _ = write!(out, " {:>width$}", ".");
+                        let _ = write!(out, " {:>STEP_COLUMN_WIDTH$}", ".");
                     }
                 }
             }
             out.push('\n');
         }
+        let legend: Vec<String> = steps
+            .iter()
+            .filter(|(step, short)| step != short)
+            .map(|(step, short)| format!("{short} = {step}"))
+            .collect();
+        out.push_str(&wrap("steps: ", &legend, LEGEND_WIDTH));
         out
+    }
+}
+
+/// `lead` then the items, comma-separated, in lines of at most `width` columns (an item is
+/// never split; continuation lines are indented).
+fn wrap(lead: &str, items: &[String], width: usize) -> String {
+    let mut out = String::new();
+    let mut line = lead.to_string();
+    for (index, item) in items.iter().enumerate() {
+        let item = if index + 1 < items.len() {
+            format!("{item},")
+        } else {
+            item.clone()
+        };
+        let fresh = line.len() <= lead.len();
+        if !fresh && line.len() + 1 + item.len() > width {
+            out.push_str(&line);
+            out.push('\n');
+            line = "  ".to_string();
+        } else if !fresh {
+            line.push(' ');
+        }
+        line.push_str(&item);
+    }
+    out.push_str(&line);
+    out.push('\n');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::campaign::child::SeedResult;
+
+    #[test]
+    fn the_coverage_table_fits_120_columns_with_every_kind_and_step() {
+        let kinds = [
+            "crash",
+            "pause",
+            "clock_jump",
+            "latency_spike",
+            "slow_down",
+            "transient_500",
+            "transient_503",
+            "unknown_applied",
+            "unknown_not_applied",
+            "conflict_409",
+        ];
+        let mut coverage = BTreeMap::new();
+        for kind in kinds {
+            for (step, _) in STEPS {
+                coverage.insert(format!("{kind}:{step}"), 12_345);
+            }
+        }
+        let result = SeedResult {
+            seed: 1,
+            verdict: "pass".to_string(),
+            failures: Vec::new(),
+            replay: String::new(),
+            wall_time_s: 1.0,
+            sim_time_s: 1.0,
+            digest: String::new(),
+            faults: BTreeMap::new(),
+            coverage,
+        };
+        let table = Summary::new(&[result], 1.0, 1).coverage_table();
+        for line in table.lines() {
+            assert!(line.len() <= 120, "{} columns: {line}", line.len());
+        }
+        let legend_lines = table.lines().count() - (1 + 1 + kinds.len());
+        assert!((1..=3).contains(&legend_lines), "{table}");
+        assert!(table.contains("up>cas = between-upload-and-cas"), "{table}");
     }
 }
