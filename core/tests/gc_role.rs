@@ -278,14 +278,6 @@ fn nothing_pending_goes_without_a_checkpoint_when_waiting() {
         assert_eq!(stats.kept.pending_awaiting_checkpoint, 1);
     }
     assert!(tree.objects().contains(&a));
-    let eager = GcOptions {
-        wait_for_checkpoint: false,
-        ..GcOptions::default()
-    };
-    let mut gc = collector(&tree, TestClock::default(), eager);
-    assert_eq!(pass(&mut gc).pending_deleted, 1);
-    assert!(!tree.objects().contains(&a));
-    assert!(tree.manifest().pending_deletion.is_empty());
 }
 
 #[test]

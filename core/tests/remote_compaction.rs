@@ -47,7 +47,6 @@ fn writer_options() -> WriterOptions {
             target_file_size_base: 16 << 10,
             ..LeveledOptions::default()
         })),
-        purge_obsolete: false,
         ..WriterOptions::default()
     }
 }

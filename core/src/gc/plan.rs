@@ -25,7 +25,7 @@ pub struct GcKept {
     /// Pending tables a live checkpoint may still read.
     pub pending_needed_by_checkpoint: u64,
     /// Pending tables no checkpoint needs, waiting for a checkpoint taken after they were
-    /// obsoleted (`wait_for_checkpoint`).
+    /// obsoleted (Garnet's rule).
     pub pending_awaiting_checkpoint: u64,
     /// Unreferenced uploads of a current or newer writer or compactor epoch: maybe in flight.
     pub in_flight: u64,
@@ -123,7 +123,7 @@ pub fn plan_gc(
         let verdict = if options.bugs.has(Bug::GcNoCheckpointWait) {
             PendingVerdict::Deletable
         } else {
-            pending_verdict(pending, &live_checkpoints, options.wait_for_checkpoint)
+            pending_verdict(pending, &live_checkpoints)
         };
         match verdict {
             PendingVerdict::Needed => plan.kept.pending_needed_by_checkpoint += 1,
@@ -195,7 +195,6 @@ enum PendingVerdict {
 fn pending_verdict(
     pending: &PendingDeletion,
     live_checkpoints: &[&Checkpoint],
-    wait_for_checkpoint: bool,
 ) -> PendingVerdict {
     let needed = live_checkpoints
         .iter()
@@ -206,7 +205,7 @@ fn pending_verdict(
     let covered = live_checkpoints
         .iter()
         .any(|checkpoint| checkpoint.manifest_version >= pending.obsoleted_at);
-    if wait_for_checkpoint && !covered {
+    if !covered {
         return PendingVerdict::AwaitingCheckpoint;
     }
     PendingVerdict::Deletable

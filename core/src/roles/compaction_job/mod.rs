@@ -16,13 +16,12 @@ mod unchecked;
 
 pub use cleanup::delete_tables;
 pub use error::JobError;
-pub(crate) use install::require_epochs;
 pub use install::{
     InstallError, InstallOutcome, InstallRequest, install_job, install_job_with,
     install_remote_result,
 };
 pub use log_liveness::{Liveness, learn_liveness};
-pub use run::{fetch_inputs, merge_inputs, run, upload_outputs};
+pub use run::{fetch_inputs, merge_inputs, run, run_cached, upload_outputs};
 
 use crate::compaction::log::LogCompactionType;
 use crate::compaction::{

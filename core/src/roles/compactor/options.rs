@@ -1,5 +1,6 @@
 //! Standalone compactor configuration.
 
+use super::EngineOptions;
 use crate::bugs::Bugs;
 use crate::compaction::CompactionStyle;
 use crate::compaction::leveled::LeveledOptions;
@@ -37,6 +38,21 @@ impl Default for CompactorOptions {
             max_concurrent_compactions: 1,
             force_delete: false,
             bugs: Bugs::NONE,
+        }
+    }
+}
+
+impl CompactorOptions {
+    /// What the job engine takes of these options.
+    pub fn engine_options(&self) -> EngineOptions {
+        EngineOptions {
+            style: self.style.clone(),
+            sst: self.sst,
+            retry: self.retry,
+            cas_attempts_max: self.cas_attempts_max,
+            max_concurrent_compactions: self.max_concurrent_compactions,
+            force_delete: self.force_delete,
+            bugs: self.bugs,
         }
     }
 }

@@ -8,6 +8,7 @@ use crate::ids::{Epoch, SeqNum, WalId};
 use crate::layout::{WAL_PREFIX, parse_wal_path, wal_path};
 use crate::manifest::{Edit, Manifest, ManifestError, Role};
 use crate::memtable::Memtable;
+use crate::roles::compactor::{EngineOptions, JobEngine};
 use crate::roles::create::CreateOutcome;
 use crate::roles::manifest_io::{ManifestIoError, install};
 use crate::roles::retry::retry_idempotent;
@@ -43,12 +44,18 @@ impl<S: ObjectStore, C: Clock> Writer<S, C> {
         .await;
         let manifest = fenced.map_err(open_error)?;
         let epoch = manifest.writer_epoch;
-        let (manifest, compactor_epoch) = if options.compaction.is_some() && !options.no_compactor {
-            let manifest = fence_compactor(&store, &clock, &options, tag, epoch).await?;
-            let compactor_epoch = manifest.compactor_epoch;
-            (manifest, Some(compactor_epoch))
-        } else {
-            (manifest, None)
+        let (manifest, compactor) = match embedded_engine_options(&options) {
+            Some(engine_options) => {
+                let manifest = fence_compactor(&store, &clock, &options, tag, epoch).await?;
+                let engine = JobEngine::new(
+                    engine_options,
+                    format!("writer/e{}/compactor", epoch.0),
+                    manifest.compactor_epoch,
+                    Some(epoch),
+                );
+                (manifest, Some(engine))
+            }
+            None => (manifest, None),
         };
         let mut writer = Writer {
             store,
@@ -62,10 +69,8 @@ impl<S: ObjectStore, C: Clock> Writer<S, C> {
             flushing: None,
             next_sst_counter: 0,
             sst_cache: BTreeMap::new(),
-            compactor_epoch,
-            next_compaction_sst_counter: 0,
+            compactor,
             compaction_installs_started: 0,
-            unresolved_compaction: None,
             stopped: None,
             stats: WriterStats::default(),
         };
@@ -213,6 +218,23 @@ async fn fence_compactor<S: ObjectStore, C: Clock>(
             detail: rejected.to_string(),
         },
         other => open_error(other),
+    })
+}
+
+/// The embedded compactor's engine options: the writer's compaction style run in-process
+/// (one job at a time); `None` without embedded compaction.
+fn embedded_engine_options(options: &WriterOptions) -> Option<EngineOptions> {
+    if options.no_compactor {
+        return None;
+    }
+    Some(EngineOptions {
+        style: options.compaction.clone()?,
+        sst: options.sst,
+        retry: options.retry,
+        cas_attempts_max: options.cas_attempts_max,
+        max_concurrent_compactions: 1,
+        force_delete: options.force_delete,
+        bugs: options.bugs,
     })
 }
 

@@ -165,7 +165,7 @@ impl RemotePrimary {
                 return Ok(Installed::Failed(detail));
             }
         };
-        let Some(compactor_epoch) = writer.compactor_epoch else {
+        let Some(compactor_epoch) = writer.compactor_epoch() else {
             return Ok(Installed::Failed("no compactor epoch".to_string()));
         };
         let request = InstallRequest {
