@@ -362,11 +362,7 @@ fn a_compactor_fenced_by_another_compactor_cannot_install() {
         &RetryPolicy::default(),
         4,
         "standalone",
-        |latest| {
-            Ok(Some(Edit::FenceCompactor {
-                new_epoch: Epoch(latest.compactor_epoch.0 + 1),
-            }))
-        },
+        |latest| lsm_core::manifest::decide::fence_compactor(latest, None),
     ))
     .unwrap();
     let versions = manifest_object_count(&store);
@@ -743,12 +739,13 @@ fn a_stale_plan_is_dropped_and_its_outputs_deleted() {
         4,
         "intruder",
         |_| {
-            Ok(Some(Edit::Compaction {
+            let edit = Edit::Compaction {
                 compactor_epoch: epoch,
                 removed: BTreeSet::from([taken]),
                 added: Vec::new(),
                 force_delete: false,
-            }))
+            };
+            Ok(lsm_core::manifest::decide::Decision::Install { edit, output: () })
         },
     ))
     .unwrap();

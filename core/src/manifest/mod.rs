@@ -10,6 +10,7 @@
 mod apply;
 mod codec;
 mod compaction;
+pub mod decide;
 mod edit;
 mod error;
 pub mod invariants;

@@ -17,8 +17,8 @@ mod unchecked;
 pub use cleanup::delete_tables;
 pub use error::JobError;
 pub use install::{
-    InstallError, InstallOutcome, InstallRequest, install_job, install_job_with,
-    install_remote_result,
+    InputCheck, InstallError, InstallOutcome, InstallRefusal, InstallRequest, decide_install,
+    install_job, install_job_with, install_remote_result,
 };
 pub use log_liveness::{Liveness, learn_liveness};
 pub use run::{fetch_inputs, merge_inputs, run, run_cached, upload_outputs};

@@ -30,7 +30,8 @@ pub use stats::CompactorStats;
 
 use crate::clock::Clock;
 use crate::ids::Epoch;
-use crate::manifest::{Edit, Manifest, ManifestError};
+use crate::manifest::Manifest;
+use crate::manifest::decide::fence_compactor;
 use crate::roles::manifest_io::{ManifestIoError, install, read_latest_manifest};
 use crate::store::ObjectStore;
 
@@ -60,19 +61,10 @@ impl<S: ObjectStore + Clone, C: Clock + Clone> Compactor<S, C> {
             &options.retry,
             options.cas_attempts_max,
             &fence_tag,
-            |latest| {
-                let Some(new_epoch) = latest.compactor_epoch.0.checked_add(1) else {
-                    return Err(ManifestError::Overflow {
-                        what: "compactor epoch",
-                    });
-                };
-                Ok(Some(Edit::FenceCompactor {
-                    new_epoch: Epoch(new_epoch),
-                }))
-            },
+            |latest| fence_compactor(latest, None),
         )
         .await;
-        let manifest = fenced.map_err(|error| match error {
+        let manifest = fenced.map(|installed| installed.manifest).map_err(|error| match error {
             ManifestIoError::Unresolved { path } => CompactorError::Unresolved { path },
             other => CompactorError::Manifest(other),
         })?;

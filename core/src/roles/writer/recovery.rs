@@ -6,7 +6,8 @@ use crate::bugs::Bug;
 use crate::clock::Clock;
 use crate::ids::{Epoch, SeqNum, WalId};
 use crate::layout::{WAL_PREFIX, parse_wal_path, wal_path};
-use crate::manifest::{Edit, Manifest, ManifestError, Role};
+use crate::manifest::Manifest;
+use crate::manifest::decide;
 use crate::memtable::Memtable;
 use crate::roles::compactor::{EngineOptions, JobEngine};
 use crate::roles::create::CreateOutcome;
@@ -35,14 +36,10 @@ impl<S: ObjectStore, C: Clock> Writer<S, C> {
             &options.retry,
             options.cas_attempts_max,
             &fence_tag,
-            |latest| {
-                Ok(Some(Edit::FenceWriter {
-                    new_epoch: Epoch(latest.writer_epoch.0 + 1),
-                }))
-            },
+            decide::fence_writer,
         )
         .await;
-        let manifest = fenced.map_err(open_error)?;
+        let manifest = fenced.map_err(open_error)?.manifest;
         let epoch = manifest.writer_epoch;
         let (manifest, compactor) = match embedded_engine_options(&options) {
             Some(engine_options) => {
@@ -193,26 +190,10 @@ async fn fence_compactor<S: ObjectStore, C: Clock>(
         &options.retry,
         options.cas_attempts_max,
         &fence_tag,
-        |latest| {
-            if latest.writer_epoch != writer_epoch {
-                return Err(ManifestError::StaleEpoch {
-                    role: Role::Writer,
-                    edit_epoch: writer_epoch,
-                    current_epoch: latest.writer_epoch,
-                });
-            }
-            let Some(new_epoch) = latest.compactor_epoch.0.checked_add(1) else {
-                return Err(ManifestError::Overflow {
-                    what: "compactor epoch",
-                });
-            };
-            Ok(Some(Edit::FenceCompactor {
-                new_epoch: Epoch(new_epoch),
-            }))
-        },
+        |latest| decide::fence_compactor(latest, Some(writer_epoch)),
     )
     .await;
-    fenced.map_err(|error| match error {
+    fenced.map(|installed| installed.manifest).map_err(|error| match error {
         ManifestIoError::Rejected(rejected) if rejected.is_fenced() => WriterError::Fenced {
             epoch: writer_epoch,
             detail: rejected.to_string(),
