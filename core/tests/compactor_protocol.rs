@@ -555,6 +555,8 @@ fn a_stale_job_installs_nothing_and_deletes_its_own_outputs() {
         retry: &RetryPolicy::default(),
         cas_attempts_max: 4,
         write_tag: "manual-install",
+        #[cfg(feature = "bugs")]
+        bugs: lsm_core::bugs::Bugs::NONE,
     };
     let installed = block_on(install_job(&*store, &TestClock::default(), request)).unwrap();
     assert!(matches!(installed, InstallOutcome::Installed(_)));

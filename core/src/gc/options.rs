@@ -1,5 +1,6 @@
 //! Garbage collector configuration.
 
+#[cfg(feature = "bugs")]
 use crate::bugs::Bugs;
 use crate::roles::retry::RetryPolicy;
 
@@ -20,6 +21,7 @@ pub struct GcOptions {
     /// the owner's by more than a checkpoint's lifetime. Default false (expiry as written).
     pub keep_newest_per_name: bool,
     /// Injected defects (`gc-no-checkpoint-wait`, `gc-wallclock-orphans`); none by default.
+    #[cfg(feature = "bugs")]
     pub bugs: Bugs,
 }
 
@@ -30,6 +32,7 @@ impl Default for GcOptions {
             retry: RetryPolicy::default(),
             cas_attempts_max: 16,
             keep_newest_per_name: false,
+            #[cfg(feature = "bugs")]
             bugs: Bugs::NONE,
         }
     }

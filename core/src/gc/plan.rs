@@ -1,6 +1,7 @@
 //! `plan_gc`: what one garbage-collection pass may delete, decided from plain data.
 
 use super::GcOptions;
+#[cfg(feature = "bugs")]
 use crate::bugs::Bug;
 use crate::entry::WallMs;
 use crate::ids::{CheckpointId, IdRole, ManifestVersion, SstId};
@@ -120,10 +121,13 @@ pub fn plan_gc(
     let listed_sizes = listed_sst_sizes(listed, &mut plan.kept);
     let mut budget = options.deletes_per_pass_max;
     for pending in &manifest.pending_deletion {
+        let verdict = pending_verdict(pending, &live_checkpoints);
+        // BUG (`gc-no-checkpoint-wait`): deleted as soon as pending.
+        #[cfg(feature = "bugs")]
         let verdict = if options.bugs.has(Bug::GcNoCheckpointWait) {
             PendingVerdict::Deletable
         } else {
-            pending_verdict(pending, &live_checkpoints)
+            verdict
         };
         match verdict {
             PendingVerdict::Needed => plan.kept.pending_needed_by_checkpoint += 1,

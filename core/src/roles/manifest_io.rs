@@ -6,12 +6,13 @@
 
 use super::create::{CreateOutcome, create_resolving};
 use super::retry::{RetryPolicy, retry_idempotent};
+#[cfg(feature = "bugs")]
 use crate::bugs::Bugs;
 use crate::clock::Clock;
 use crate::layout::{MANIFEST_PREFIX, manifest_path, parse_manifest_path};
 use crate::manifest::decide::Decision;
 use crate::manifest::{
-    Manifest, ManifestDecodeError, ManifestEncodeError, ManifestError, apply_with,
+    Manifest, ManifestDecodeError, ManifestEncodeError, ManifestError,
     decode_manifest, encode_manifest,
 };
 use crate::store::{GetRange, ObjectStore, StoreError};
@@ -149,6 +150,7 @@ where
         policy,
         cas_attempts_max,
         write_tag,
+        #[cfg(feature = "bugs")]
         bugs: Bugs::NONE,
     };
     install_decided(store, clock, &settings, decide)
@@ -163,7 +165,8 @@ pub struct CasSettings<'a> {
     pub cas_attempts_max: u32,
     /// Unique to this install; each attempt extends it.
     pub write_tag: &'a str,
-    /// Injected defects, which reach [`apply_with`].
+    /// Injected defects, which reach `apply_with`.
+    #[cfg(feature = "bugs")]
     pub bugs: Bugs,
 }
 
@@ -195,8 +198,11 @@ where
             }
             Decision::Install { edit, output } => (edit, output),
         };
-        let next = apply_with(&latest, &edit, settings.bugs)
-            .map_err(|error| io(ManifestIoError::Rejected(error)))?;
+        #[cfg(feature = "bugs")]
+        let next = crate::manifest::apply_with(&latest, &edit, settings.bugs);
+        #[cfg(not(feature = "bugs"))]
+        let next = crate::manifest::apply(&latest, &edit);
+        let next = next.map_err(|error| io(ManifestIoError::Rejected(error)))?;
         assert_eq!(next.version.0, latest.version.0 + 1, "apply makes the next version");
         let bytes = encode_manifest(&next).map_err(|error| io(ManifestIoError::Encode(error)))?;
         let path = manifest_path(next.version);

@@ -2,6 +2,7 @@
 //! compactor epoch, and the writer epoch for an embedded compactor, still current; every
 //! input still live), re-applied there after a lost race, a bounded number of times.
 
+#[cfg(feature = "bugs")]
 use crate::bugs::{Bug, Bugs};
 use crate::clock::Clock;
 use crate::compaction::{CompactionPlan, PlanError, PlanKind};
@@ -9,6 +10,7 @@ use crate::ids::{Epoch, SstId};
 use crate::manifest::{Manifest, ManifestError, Role};
 use crate::manifest::decide::Decision;
 use crate::roles::manifest_io::{CasSettings, InstallFailure, ManifestIoError, install_decided};
+#[cfg(feature = "bugs")]
 use super::unchecked::unchecked_edit;
 use crate::roles::retry::RetryPolicy;
 use crate::sst::SstMeta;
@@ -33,6 +35,10 @@ pub struct InstallRequest<'a> {
     pub cas_attempts_max: u32,
     /// Unique to this install attempt.
     pub write_tag: &'a str,
+    /// Injected defects (`compactor-no-revalidate`, `l0-remove-by-position`,
+    /// `remote-stale-install`).
+    #[cfg(feature = "bugs")]
+    pub bugs: Bugs,
 }
 
 /// How an install ended, short of an error.
@@ -72,18 +78,7 @@ pub async fn install_job<S: ObjectStore, C: Clock>(
     clock: &C,
     request: InstallRequest<'_>,
 ) -> Result<InstallOutcome, InstallError> {
-    install_job_with(store, clock, request, Bugs::NONE).await
-}
-
-/// [`install_job`] with injected defects (`compactor-no-revalidate`,
-/// `l0-remove-by-position`); `Bugs::NONE` is [`install_job`].
-pub async fn install_job_with<S: ObjectStore, C: Clock>(
-    store: &S,
-    clock: &C,
-    request: InstallRequest<'_>,
-    bugs: Bugs,
-) -> Result<InstallOutcome, InstallError> {
-    install_checked(store, clock, request, bugs, InputCheck::Live).await
+    install_checked(store, clock, request, InputCheck::Live).await
 }
 
 /// Installs a remote worker's result: [`install_job`], or under the `remote-stale-install`
@@ -92,14 +87,25 @@ pub async fn install_remote_result<S: ObjectStore, C: Clock>(
     store: &S,
     clock: &C,
     request: InstallRequest<'_>,
-    bugs: Bugs,
 ) -> Result<InstallOutcome, InstallError> {
-    let inputs = if bugs.has(Bug::RemoteStaleInstall) {
-        InputCheck::SkipVanished
-    } else {
-        InputCheck::Live
+    // BUG (`remote-stale-install`): the remote primary's only injected install defect.
+    #[cfg(feature = "bugs")]
+    let (request, inputs) = {
+        let stale = request.bugs.has(Bug::RemoteStaleInstall);
+        let inputs = if stale {
+            InputCheck::SkipVanished
+        } else {
+            InputCheck::Live
+        };
+        let request = InstallRequest {
+            bugs: Bugs::NONE,
+            ..request
+        };
+        (request, inputs)
     };
-    install_checked(store, clock, request, Bugs::NONE, inputs).await
+    #[cfg(not(feature = "bugs"))]
+    let inputs = InputCheck::Live;
+    install_checked(store, clock, request, inputs).await
 }
 
 /// Whether an install refuses a plan whose inputs vanished.
@@ -108,6 +114,7 @@ pub enum InputCheck {
     /// Every input must still be live (the correct protocol).
     Live,
     /// BUG (`remote-stale-install`): vanished inputs are skipped, the outputs added anyway.
+    #[cfg(feature = "bugs")]
     SkipVanished,
 }
 
@@ -129,9 +136,10 @@ pub fn decide_install(
     latest: &Manifest,
     request: &InstallRequest<'_>,
     inputs: InputCheck,
-    bugs: Bugs,
 ) -> Result<Decision<()>, InstallRefusal> {
-    if bugs.has(Bug::CompactorNoRevalidate) {
+    // BUG (`compactor-no-revalidate`): the plan is trusted, nothing re-checked.
+    #[cfg(feature = "bugs")]
+    if request.bugs.has(Bug::CompactorNoRevalidate) {
         let edit = unchecked_edit(request.plan, request.outputs, latest, request.force_delete);
         return Ok(Decision::Install { edit, output: () });
     }
@@ -142,6 +150,7 @@ pub fn decide_install(
     }
     let edit = match inputs {
         // The epochs were checked just above, so the edit's epoch is the request's.
+        #[cfg(feature = "bugs")]
         InputCheck::SkipVanished => {
             unchecked_edit(request.plan, request.outputs, latest, request.force_delete)
         }
@@ -162,16 +171,16 @@ async fn install_checked<S: ObjectStore, C: Clock>(
     store: &S,
     clock: &C,
     request: InstallRequest<'_>,
-    bugs: Bugs,
     inputs: InputCheck,
 ) -> Result<InstallOutcome, InstallError> {
     let settings = CasSettings {
         policy: request.retry,
         cas_attempts_max: request.cas_attempts_max,
         write_tag: request.write_tag,
-        bugs,
+        #[cfg(feature = "bugs")]
+        bugs: request.bugs,
     };
-    let decide = |latest: &Manifest| decide_install(latest, &request, inputs, bugs);
+    let decide = |latest: &Manifest| decide_install(latest, &request, inputs);
     match install_decided(store, clock, &settings, decide).await {
         Ok(installed) => Ok(InstallOutcome::Installed(installed.manifest)),
         Err(InstallFailure::Refused(InstallRefusal::Plan(PlanError::InputNotLive { id }))) => {
@@ -296,6 +305,8 @@ mod tests {
             retry,
             cas_attempts_max: 1,
             write_tag: "test",
+            #[cfg(feature = "bugs")]
+            bugs: Bugs::NONE,
         }
     }
 
@@ -307,7 +318,6 @@ mod tests {
             &manifest(),
             &request(&plan, &outputs, &retry, false),
             InputCheck::Live,
-            Bugs::NONE,
         );
         let edit = decided.unwrap().edit().cloned();
         assert!(matches!(edit, Some(crate::manifest::Edit::Compaction { .. })));
@@ -322,7 +332,6 @@ mod tests {
             &latest,
             &request(&plan, &[], &retry, false),
             InputCheck::Live,
-            Bugs::NONE,
         );
         assert!(matches!(decided, Err(InstallRefusal::Fenced(error)) if error.is_fenced()));
     }
@@ -336,7 +345,6 @@ mod tests {
             &latest,
             &request(&plan, &[], &retry, false),
             InputCheck::Live,
-            Bugs::NONE,
         );
         assert_eq!(
             decided,
@@ -355,7 +363,6 @@ mod tests {
             &latest,
             &request(&plan, &outputs, &retry, true),
             InputCheck::Live,
-            Bugs::NONE,
         );
         assert_eq!(decided, Ok(Decision::Holds(())));
     }

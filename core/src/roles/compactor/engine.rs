@@ -12,6 +12,7 @@
 
 use super::CompactorError;
 use super::stats::CompactorStats;
+#[cfg(feature = "bugs")]
 use crate::bugs::{Bug, Bugs};
 use crate::clock::Clock;
 use crate::compaction::{Busy, CompactionPlan, CompactionStats, CompactionStyle};
@@ -20,7 +21,7 @@ use crate::ids::{Epoch, ManifestVersion, SstId};
 use crate::manifest::Manifest;
 use crate::roles::compaction_job::{
     CompactionJob, InstallError, InstallOutcome, InstallRequest, JobError, JobOutput,
-    JobSettings, OutputIds, delete_tables, install_job_with,
+    JobSettings, OutputIds, delete_tables, install_job,
 };
 use crate::roles::manifest_io::{ManifestIoError, read_latest_manifest};
 use crate::roles::retry::RetryPolicy;
@@ -44,6 +45,7 @@ pub struct EngineOptions {
     /// Unsafe on purpose: inputs are deleted at install instead of going onto the pending
     /// list. The style's own switch (the log style's `compaction_force_delete`) adds to it.
     pub force_delete: bool,
+    #[cfg(feature = "bugs")]
     pub bugs: Bugs,
 }
 
@@ -217,12 +219,16 @@ impl JobEngine {
         if self.busy.running.len() >= running_max {
             return Ok(None);
         }
-        let Some(mut plan) = self.options.style.pick(manifest, &self.busy, now_ms) else {
+        let Some(plan) = self.options.style.pick(manifest, &self.busy, now_ms) else {
             return Ok(None);
         };
-        if self.options.bugs.has(Bug::TombstoneDropEarly) {
-            plan.bottommost = true;
-        }
+        // BUG (`tombstone-drop-early`): every merge takes itself for the bottommost.
+        #[cfg(feature = "bugs")]
+        let plan = {
+            let mut plan = plan;
+            plan.bottommost |= self.options.bugs.has(Bug::TombstoneDropEarly);
+            plan
+        };
         // A picker only chooses live tables of the manifest it was given.
         self.job_for_plan(plan, manifest, now_ms)
             .map(Some)
@@ -330,8 +336,10 @@ impl JobEngine {
                 retry: &self.options.retry,
                 cas_attempts_max: self.options.cas_attempts_max,
                 write_tag: &tag,
+                #[cfg(feature = "bugs")]
+                bugs: self.options.bugs,
             };
-            match install_job_with(store, clock, request, self.options.bugs).await {
+            match install_job(store, clock, request).await {
                 Ok(InstallOutcome::Installed(manifest)) => {
                     let force_deleted = if self.force_delete() {
                         let kept: BTreeSet<SstId> = metas.iter().map(|meta| meta.id).collect();

@@ -20,12 +20,14 @@ mod stats;
 pub use error::GcError;
 pub use stats::{GcPassStats, GcStats};
 
+#[cfg(feature = "bugs")]
 use crate::bugs::Bug;
 use crate::clock::Clock;
+#[cfg(feature = "bugs")]
 use crate::entry::WallMs;
-use crate::gc::{
-    GcOptions, GcPlan, WALLCLOCK_ORPHAN_AGE_MS, plan_gc, plan_tmp_gc, wallclock_orphans,
-};
+#[cfg(feature = "bugs")]
+use crate::gc::{WALLCLOCK_ORPHAN_AGE_MS, wallclock_orphans};
+use crate::gc::{GcOptions, GcPlan, plan_gc, plan_tmp_gc};
 use crate::ids::{CheckpointId, SstId};
 use crate::layout::{SST_PREFIX, TMP_PREFIX};
 use crate::manifest::Manifest;
@@ -33,7 +35,9 @@ use crate::manifest::decide::{expire_checkpoints, purge_pending};
 use crate::roles::manifest_io::{ManifestIoError, install, read_latest_manifest};
 use crate::roles::retry::retry_idempotent;
 use crate::store::ObjectStore;
-use std::collections::{BTreeMap, BTreeSet};
+#[cfg(feature = "bugs")]
+use std::collections::BTreeMap;
+use std::collections::BTreeSet;
 
 /// One garbage collector. Any number may run at once (each pass re-validates on the newest
 /// manifest), though one per deployment is the intent.
@@ -45,6 +49,7 @@ pub struct GarbageCollector<S, C> {
     tag: String,
     stats: GcStats,
     /// Only with the `gc-wallclock-orphans` bug: when each unreferenced table was first seen.
+    #[cfg(feature = "bugs")]
     first_seen_unreferenced: BTreeMap<SstId, WallMs>,
 }
 
@@ -56,6 +61,7 @@ impl<S: ObjectStore, C: Clock> GarbageCollector<S, C> {
             options,
             tag: "gc".to_string(),
             stats: GcStats::default(),
+            #[cfg(feature = "bugs")]
             first_seen_unreferenced: BTreeMap::new(),
         }
     }
@@ -122,6 +128,7 @@ impl<S: ObjectStore, C: Clock> GarbageCollector<S, C> {
         }
         pass.manifest_version = plan.manifest_version;
         pass.kept = plan.kept;
+        #[cfg(feature = "bugs")]
         if self.options.bugs.has(Bug::GcWallclockOrphans) {
             let old = wallclock_orphans(
                 &manifest,

@@ -1,5 +1,6 @@
 //! Writer configuration.
 
+#[cfg(feature = "bugs")]
 use crate::bugs::Bugs;
 use crate::compaction::CompactionStyle;
 use crate::roles::retry::RetryPolicy;
@@ -47,6 +48,7 @@ pub struct WriterOptions {
     pub checkpoint_lifetime_ms: Option<u64>,
     /// Injected defects (the writer's WAL and recovery, its embedded compactor); none by
     /// default.
+    #[cfg(feature = "bugs")]
     pub bugs: Bugs,
 }
 
@@ -79,6 +81,7 @@ impl Default for WriterOptions {
             durability: Durability::Wal,
             checkpoints_retained: 1,
             checkpoint_lifetime_ms: None,
+            #[cfg(feature = "bugs")]
             bugs: Bugs::NONE,
         }
     }
