@@ -393,7 +393,10 @@ fn a_zombie_compactor_cannot_install() {
         "A wrote a manifest"
     );
     assert_eq!(a.stats().installs_fenced, 1);
-    assert!(a.start_job().unwrap().is_none(), "a fenced compactor starts nothing");
+    assert!(
+        a.start_job().unwrap().is_none(),
+        "a fenced compactor starts nothing"
+    );
     assert!(block_on(a.refresh()).unwrap_err().is_fenced());
     // The writer's flushes keep installing, and B compacts.
     flush_tables(&mut writer, &mut model, 2, 1);

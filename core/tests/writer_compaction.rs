@@ -11,13 +11,13 @@ use lsm_core::compaction::fifo::FifoOptions;
 use lsm_core::compaction::leveled::LeveledOptions;
 use lsm_core::compaction::universal::UniversalOptions;
 use lsm_core::compaction::{CompactionStyle, StallState};
+use lsm_core::gc::GcOptions;
 use lsm_core::ids::{Epoch, SstId};
 use lsm_core::layout::MANIFEST_PREFIX;
 use lsm_core::manifest::{Edit, Manifest, check_invariants};
+use lsm_core::roles::gc::GarbageCollector;
 use lsm_core::roles::manifest_io::install;
 use lsm_core::roles::retry::RetryPolicy;
-use lsm_core::gc::GcOptions;
-use lsm_core::roles::gc::GarbageCollector;
 use lsm_core::roles::writer::{WRITER_CHECKPOINT_NAME, Writer, WriterError, WriterOptions};
 use lsm_core::sst::SstOptions;
 use lsm_core::store::{
@@ -190,7 +190,10 @@ fn exercise_style(style: CompactionStyle) {
     assert_eq!(stats.compactions_stale, 0, "{name}");
     let pending = writer.manifest().referenced_by_pending();
     assert!(!pending.is_empty(), "{name}: compaction defers deletion");
-    assert!(pending.is_subset(&sst_objects(&store)), "{name}: nothing deleted yet");
+    assert!(
+        pending.is_subset(&sst_objects(&store)),
+        "{name}: nothing deleted yet"
+    );
     collect_garbage(&mut writer, &store);
     let manifest = assert_store_matches_manifest(&store, name);
     assert_eq!(
@@ -663,7 +666,10 @@ fn an_unknown_install_outcome_is_resolved_before_installing_again() {
         scripted.script_manifest_puts(&vec![Fault::LostReplyDropped; attempts - 1]);
         let resolved = block_on(writer.compact_once()).unwrap();
         assert!(resolved.is_some(), "{first:?}: the job itself is reported");
-        assert!(writer.stopped().is_none(), "an unknown outcome must not poison");
+        assert!(
+            writer.stopped().is_none(),
+            "an unknown outcome must not poison"
+        );
         assert_eq!(writer.stats().compactions, 1);
         assert_eq!(
             manifest_object_count(&memory),
@@ -686,8 +692,13 @@ fn default_options_never_delete_a_pending_table_a_live_checkpoint_reads() {
         compaction: Some(leveled()),
         ..WriterOptions::default()
     };
-    let mut writer =
-        block_on(Writer::open(store.clone(), TestClock::default(), options, "a")).unwrap();
+    let mut writer = block_on(Writer::open(
+        store.clone(),
+        TestClock::default(),
+        options,
+        "a",
+    ))
+    .unwrap();
     let mut model = BTreeMap::new();
     for table in 0..L0_TRIGGER {
         for i in 0..40 {

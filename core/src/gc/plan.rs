@@ -196,10 +196,7 @@ enum PendingVerdict {
 
 /// A checkpoint of a version before `obsoleted_at` may read the table; one at or after it
 /// cannot (the table was already gone from the tree) and proves a durable state without it.
-fn pending_verdict(
-    pending: &PendingDeletion,
-    live_checkpoints: &[&Checkpoint],
-) -> PendingVerdict {
+fn pending_verdict(pending: &PendingDeletion, live_checkpoints: &[&Checkpoint]) -> PendingVerdict {
     let needed = live_checkpoints
         .iter()
         .any(|checkpoint| checkpoint.manifest_version < pending.obsoleted_at);

@@ -12,8 +12,8 @@ use crate::clock::Clock;
 use crate::layout::{MANIFEST_PREFIX, manifest_path, parse_manifest_path};
 use crate::manifest::decide::Decision;
 use crate::manifest::{
-    Manifest, ManifestDecodeError, ManifestEncodeError, ManifestError,
-    decode_manifest, encode_manifest,
+    Manifest, ManifestDecodeError, ManifestEncodeError, ManifestError, decode_manifest,
+    encode_manifest,
 };
 use crate::store::{GetRange, ObjectStore, StoreError};
 use std::fmt;
@@ -203,7 +203,11 @@ where
         #[cfg(not(feature = "bugs"))]
         let next = crate::manifest::apply(&latest, &edit);
         let next = next.map_err(|error| io(ManifestIoError::Rejected(error)))?;
-        assert_eq!(next.version.0, latest.version.0 + 1, "apply makes the next version");
+        assert_eq!(
+            next.version.0,
+            latest.version.0 + 1,
+            "apply makes the next version"
+        );
         let bytes = encode_manifest(&next).map_err(|error| io(ManifestIoError::Encode(error)))?;
         let path = manifest_path(next.version);
         let tag = format!("{}/cas{attempt}", settings.write_tag);

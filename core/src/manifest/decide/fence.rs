@@ -39,7 +39,10 @@ pub fn fence_compactor(
 }
 
 fn next_epoch(current: Epoch, what: &'static str) -> Result<Epoch, ManifestError> {
-    let next = current.0.checked_add(1).ok_or(ManifestError::Overflow { what })?;
+    let next = current
+        .0
+        .checked_add(1)
+        .ok_or(ManifestError::Overflow { what })?;
     Ok(Epoch(next))
 }
 

@@ -57,7 +57,11 @@ mod tests {
         let Edit::Flush { last_seq, .. } = edit else {
             panic!("a flush edit");
         };
-        assert_eq!(last_seq, SeqNum(50), "the last sequence number never goes back");
+        assert_eq!(
+            last_seq,
+            SeqNum(50),
+            "the last sequence number never goes back"
+        );
     }
 
     #[test]

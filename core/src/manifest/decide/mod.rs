@@ -20,6 +20,8 @@ pub use purge::purge_pending;
 use super::Edit;
 
 /// What a decision makes of the newest manifest.
+// One per install attempt, consumed at once: boxing the edit buys nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
 pub enum Decision<T> {
     /// Install `edit`; `output` is what the decision computed, returned once it lands.
@@ -105,7 +107,8 @@ mod tests_support {
                 expires_at_ms: None,
             })
             .collect();
-        manifest.next_checkpoint_id = CheckpointId(listed.iter().map(|(_, id)| id + 1).max().unwrap_or(0));
+        manifest.next_checkpoint_id =
+            CheckpointId(listed.iter().map(|(_, id)| id + 1).max().unwrap_or(0));
         manifest
     }
 }

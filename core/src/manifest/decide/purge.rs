@@ -14,7 +14,10 @@ pub fn purge_pending(latest: &Manifest, deleted: &BTreeSet<SstId>) -> Decision<u
         .copied()
         .collect();
     let purged = ids.len() as u64;
-    Decision::install_if((!ids.is_empty()).then_some(Edit::PurgePending { ids }), purged)
+    Decision::install_if(
+        (!ids.is_empty()).then_some(Edit::PurgePending { ids }),
+        purged,
+    )
 }
 
 #[cfg(test)]

@@ -3,15 +3,15 @@
 //! input still live), re-applied there after a lost race, a bounded number of times.
 
 #[cfg(feature = "bugs")]
+use super::unchecked::unchecked_edit;
+#[cfg(feature = "bugs")]
 use crate::bugs::{Bug, Bugs};
 use crate::clock::Clock;
 use crate::compaction::{CompactionPlan, PlanError, PlanKind};
 use crate::ids::{Epoch, SstId};
-use crate::manifest::{Manifest, ManifestError, Role};
 use crate::manifest::decide::Decision;
+use crate::manifest::{Manifest, ManifestError, Role};
 use crate::roles::manifest_io::{CasSettings, InstallFailure, ManifestIoError, install_decided};
-#[cfg(feature = "bugs")]
-use super::unchecked::unchecked_edit;
 use crate::roles::retry::RetryPolicy;
 use crate::sst::SstMeta;
 use crate::store::ObjectStore;
@@ -320,7 +320,10 @@ mod tests {
             InputCheck::Live,
         );
         let edit = decided.unwrap().edit().cloned();
-        assert!(matches!(edit, Some(crate::manifest::Edit::Compaction { .. })));
+        assert!(matches!(
+            edit,
+            Some(crate::manifest::Edit::Compaction { .. })
+        ));
     }
 
     #[test]
@@ -348,7 +351,9 @@ mod tests {
         );
         assert_eq!(
             decided,
-            Err(InstallRefusal::Plan(PlanError::InputNotLive { id: SstId(1) }))
+            Err(InstallRefusal::Plan(PlanError::InputNotLive {
+                id: SstId(1)
+            }))
         );
     }
 

@@ -20,8 +20,8 @@ use crate::entry::WallMs;
 use crate::ids::{Epoch, ManifestVersion, SstId};
 use crate::manifest::Manifest;
 use crate::roles::compaction_job::{
-    CompactionJob, InstallError, InstallOutcome, InstallRequest, JobError, JobOutput,
-    JobSettings, OutputIds, delete_tables, install_job,
+    CompactionJob, InstallError, InstallOutcome, InstallRequest, JobError, JobOutput, JobSettings,
+    OutputIds, delete_tables, install_job,
 };
 use crate::roles::manifest_io::{ManifestIoError, read_latest_manifest};
 use crate::roles::retry::RetryPolicy;
@@ -161,7 +161,10 @@ impl JobEngine {
             return Err(self.fence(detail));
         }
         if latest.compactor_epoch != self.epoch {
-            let detail = format!("the manifest's compactor epoch is {}", latest.compactor_epoch);
+            let detail = format!(
+                "the manifest's compactor epoch is {}",
+                latest.compactor_epoch
+            );
             return Err(self.fence(detail));
         }
         Ok(())
@@ -256,7 +259,10 @@ impl JobEngine {
             sst: self.options.sst,
             retry: self.options.retry,
             now_ms,
-            write_tag: format!("{}/e{}/job{}", self.tag, self.epoch, self.stats.jobs_started),
+            write_tag: format!(
+                "{}/e{}/job{}",
+                self.tag, self.epoch, self.stats.jobs_started
+            ),
         };
         let job = CompactionJob::new(plan, manifest, &self.options.style, settings)
             .map_err(CompactorError::Plan)?;
@@ -364,7 +370,9 @@ impl JobEngine {
                     if self.fenced.is_none() {
                         let newest = refreshed.as_ref().unwrap_or(known);
                         let outputs = metas.iter().map(|meta| meta.id);
-                        let deleted = self.delete_unreferenced(store, clock, newest, outputs).await;
+                        let deleted = self
+                            .delete_unreferenced(store, clock, newest, outputs)
+                            .await;
                         self.stats.orphans_deleted += deleted.len() as u64;
                     }
                     return Ok(Finished::Stale { id, refreshed });
@@ -391,7 +399,11 @@ impl JobEngine {
 
     /// The newest manifest if it still names this engine's epochs (best effort: a failed
     /// read or a fence shows at the next call).
-    async fn refresh<S: ObjectStore, C: Clock>(&mut self, store: &S, clock: &C) -> Option<Manifest> {
+    async fn refresh<S: ObjectStore, C: Clock>(
+        &mut self,
+        store: &S,
+        clock: &C,
+    ) -> Option<Manifest> {
         let latest = read_latest_manifest(store, clock, &self.options.retry)
             .await
             .ok()?;

@@ -64,10 +64,12 @@ impl<S: ObjectStore + Clone, C: Clock + Clone> Compactor<S, C> {
             |latest| fence_compactor(latest, None),
         )
         .await;
-        let manifest = fenced.map(|installed| installed.manifest).map_err(|error| match error {
-            ManifestIoError::Unresolved { path } => CompactorError::Unresolved { path },
-            other => CompactorError::Manifest(other),
-        })?;
+        let manifest = fenced
+            .map(|installed| installed.manifest)
+            .map_err(|error| match error {
+                ManifestIoError::Unresolved { path } => CompactorError::Unresolved { path },
+                other => CompactorError::Manifest(other),
+            })?;
         let engine = JobEngine::new(
             options.engine_options(),
             format!("compactor/{tag}"),

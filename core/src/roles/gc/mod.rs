@@ -25,9 +25,9 @@ use crate::bugs::Bug;
 use crate::clock::Clock;
 #[cfg(feature = "bugs")]
 use crate::entry::WallMs;
+use crate::gc::{GcOptions, GcPlan, plan_gc, plan_tmp_gc};
 #[cfg(feature = "bugs")]
 use crate::gc::{WALLCLOCK_ORPHAN_AGE_MS, wallclock_orphans};
-use crate::gc::{GcOptions, GcPlan, plan_gc, plan_tmp_gc};
 use crate::ids::{CheckpointId, SstId};
 use crate::layout::{SST_PREFIX, TMP_PREFIX};
 use crate::manifest::Manifest;

@@ -79,7 +79,11 @@ impl<S: ObjectStore, C: Clock> Writer<S, C> {
     ) -> Result<Option<CompactionStats>, WriterError> {
         let result = self.run_job(&job).await;
         let outputs: Vec<(Bytes, SstId)> = match &result {
-            Ok(output) => output.outputs.iter().map(|(b, m)| (b.clone(), m.id)).collect(),
+            Ok(output) => output
+                .outputs
+                .iter()
+                .map(|(b, m)| (b.clone(), m.id))
+                .collect(),
             Err(_) => Vec::new(),
         };
         let Some(engine) = self.compactor.as_mut() else {

@@ -198,13 +198,15 @@ async fn fence_compactor<S: ObjectStore, C: Clock>(
         |latest| decide::fence_compactor(latest, Some(writer_epoch)),
     )
     .await;
-    fenced.map(|installed| installed.manifest).map_err(|error| match error {
-        ManifestIoError::Rejected(rejected) if rejected.is_fenced() => WriterError::Fenced {
-            epoch: writer_epoch,
-            detail: rejected.to_string(),
-        },
-        other => open_error(other),
-    })
+    fenced
+        .map(|installed| installed.manifest)
+        .map_err(|error| match error {
+            ManifestIoError::Rejected(rejected) if rejected.is_fenced() => WriterError::Fenced {
+                epoch: writer_epoch,
+                detail: rejected.to_string(),
+            },
+            other => open_error(other),
+        })
 }
 
 /// The embedded compactor's engine options: the writer's compaction style run in-process
