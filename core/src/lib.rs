@@ -6,6 +6,7 @@
 //! replay any run from its seed. `tests/purity.rs` keeps this honest.
 #![forbid(unsafe_code)]
 
+#[cfg(feature = "bugs")]
 pub mod bugs;
 pub mod checksum;
 pub mod clock;

@@ -130,7 +130,7 @@ fn compact_step<S: ObjectStore + Clone>(
     if let Err(error) = block_on(compactor.refresh()) {
         return Some(Err(error));
     }
-    let job = compactor.start_job()?;
+    let job = compactor.start_job().unwrap()?;
     let result = block_on(run_job(store, &TestClock::default(), &job));
     Some(block_on(compactor.finish_job(job, result)))
 }
@@ -229,7 +229,7 @@ fn interleaved_writer_and_compactor_keep_every_write() {
                 }
             }
             block_on(compactor.refresh()).unwrap();
-            if let Some(job) = compactor.start_job() {
+            if let Some(job) = compactor.start_job().unwrap() {
                 let result = block_on(run_job(&store, &TestClock::default(), &job));
                 in_flight = Some((job, result));
             }
@@ -280,7 +280,7 @@ fn concurrent_step(
 ) -> Vec<JobOutcome> {
     block_on(compactor.refresh()).unwrap();
     let mut jobs = Vec::new();
-    while let Some(job) = compactor.start_job() {
+    while let Some(job) = compactor.start_job().unwrap() {
         jobs.push(job);
         assert!(jobs.len() <= 2, "more jobs than max_concurrent_compactions");
     }
@@ -375,7 +375,7 @@ fn a_zombie_compactor_cannot_install() {
     let mut a = open_compactor(store.clone(), 1, "a");
     flush_tables(&mut writer, &mut model, L0_TRIGGER + 1, 0);
     block_on(a.refresh()).unwrap();
-    let job = a.start_job().unwrap();
+    let job = a.start_job().unwrap().unwrap();
     let result = block_on(run_job(&store, &TestClock::default(), &job));
     assert!(result.is_ok());
     // B starts while A is paused with a finished job.
@@ -393,7 +393,10 @@ fn a_zombie_compactor_cannot_install() {
         "A wrote a manifest"
     );
     assert_eq!(a.stats().installs_fenced, 1);
-    assert!(a.start_job().is_none(), "a fenced compactor starts nothing");
+    assert!(
+        a.start_job().unwrap().is_none(),
+        "a fenced compactor starts nothing"
+    );
     assert!(block_on(a.refresh()).unwrap_err().is_fenced());
     // The writer's flushes keep installing, and B compacts.
     flush_tables(&mut writer, &mut model, 2, 1);
@@ -477,7 +480,7 @@ fn a_flush_racing_a_compaction_install_lands_and_so_does_the_compaction() {
     let mut compactor = open_compactor(racing.clone(), 1, "c");
     flush_tables(&mut writer, &mut model, L0_TRIGGER + 1, 0);
     block_on(compactor.refresh()).unwrap();
-    let job = compactor.start_job().unwrap();
+    let job = compactor.start_job().unwrap().unwrap();
     let result = block_on(run_job(&racing, &TestClock::default(), &job));
     // The writer has a write ready; it flushes between the compactor's read of the newest
     // manifest and its create of the next version, so the compactor's CAS loses once.
@@ -532,7 +535,7 @@ fn a_stale_job_installs_nothing_and_deletes_its_own_outputs() {
     let mut compactor = open_compactor(store.clone(), 1, "c");
     flush_tables(&mut writer, &mut model, L0_TRIGGER + 1, 0);
     block_on(compactor.refresh()).unwrap();
-    let job = compactor.start_job().unwrap();
+    let job = compactor.start_job().unwrap().unwrap();
     let result = block_on(run_job(&store, &TestClock::default(), &job)).unwrap();
     let orphans: BTreeSet<SstId> = result.output_metas().iter().map(|m| m.id).collect();
     assert!(!orphans.is_empty());
@@ -555,6 +558,8 @@ fn a_stale_job_installs_nothing_and_deletes_its_own_outputs() {
         retry: &RetryPolicy::default(),
         cas_attempts_max: 4,
         write_tag: "manual-install",
+        #[cfg(feature = "bugs")]
+        bugs: lsm_core::bugs::Bugs::NONE,
     };
     let installed = block_on(install_job(&*store, &TestClock::default(), request)).unwrap();
     assert!(matches!(installed, InstallOutcome::Installed(_)));

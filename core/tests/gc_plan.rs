@@ -159,7 +159,6 @@ fn allowed(
     m: &Manifest,
     listed: &[ObjectMeta],
     expired: &BTreeSet<CheckpointId>,
-    wait: bool,
 ) -> BTreeSet<SstId> {
     let live: Vec<_> = m
         .checkpoints
@@ -170,7 +169,7 @@ fn allowed(
     for p in &m.pending_deletion {
         let needed = live.iter().any(|c| c.manifest_version < p.obsoleted_at);
         let covered = live.iter().any(|c| c.manifest_version >= p.obsoleted_at);
-        if !needed && (covered || !wait) {
+        if !needed && covered {
             ids.insert(p.sst.id);
         }
     }
@@ -199,7 +198,6 @@ proptest! {
         before in history_strategy(70),
         after in history_strategy(30),
         now_pick in any::<u16>(),
-        wait in any::<bool>(),
         bound in prop_oneof![Just(usize::MAX), 0usize..6],
     ) {
         let mut history = History::new();
@@ -209,7 +207,6 @@ proptest! {
         // Checkpoints expire at 10_000 + version + ttl: pick "now" around there.
         let now = 10_000 + u64::from(now_pick) * 2;
         let options = GcOptions {
-            wait_for_checkpoint: wait,
             deletes_per_pass_max: bound,
             ..GcOptions::default()
         };
@@ -230,7 +227,7 @@ proptest! {
         let deleted = deleted_ids(&plan);
         prop_assert!(plan.delete_count() <= bound);
         prop_assert_eq!(deleted.len(), plan.delete_count(), "no object planned twice");
-        let allowed = allowed(&m, &listed, &plan.expired_checkpoints, wait);
+        let allowed = allowed(&m, &listed, &plan.expired_checkpoints);
         prop_assert!(deleted.is_subset(&allowed));
         if bound == usize::MAX {
             prop_assert_eq!(&deleted, &allowed);

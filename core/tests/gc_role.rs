@@ -12,6 +12,7 @@ use lsm_core::clock::Clock;
 use lsm_core::gc::GcOptions;
 use lsm_core::ids::{Epoch, IdRole, ManifestVersion, SeqNum, SstId};
 use lsm_core::layout::sst_path;
+use lsm_core::manifest::decide::Decision;
 use lsm_core::manifest::{Edit, Manifest, check_invariants};
 use lsm_core::roles::gc::{GarbageCollector, GcError, GcPassStats};
 use lsm_core::roles::manifest_io::install;
@@ -92,16 +93,17 @@ impl Tree {
         .unwrap();
     }
 
-    fn install(&self, tag: &str, mut edit: impl FnMut(&Manifest) -> Edit) -> Manifest {
+    fn install(&self, tag: &str, edit: impl Fn(&Manifest) -> Edit) -> Manifest {
         block_on(install(
             self.memory(),
             &TestClock::default(),
             &RetryPolicy::default(),
             4,
             tag,
-            |latest| Ok(Some(edit(latest))),
+            |latest| Ok(Decision::install_if(Some(edit(latest)), ())),
         ))
         .unwrap()
+        .manifest
     }
 
     /// Uploads and installs a new L0 table of the current writer epoch.
@@ -278,14 +280,6 @@ fn nothing_pending_goes_without_a_checkpoint_when_waiting() {
         assert_eq!(stats.kept.pending_awaiting_checkpoint, 1);
     }
     assert!(tree.objects().contains(&a));
-    let eager = GcOptions {
-        wait_for_checkpoint: false,
-        ..GcOptions::default()
-    };
-    let mut gc = collector(&tree, TestClock::default(), eager);
-    assert_eq!(pass(&mut gc).pending_deleted, 1);
-    assert!(!tree.objects().contains(&a));
-    assert!(tree.manifest().pending_deletion.is_empty());
 }
 
 #[test]
@@ -477,12 +471,13 @@ fn a_lost_manifest_race_is_reapplied_on_the_newest_manifest() {
             4,
             "rival-flush",
             |m| {
-                Ok(Some(Edit::Flush {
+                let edit = Edit::Flush {
                     writer_epoch: m.writer_epoch,
                     sst: rival_table.clone(),
                     wal_replay_point: m.wal_replay_point,
                     last_seq: seq,
-                }))
+                };
+                Ok(Decision::Install { edit, output: () })
             },
         ))
         .unwrap();

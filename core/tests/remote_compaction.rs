@@ -8,6 +8,7 @@
 mod writer_support;
 
 use bytes::Bytes;
+#[cfg(feature = "bugs")]
 use lsm_core::bugs::{Bug, Bugs};
 use lsm_core::compaction::CompactionStyle;
 use lsm_core::compaction::leveled::LeveledOptions;
@@ -47,7 +48,6 @@ fn writer_options() -> WriterOptions {
             target_file_size_base: 16 << 10,
             ..LeveledOptions::default()
         })),
-        purge_obsolete: false,
         ..WriterOptions::default()
     }
 }
@@ -72,7 +72,7 @@ struct World {
 }
 
 fn open(store: &Store, clock: &TestClock, tag: &str, fallback: RemoteFallback) -> World {
-    open_with(store, clock, tag, fallback, Bugs::NONE)
+    open_with(store, clock, tag, fallback, writer_options())
 }
 
 fn open_with(
@@ -80,12 +80,8 @@ fn open_with(
     clock: &TestClock,
     tag: &str,
     fallback: RemoteFallback,
-    bugs: Bugs,
+    options: WriterOptions,
 ) -> World {
-    let options = WriterOptions {
-        bugs,
-        ..writer_options()
-    };
     let writer = block_on(Writer::open(store.clone(), clock.clone(), options, tag)).unwrap();
     let primary = RemotePrimary::new(remote_options(fallback), writer.compactor_epoch());
     World {
@@ -97,17 +93,26 @@ fn open_with(
 }
 
 fn new_world(fallback: RemoteFallback) -> World {
-    new_world_with(fallback, Bugs::NONE)
+    new_world_with(fallback, writer_options())
 }
 
-fn new_world_with(fallback: RemoteFallback, bugs: Bugs) -> World {
+fn new_world_with(fallback: RemoteFallback, options: WriterOptions) -> World {
     open_with(
         &Arc::new(MemoryStore::new()),
         &TestClock::default(),
         "w1",
         fallback,
-        bugs,
+        options,
     )
+}
+
+/// The writer options with one injected bug.
+#[cfg(feature = "bugs")]
+fn with_bug(bug: Bug) -> WriterOptions {
+    WriterOptions {
+        bugs: Bugs::only(bug),
+        ..writer_options()
+    }
 }
 
 /// Four L0 tables with interleaved keys (enough to trigger an L0 merge, not a move).
@@ -460,11 +465,12 @@ fn corrupt_output_falls_back_to_local_compaction() {
 /// `remote-stale-install`: the same stale result is no longer refused by the primary; its
 /// edit reaches the manifest, which refuses it as invalid (its outputs overlap the newer
 /// compaction's in L1), and the primary reports that as the protocol bug it is.
+#[cfg(feature = "bugs")]
 #[test]
 fn bug_remote_stale_install_sends_the_stale_edit() {
     let mut world = new_world_with(
         RemoteFallback::Reschedule,
-        Bugs::only(Bug::RemoteStaleInstall),
+        with_bug(Bug::RemoteStaleInstall),
     );
     fill_l0(&mut world.writer);
     let dispatch = single_dispatch(&mut world);
@@ -538,11 +544,12 @@ fn empty_output_removes_inputs_without_deleting_them() {
 /// `remote-empty-output-deletes-input`: the install still puts the inputs on the pending
 /// list, but their objects are gone at once, so a checkpoint that still reads them (or
 /// the garbage collector's bookkeeping) finds them missing.
+#[cfg(feature = "bugs")]
 #[test]
 fn bug_remote_empty_output_deletes_the_inputs() {
     let mut world = new_world_with(
         RemoteFallback::Reschedule,
-        Bugs::only(Bug::RemoteEmptyOutputDeletesInput),
+        with_bug(Bug::RemoteEmptyOutputDeletesInput),
     );
     let keys = ["a", "b", "c"];
     let ops: Vec<_> = keys.iter().map(|key| put(key, "doomed")).collect();

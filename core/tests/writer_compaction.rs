@@ -1,6 +1,7 @@
 //! The writer's embedded compactor on an in-memory store: every strategy keeps every key
-//! readable while tables move, deletes what it obsoletes (no leaks), survives reopening,
-//! cannot act once fenced, and loses no acknowledged write under store faults.
+//! readable while tables move, leaves what it obsoletes pending for the garbage collector
+//! (no leaks once a checkpoint releases them, never before), survives reopening, cannot act
+//! once fenced, and loses no acknowledged write under store faults.
 #![allow(clippy::unwrap_used)]
 
 mod writer_support;
@@ -10,12 +11,14 @@ use lsm_core::compaction::fifo::FifoOptions;
 use lsm_core::compaction::leveled::LeveledOptions;
 use lsm_core::compaction::universal::UniversalOptions;
 use lsm_core::compaction::{CompactionStyle, StallState};
+use lsm_core::gc::GcOptions;
 use lsm_core::ids::{Epoch, SstId};
 use lsm_core::layout::MANIFEST_PREFIX;
 use lsm_core::manifest::{Edit, Manifest, check_invariants};
+use lsm_core::roles::gc::GarbageCollector;
 use lsm_core::roles::manifest_io::install;
 use lsm_core::roles::retry::RetryPolicy;
-use lsm_core::roles::writer::{Writer, WriterError, WriterOptions};
+use lsm_core::roles::writer::{WRITER_CHECKPOINT_NAME, Writer, WriterError, WriterOptions};
 use lsm_core::sst::SstOptions;
 use lsm_core::store::{
     Attributes, ETag, GetRange, GetResult, MemoryStore, ObjectMeta, ObjectStore, PutMode,
@@ -100,6 +103,15 @@ fn catch_up<S: ObjectStore>(writer: &mut Writer<S, TestClock>) -> usize {
     panic!("compaction did not converge: {:?}", writer.manifest());
 }
 
+/// Releases what compaction left pending the only way core deletes it: a checkpoint taken
+/// after the compactions, then a garbage-collector pass (Garnet's rule).
+fn collect_garbage<S: ObjectStore + Clone>(writer: &mut Writer<S, TestClock>, store: &S) {
+    block_on(writer.checkpoint(WRITER_CHECKPOINT_NAME)).unwrap();
+    let mut gc = GarbageCollector::new(store.clone(), TestClock::default(), GcOptions::default());
+    block_on(gc.run_once()).unwrap();
+    block_on(writer.refresh_manifest()).unwrap();
+}
+
 /// The deterministic workload: puts and deletes over `keys` keys, recorded in `model`.
 fn write_workload<S: ObjectStore>(
     writer: &mut Writer<S, TestClock>,
@@ -175,9 +187,14 @@ fn exercise_style(style: CompactionStyle) {
     assert_reads_match(&mut writer, &model, keys, &format!("{name} after catch-up"));
     let stats = writer.stats();
     assert!(stats.compactions >= 5, "{name}: {stats:?}");
-    assert!(stats.tables_deleted >= 5, "{name}: {stats:?}");
-    assert_eq!(stats.purge_failures, 0, "{name}");
     assert_eq!(stats.compactions_stale, 0, "{name}");
+    let pending = writer.manifest().referenced_by_pending();
+    assert!(!pending.is_empty(), "{name}: compaction defers deletion");
+    assert!(
+        pending.is_subset(&sst_objects(&store)),
+        "{name}: nothing deleted yet"
+    );
+    collect_garbage(&mut writer, &store);
     let manifest = assert_store_matches_manifest(&store, name);
     assert_eq!(
         writer.manifest(),
@@ -223,6 +240,7 @@ fn exercise_style(style: CompactionStyle) {
         keys,
         &format!("{name} reopened, more"),
     );
+    collect_garbage(&mut reopened, &store);
     assert_store_matches_manifest(&store, &format!("{name} reopened"));
     // And one without compaction (an external compactor's deployment) reads it too.
     drop(reopened);
@@ -347,11 +365,7 @@ fn a_compactor_fenced_by_another_compactor_cannot_install() {
         &RetryPolicy::default(),
         4,
         "standalone",
-        |latest| {
-            Ok(Some(Edit::FenceCompactor {
-                new_epoch: Epoch(latest.compactor_epoch.0 + 1),
-            }))
-        },
+        |latest| lsm_core::manifest::decide::fence_compactor(latest, None),
     ))
     .unwrap();
     let versions = manifest_object_count(&store);
@@ -402,7 +416,6 @@ struct FaultRunTally {
     compaction_errors: u64,
     compactions_unresolved: u64,
     compactions_stale: u64,
-    purge_failures: u64,
     reopened: u64,
 }
 
@@ -411,7 +424,6 @@ impl FaultRunTally {
         let stats = writer.stats();
         self.compactions += stats.compactions;
         self.compactions_stale += stats.compactions_stale;
-        self.purge_failures += stats.purge_failures;
     }
 }
 
@@ -488,6 +500,8 @@ fn run_with_faults(style: &CompactionStyle, pattern: Vec<Fault>, tally: &mut Fau
     block_on(recovered.flush()).unwrap();
     catch_up(&mut recovered);
     check(&mut recovered, "recovered and compacted");
+    collect_garbage(&mut recovered, &memory);
+    check(&mut recovered, "collected");
     let manifest = latest_manifest(&memory);
     check_invariants(&manifest).unwrap();
     assert!(manifest.pending_deletion.is_empty());
@@ -641,63 +655,90 @@ fn scripted_writer() -> (
 }
 
 #[test]
-fn an_unknown_install_outcome_is_resolved_before_anything_else() {
-    let attempts = RetryPolicy::default().attempts() as usize;
+fn an_unknown_install_outcome_is_resolved_before_installing_again() {
     for first in [Fault::LostReplyApplied, Fault::LostReplyDropped] {
         let (memory, scripted, mut writer, model) = scripted_writer();
         let versions = manifest_object_count(&memory);
-        // Every attempt of the install's create goes unanswered; the first may apply.
+        // The first attempt's create goes unanswered (it may apply); the engine's next
+        // attempt first looks whether it landed, so it never lands twice.
+        let attempts = RetryPolicy::default().attempts() as usize;
         scripted.script_manifest_puts(&[first]);
         scripted.script_manifest_puts(&vec![Fault::LostReplyDropped; attempts - 1]);
-        let unknown = block_on(writer.compact_once());
-        assert!(
-            matches!(unknown, Err(WriterError::Unresolved { .. })),
-            "{first:?}: {unknown:?}"
-        );
-        assert!(
-            writer.stopped().is_none(),
-            "an unknown install must not poison"
-        );
-        let applied = first == Fault::LostReplyApplied;
-        assert_eq!(
-            manifest_object_count(&memory),
-            versions + usize::from(applied)
-        );
-        // Nothing was deleted while the outcome was unknown.
-        assert_reads_match(&mut writer, &model, 60, "unresolved");
         let resolved = block_on(writer.compact_once()).unwrap();
         assert!(resolved.is_some(), "{first:?}: the job itself is reported");
+        assert!(
+            writer.stopped().is_none(),
+            "an unknown outcome must not poison"
+        );
         assert_eq!(writer.stats().compactions, 1);
-        // One compaction version (the lost one, or a new one) and one purge version.
-        assert_eq!(manifest_object_count(&memory), versions + 2, "{first:?}");
+        assert_eq!(
+            manifest_object_count(&memory),
+            versions + 1,
+            "{first:?}: exactly one compaction version"
+        );
+        assert_eq!(writer.manifest(), &latest_manifest(&memory));
         assert_reads_match(&mut writer, &model, 60, "resolved");
         catch_up(&mut writer);
+        collect_garbage(&mut writer, &scripted);
         assert_reads_match(&mut writer, &model, 60, "caught up");
         assert_store_matches_manifest(&memory, &format!("{first:?}"));
     }
 }
 
 #[test]
-fn tables_whose_delete_failed_stay_pending_until_the_next_call() {
-    let (memory, scripted, mut writer, model) = scripted_writer();
-    scripted.deletes_fail.store(true, Ordering::SeqCst);
-    assert!(block_on(writer.compact_once()).unwrap().is_some());
-    assert!(writer.stats().purge_failures >= 1);
-    let manifest = latest_manifest(&memory);
-    let pending = manifest.referenced_by_pending();
-    assert!(!pending.is_empty());
-    assert!(pending.is_subset(&sst_objects(&memory)));
-    assert_reads_match(&mut writer, &model, 60, "pending");
-    scripted.deletes_fail.store(false, Ordering::SeqCst);
-    catch_up(&mut writer);
-    assert_store_matches_manifest(&memory, "purged");
-    assert!(writer.stats().tables_deleted >= pending.len() as u64);
-    assert_reads_match(&mut writer, &model, 60, "purged");
+fn default_options_never_delete_a_pending_table_a_live_checkpoint_reads() {
+    let store = Arc::new(MemoryStore::new());
+    let options = WriterOptions {
+        compaction: Some(leveled()),
+        ..WriterOptions::default()
+    };
+    let mut writer = block_on(Writer::open(
+        store.clone(),
+        TestClock::default(),
+        options,
+        "a",
+    ))
+    .unwrap();
+    let mut model = BTreeMap::new();
+    for table in 0..L0_TRIGGER {
+        for i in 0..40 {
+            let (key, value) = (format!("key{i:03}"), format!("v{table}-{i}"));
+            block_on(writer.commit(&[put(&key, &value)])).unwrap();
+            model.insert(key, value);
+        }
+        block_on(writer.flush()).unwrap();
+    }
+    let checkpoint = block_on(writer.checkpoint("keep")).unwrap();
+    let read_by_checkpoint = writer.manifest().live_sst_ids();
+    assert_eq!(writer.manifest().version, checkpoint.manifest_version);
+    assert!(catch_up(&mut writer) >= 1, "L0 at its trigger compacts");
+    let pending = writer.manifest().referenced_by_pending();
+    assert!(
+        read_by_checkpoint.is_subset(&pending),
+        "the checkpoint's tables are compaction inputs now pending"
+    );
+    // Neither the embedded compactor nor a default garbage collector deletes them while the
+    // checkpoint is listed, however many passes run.
+    let mut gc = GarbageCollector::new(store.clone(), TestClock::default(), GcOptions::default());
+    for _ in 0..3 {
+        block_on(gc.run_once()).unwrap();
+        assert!(catch_up(&mut writer) == 0);
+    }
+    assert!(
+        read_by_checkpoint.is_subset(&sst_objects(&store)),
+        "a table the live checkpoint reads was deleted"
+    );
+    assert_reads_match(&mut writer, &model, 40, "checkpoint kept");
+    // A newer checkpoint of that name releases it; then, and only then, they go.
+    block_on(writer.checkpoint("keep")).unwrap();
+    block_on(gc.run_once()).unwrap();
+    assert!(read_by_checkpoint.is_disjoint(&sst_objects(&store)));
+    assert_reads_match(&mut writer, &model, 40, "released");
 }
 
 #[test]
 fn a_stale_plan_is_dropped_and_its_outputs_deleted() {
-    let (memory, _scripted, mut writer, _model) = scripted_writer();
+    let (memory, scripted, mut writer, _model) = scripted_writer();
     // Another job under the same compactor epoch (a bug elsewhere) takes an L0 table the
     // writer's plan will name; the writer's view is now stale.
     let taken = writer.manifest().l0.last().unwrap().id;
@@ -709,12 +750,13 @@ fn a_stale_plan_is_dropped_and_its_outputs_deleted() {
         4,
         "intruder",
         |_| {
-            Ok(Some(Edit::Compaction {
+            let edit = Edit::Compaction {
                 compactor_epoch: epoch,
                 removed: BTreeSet::from([taken]),
                 added: Vec::new(),
                 force_delete: false,
-            }))
+            };
+            Ok(lsm_core::manifest::decide::Decision::Install { edit, output: () })
         },
     ))
     .unwrap();
@@ -729,9 +771,10 @@ fn a_stale_plan_is_dropped_and_its_outputs_deleted() {
         orphans.is_empty(),
         "the stale job's outputs are deleted: {orphans:?}"
     );
-    // The next call purges the table taken and compacts from the fresh view.
+    // The next call compacts from the fresh view; a checkpoint and GC delete the table taken.
     assert!(block_on(writer.compact_once()).unwrap().is_some());
     catch_up(&mut writer);
+    collect_garbage(&mut writer, &scripted);
     let manifest = latest_manifest(&memory);
     assert!(manifest.pending_deletion.is_empty());
     assert!(!sst_objects(&memory).contains(&taken));

@@ -32,7 +32,6 @@ fn options(kind: LogCompactionType) -> WriterOptions {
             ..LogOptions::default()
         })),
         // Deletion waits for a checkpoint: this test checks what is pending.
-        purge_obsolete: false,
         ..WriterOptions::default()
     }
 }

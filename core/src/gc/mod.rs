@@ -39,11 +39,13 @@
 mod options;
 mod plan;
 mod tmp;
+#[cfg(feature = "bugs")]
 mod wallclock_orphans;
 
 pub use options::GcOptions;
 pub use plan::{GcDelete, GcKept, GcPlan, plan_gc};
 pub use tmp::plan_tmp_gc;
+#[cfg(feature = "bugs")]
 pub use wallclock_orphans::{WALLCLOCK_ORPHAN_AGE_MS, wallclock_orphans};
 
 #[cfg(test)]

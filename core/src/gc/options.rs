@@ -1,16 +1,14 @@
 //! Garbage collector configuration.
 
+#[cfg(feature = "bugs")]
 use crate::bugs::Bugs;
 use crate::roles::retry::RetryPolicy;
 
-/// How the garbage collector decides and how patiently it retries.
+/// How the garbage collector decides and how patiently it retries. The deletion rule itself
+/// is not an option: Garnet's, always (a pending table goes only once a live checkpoint was
+/// taken at or after the version that obsoleted it and no live checkpoint reads it).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct GcOptions {
-    /// Garnet's rule (default true): a pending table is deleted only once some live
-    /// checkpoint was taken at or after the version that obsoleted it, so the newest durable
-    /// checkpoint can always be restored. False: deleted as soon as no live checkpoint needs
-    /// it (with no checkpoints at all, at once).
-    pub wait_for_checkpoint: bool,
     /// At most this many objects deleted per pass (pending tables first, then orphans);
     /// the rest wait for the next pass. Default 1000 (S3's batch-delete limit).
     pub deletes_per_pass_max: usize,
@@ -23,17 +21,18 @@ pub struct GcOptions {
     /// the owner's by more than a checkpoint's lifetime. Default false (expiry as written).
     pub keep_newest_per_name: bool,
     /// Injected defects (`gc-no-checkpoint-wait`, `gc-wallclock-orphans`); none by default.
+    #[cfg(feature = "bugs")]
     pub bugs: Bugs,
 }
 
 impl Default for GcOptions {
     fn default() -> Self {
         GcOptions {
-            wait_for_checkpoint: true,
             deletes_per_pass_max: 1000,
             retry: RetryPolicy::default(),
             cas_attempts_max: 16,
             keep_newest_per_name: false,
+            #[cfg(feature = "bugs")]
             bugs: Bugs::NONE,
         }
     }

@@ -1,6 +1,7 @@
 //! `plan_gc`: what one garbage-collection pass may delete, decided from plain data.
 
 use super::GcOptions;
+#[cfg(feature = "bugs")]
 use crate::bugs::Bug;
 use crate::entry::WallMs;
 use crate::ids::{CheckpointId, IdRole, ManifestVersion, SstId};
@@ -25,7 +26,7 @@ pub struct GcKept {
     /// Pending tables a live checkpoint may still read.
     pub pending_needed_by_checkpoint: u64,
     /// Pending tables no checkpoint needs, waiting for a checkpoint taken after they were
-    /// obsoleted (`wait_for_checkpoint`).
+    /// obsoleted (Garnet's rule).
     pub pending_awaiting_checkpoint: u64,
     /// Unreferenced uploads of a current or newer writer or compactor epoch: maybe in flight.
     pub in_flight: u64,
@@ -120,10 +121,13 @@ pub fn plan_gc(
     let listed_sizes = listed_sst_sizes(listed, &mut plan.kept);
     let mut budget = options.deletes_per_pass_max;
     for pending in &manifest.pending_deletion {
+        let verdict = pending_verdict(pending, &live_checkpoints);
+        // BUG (`gc-no-checkpoint-wait`): deleted as soon as pending.
+        #[cfg(feature = "bugs")]
         let verdict = if options.bugs.has(Bug::GcNoCheckpointWait) {
             PendingVerdict::Deletable
         } else {
-            pending_verdict(pending, &live_checkpoints, options.wait_for_checkpoint)
+            verdict
         };
         match verdict {
             PendingVerdict::Needed => plan.kept.pending_needed_by_checkpoint += 1,
@@ -192,11 +196,7 @@ enum PendingVerdict {
 
 /// A checkpoint of a version before `obsoleted_at` may read the table; one at or after it
 /// cannot (the table was already gone from the tree) and proves a durable state without it.
-fn pending_verdict(
-    pending: &PendingDeletion,
-    live_checkpoints: &[&Checkpoint],
-    wait_for_checkpoint: bool,
-) -> PendingVerdict {
+fn pending_verdict(pending: &PendingDeletion, live_checkpoints: &[&Checkpoint]) -> PendingVerdict {
     let needed = live_checkpoints
         .iter()
         .any(|checkpoint| checkpoint.manifest_version < pending.obsoleted_at);
@@ -206,7 +206,7 @@ fn pending_verdict(
     let covered = live_checkpoints
         .iter()
         .any(|checkpoint| checkpoint.manifest_version >= pending.obsoleted_at);
-    if wait_for_checkpoint && !covered {
+    if !covered {
         return PendingVerdict::AwaitingCheckpoint;
     }
     PendingVerdict::Deletable

@@ -98,24 +98,6 @@ fn pending_waits_for_a_checkpoint_taken_after_it_was_obsoleted() {
 }
 
 #[test]
-fn without_waiting_pending_goes_when_no_checkpoint_needs_it() {
-    let options = GcOptions {
-        wait_for_checkpoint: false,
-        ..GcOptions::default()
-    };
-    let none = manifest_with_pending(vec![]);
-    let plan = plan_gc(&none, &[], 0, &options);
-    assert_eq!(pending_ids(&plan), vec![writer_id(1, 0)]);
-    assert_eq!(plan.pending_to_delete[0].listed_size_bytes, None);
-    let older = manifest_with_pending(vec![checkpoint(1, 5, None)]);
-    assert!(
-        plan_gc(&older, &[], 0, &options)
-            .pending_to_delete
-            .is_empty()
-    );
-}
-
-#[test]
 fn an_expired_checkpoint_no_longer_protects() {
     let options = GcOptions::default();
     let m = manifest_with_pending(vec![checkpoint(1, 5, Some(1_000)), checkpoint(2, 8, None)]);

@@ -1,5 +1,6 @@
 //! `apply`: the pure transition from one manifest to the next.
 
+#[cfg(feature = "bugs")]
 use crate::bugs::{Bug, Bugs};
 use crate::ids::{CheckpointId, Epoch, ManifestVersion, SeqNum, SstId, WalId};
 use crate::manifest::compaction::apply_compaction;
@@ -14,12 +15,30 @@ use std::collections::BTreeSet;
 /// Validates `edit` against `base` and returns the next manifest (version + 1), or why the
 /// edit is refused. Pure and total: never panics, `base` is untouched. Apply to the newest
 /// manifest after re-reading it, never to the one a plan was made from.
+#[cfg(not(feature = "bugs"))]
 pub fn apply(base: &Manifest, edit: &Edit) -> Result<Manifest, ManifestError> {
-    apply_with(base, edit, Bugs::NONE)
+    transition(base, edit)
 }
 
-/// [`apply`] with injected defects (`l0-remove-by-position`); `Bugs::NONE` is [`apply`].
+/// Validates `edit` against `base` and returns the next manifest (version + 1), or why the
+/// edit is refused. Pure and total: never panics, `base` is untouched. Apply to the newest
+/// manifest after re-reading it, never to the one a plan was made from.
+#[cfg(feature = "bugs")]
+pub fn apply(base: &Manifest, edit: &Edit) -> Result<Manifest, ManifestError> {
+    transition(base, edit, Bugs::NONE)
+}
+
+/// [`apply`] with injected defects (`l0-remove-by-position`); only with the `bugs` feature.
+#[cfg(feature = "bugs")]
 pub fn apply_with(base: &Manifest, edit: &Edit, bugs: Bugs) -> Result<Manifest, ManifestError> {
+    transition(base, edit, bugs)
+}
+
+fn transition(
+    base: &Manifest,
+    edit: &Edit,
+    #[cfg(feature = "bugs")] bugs: Bugs,
+) -> Result<Manifest, ManifestError> {
     let mut next = base.clone();
     next.version = ManifestVersion(base.version.0.checked_add(1).ok_or(
         ManifestError::Overflow {
@@ -64,6 +83,7 @@ pub fn apply_with(base: &Manifest, edit: &Edit, bugs: Bugs) -> Result<Manifest, 
                 removed,
                 added,
                 *force_delete,
+                #[cfg(feature = "bugs")]
                 bugs.has(Bug::L0RemoveByPosition),
             )?;
         }

@@ -10,13 +10,16 @@
 mod apply;
 mod codec;
 mod compaction;
+pub mod decide;
 mod edit;
 mod error;
 pub mod invariants;
 mod model;
 mod path;
 
-pub use apply::{apply, apply_with};
+pub use apply::apply;
+#[cfg(feature = "bugs")]
+pub use apply::apply_with;
 pub use codec::{
     MANIFEST_BODY_LIMIT_BYTES, MANIFEST_FORMAT_VERSION, MANIFEST_MAGIC, decode_manifest,
     encode_manifest,

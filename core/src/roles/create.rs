@@ -6,6 +6,7 @@
 //! object exists — and the tag attribute it carries says whether it is ours.
 
 use super::retry::RetryPolicy;
+#[cfg(feature = "bugs")]
 use crate::bugs::{Bug, Bugs};
 use crate::clock::Clock;
 use crate::layout::WRITE_TAG_ATTRIBUTE;
@@ -32,11 +33,22 @@ pub async fn create_resolving<S: ObjectStore, C: Clock>(
     bytes: Bytes,
     write_tag: &str,
 ) -> Result<CreateOutcome, StoreError> {
-    create_resolving_with(store, clock, policy, path, bytes, write_tag, Bugs::NONE).await
+    create(
+        store,
+        clock,
+        policy,
+        path,
+        bytes,
+        write_tag,
+        #[cfg(feature = "bugs")]
+        Bugs::NONE,
+    )
+    .await
 }
 
-/// [`create_resolving`] with injected defects (`ambiguous-put-is-failure`); `Bugs::NONE` is
-/// [`create_resolving`].
+/// [`create_resolving`] with injected defects (`ambiguous-put-is-failure`); only with the
+/// `bugs` feature.
+#[cfg(feature = "bugs")]
 pub async fn create_resolving_with<S: ObjectStore, C: Clock>(
     store: &S,
     clock: &C,
@@ -45,6 +57,18 @@ pub async fn create_resolving_with<S: ObjectStore, C: Clock>(
     bytes: Bytes,
     write_tag: &str,
     bugs: Bugs,
+) -> Result<CreateOutcome, StoreError> {
+    create(store, clock, policy, path, bytes, write_tag, bugs).await
+}
+
+async fn create<S: ObjectStore, C: Clock>(
+    store: &S,
+    clock: &C,
+    policy: &RetryPolicy,
+    path: &str,
+    bytes: Bytes,
+    write_tag: &str,
+    #[cfg(feature = "bugs")] bugs: Bugs,
 ) -> Result<CreateOutcome, StoreError> {
     let mut attributes = Attributes::new();
     attributes.insert(WRITE_TAG_ATTRIBUTE.to_string(), write_tag.to_string());
@@ -57,6 +81,7 @@ pub async fn create_resolving_with<S: ObjectStore, C: Clock>(
             Err(StoreError::AlreadyExists { .. }) => {
                 return owner_of(store, clock, policy, path, write_tag).await;
             }
+            #[cfg(feature = "bugs")]
             Err(StoreError::UnknownOutcome { .. }) if bugs.has(Bug::AmbiguousPutIsFailure) => {
                 // BUG: a timeout is taken for "not applied".
                 return Err(StoreError::Transient {

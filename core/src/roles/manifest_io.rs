@@ -6,12 +6,14 @@
 
 use super::create::{CreateOutcome, create_resolving};
 use super::retry::{RetryPolicy, retry_idempotent};
+#[cfg(feature = "bugs")]
 use crate::bugs::Bugs;
 use crate::clock::Clock;
 use crate::layout::{MANIFEST_PREFIX, manifest_path, parse_manifest_path};
+use crate::manifest::decide::Decision;
 use crate::manifest::{
-    Edit, Manifest, ManifestDecodeError, ManifestEncodeError, ManifestError, apply_with,
-    decode_manifest, encode_manifest,
+    Manifest, ManifestDecodeError, ManifestEncodeError, ManifestError, decode_manifest,
+    encode_manifest,
 };
 use crate::store::{GetRange, ObjectStore, StoreError};
 use std::fmt;
@@ -100,70 +102,129 @@ pub async fn read_manifest<S: ObjectStore, C: Clock>(
     Ok(manifest)
 }
 
-/// Installs the edit `make_edit` derives from the newest manifest, retrying on lost races up
-/// to `cas_attempts_max` times. `make_edit` returns `None` when the newest manifest already
-/// holds the change (an earlier attempt whose reply was lost did land): that manifest is
-/// returned as is. `write_tag` must be unique to this install; each attempt extends it.
-/// Returns the manifest that holds the change.
-pub async fn install<S, C, F>(
+/// A change installed: the manifest that holds it, what its decision computed on that
+/// manifest's predecessor (or on it, when it already held the change), and the attempts made.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Installed<T> {
+    pub manifest: Manifest,
+    pub output: T,
+    /// Decisions made (one per manifest read): lost races are `attempts - 1`.
+    pub attempts: u32,
+}
+
+/// Why a decided install failed: the decision refused the newest manifest, or reading or
+/// writing the manifest failed.
+#[derive(Clone, Debug, PartialEq)]
+pub enum InstallFailure<E> {
+    Refused(E),
+    Io(ManifestIoError),
+}
+
+impl From<InstallFailure<ManifestError>> for ManifestIoError {
+    fn from(failure: InstallFailure<ManifestError>) -> ManifestIoError {
+        match failure {
+            InstallFailure::Refused(error) => ManifestIoError::Rejected(error),
+            InstallFailure::Io(error) => error,
+        }
+    }
+}
+
+/// Installs what the pure decision `decide` makes of the newest manifest, retrying on lost
+/// races up to `cas_attempts_max` times (each attempt re-reads and re-decides). A decision
+/// that [`Decision::Holds`] returns the newest manifest as is. `write_tag` must be unique to
+/// this install; each attempt extends it. A refusal by `apply` is `Rejected`.
+pub async fn install<S, C, T, F>(
     store: &S,
     clock: &C,
     policy: &RetryPolicy,
     cas_attempts_max: u32,
     write_tag: &str,
-    make_edit: F,
-) -> Result<Manifest, ManifestIoError>
+    decide: F,
+) -> Result<Installed<T>, ManifestIoError>
 where
     S: ObjectStore,
     C: Clock,
-    F: FnMut(&Manifest) -> Result<Option<Edit>, ManifestError>,
+    F: Fn(&Manifest) -> Result<Decision<T>, ManifestError>,
 {
-    install_with(
-        store,
-        clock,
+    let settings = CasSettings {
         policy,
         cas_attempts_max,
         write_tag,
-        Bugs::NONE,
-        make_edit,
-    )
-    .await
+        #[cfg(feature = "bugs")]
+        bugs: Bugs::NONE,
+    };
+    install_decided(store, clock, &settings, decide)
+        .await
+        .map_err(ManifestIoError::from)
 }
 
-/// [`install`] with injected defects, which reach [`apply_with`]; `Bugs::NONE` is
-/// [`install`].
-pub async fn install_with<S, C, F>(
+/// How an install retries and tags its writes.
+#[derive(Clone, Copy, Debug)]
+pub struct CasSettings<'a> {
+    pub policy: &'a RetryPolicy,
+    pub cas_attempts_max: u32,
+    /// Unique to this install; each attempt extends it.
+    pub write_tag: &'a str,
+    /// Injected defects, which reach `apply_with`.
+    #[cfg(feature = "bugs")]
+    pub bugs: Bugs,
+}
+
+/// [`install`] for a decision with its own refusal type `E`.
+pub async fn install_decided<S, C, T, E, F>(
     store: &S,
     clock: &C,
-    policy: &RetryPolicy,
-    cas_attempts_max: u32,
-    write_tag: &str,
-    bugs: Bugs,
-    mut make_edit: F,
-) -> Result<Manifest, ManifestIoError>
+    settings: &CasSettings<'_>,
+    decide: F,
+) -> Result<Installed<T>, InstallFailure<E>>
 where
     S: ObjectStore,
     C: Clock,
-    F: FnMut(&Manifest) -> Result<Option<Edit>, ManifestError>,
+    F: Fn(&Manifest) -> Result<Decision<T>, E>,
 {
-    let attempts = cas_attempts_max.max(1);
+    let io = InstallFailure::Io;
+    let attempts = settings.cas_attempts_max.max(1);
     for attempt in 0..attempts {
-        let latest = read_latest_manifest(store, clock, policy).await?;
-        let Some(edit) = make_edit(&latest).map_err(ManifestIoError::Rejected)? else {
-            return Ok(latest);
+        let latest = read_latest_manifest(store, clock, settings.policy)
+            .await
+            .map_err(io)?;
+        let (edit, output) = match decide(&latest).map_err(InstallFailure::Refused)? {
+            Decision::Holds(output) => {
+                return Ok(Installed {
+                    manifest: latest,
+                    output,
+                    attempts: attempt + 1,
+                });
+            }
+            Decision::Install { edit, output } => (edit, output),
         };
-        let next = apply_with(&latest, &edit, bugs).map_err(ManifestIoError::Rejected)?;
-        let bytes = encode_manifest(&next).map_err(ManifestIoError::Encode)?;
+        #[cfg(feature = "bugs")]
+        let next = crate::manifest::apply_with(&latest, &edit, settings.bugs);
+        #[cfg(not(feature = "bugs"))]
+        let next = crate::manifest::apply(&latest, &edit);
+        let next = next.map_err(|error| io(ManifestIoError::Rejected(error)))?;
+        assert_eq!(
+            next.version.0,
+            latest.version.0 + 1,
+            "apply makes the next version"
+        );
+        let bytes = encode_manifest(&next).map_err(|error| io(ManifestIoError::Encode(error)))?;
         let path = manifest_path(next.version);
-        let tag = format!("{write_tag}/cas{attempt}");
-        match create_resolving(store, clock, policy, &path, bytes, &tag).await {
-            Ok(CreateOutcome::Created) => return Ok(next),
+        let tag = format!("{}/cas{attempt}", settings.write_tag);
+        match create_resolving(store, clock, settings.policy, &path, bytes, &tag).await {
+            Ok(CreateOutcome::Created) => {
+                return Ok(Installed {
+                    manifest: next,
+                    output,
+                    attempts: attempt + 1,
+                });
+            }
             Ok(CreateOutcome::Taken { .. }) => continue,
             Err(StoreError::UnknownOutcome { .. }) => {
-                return Err(ManifestIoError::Unresolved { path });
+                return Err(io(ManifestIoError::Unresolved { path }));
             }
-            Err(error) => return Err(ManifestIoError::Store(error)),
+            Err(error) => return Err(io(ManifestIoError::Store(error))),
         }
     }
-    Err(ManifestIoError::Contention { attempts })
+    Err(io(ManifestIoError::Contention { attempts }))
 }

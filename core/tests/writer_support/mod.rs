@@ -315,7 +315,6 @@ pub fn add_checkpoint<S: ObjectStore>(
 ) -> lsm_core::manifest::Checkpoint {
     static CHECKPOINTS_ADDED: AtomicU64 = AtomicU64::new(0);
     let unique = CHECKPOINTS_ADDED.fetch_add(1, Ordering::SeqCst);
-    let mut added = None;
     block_on(lsm_core::roles::manifest_io::install(
         store,
         &TestClock::default(),
@@ -330,10 +329,15 @@ pub fn add_checkpoint<S: ObjectStore>(
                 created_at_ms,
                 expires_at_ms,
             };
-            added = Some(checkpoint.clone());
-            Ok(Some(lsm_core::manifest::Edit::AddCheckpoint { checkpoint }))
+            let edit = lsm_core::manifest::Edit::AddCheckpoint {
+                checkpoint: checkpoint.clone(),
+            };
+            Ok(lsm_core::manifest::decide::Decision::Install {
+                edit,
+                output: checkpoint,
+            })
         },
     ))
-    .unwrap();
-    added.unwrap()
+    .unwrap()
+    .output
 }

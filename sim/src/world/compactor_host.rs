@@ -99,7 +99,15 @@ async fn run(
             continue;
         }
         let mut running = Vec::new();
-        while let Some(job) = compactor.start_job() {
+        loop {
+            let job = match compactor.start_job() {
+                Ok(Some(job)) => job,
+                Ok(None) => break,
+                Err(error) => {
+                    shared.note(tag, "compactor_start_failed", error.to_string());
+                    break;
+                }
+            };
             let (store, clock) = (store.clone(), clock.clone());
             running.push(madsim::task::spawn(async move {
                 let result = run_job(&store, &clock, &job).await;

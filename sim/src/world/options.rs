@@ -39,8 +39,6 @@ pub fn writer_options(config: &WorldConfig) -> WriterOptions {
         commit_entries_max: config.writer.commit_entries_max,
         compaction: Some(style),
         no_compactor: standalone,
-        // The garbage collector's node deletes; the embedded compactor only defers.
-        purge_obsolete: false,
         force_delete: config.lsm.force_delete,
         durability: config.lsm.durability,
         checkpoints_retained: 1,

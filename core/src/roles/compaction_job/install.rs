@@ -2,12 +2,16 @@
 //! compactor epoch, and the writer epoch for an embedded compactor, still current; every
 //! input still live), re-applied there after a lost race, a bounded number of times.
 
+#[cfg(feature = "bugs")]
+use super::unchecked::unchecked_edit;
+#[cfg(feature = "bugs")]
 use crate::bugs::{Bug, Bugs};
 use crate::clock::Clock;
 use crate::compaction::{CompactionPlan, PlanError, PlanKind};
 use crate::ids::{Epoch, SstId};
+use crate::manifest::decide::Decision;
 use crate::manifest::{Manifest, ManifestError, Role};
-use crate::roles::manifest_io::{ManifestIoError, install_with};
+use crate::roles::manifest_io::{CasSettings, InstallFailure, ManifestIoError, install_decided};
 use crate::roles::retry::RetryPolicy;
 use crate::sst::SstMeta;
 use crate::store::ObjectStore;
@@ -31,6 +35,10 @@ pub struct InstallRequest<'a> {
     pub cas_attempts_max: u32,
     /// Unique to this install attempt.
     pub write_tag: &'a str,
+    /// Injected defects (`compactor-no-revalidate`, `l0-remove-by-position`,
+    /// `remote-stale-install`).
+    #[cfg(feature = "bugs")]
+    pub bugs: Bugs,
 }
 
 /// How an install ended, short of an error.
@@ -70,18 +78,7 @@ pub async fn install_job<S: ObjectStore, C: Clock>(
     clock: &C,
     request: InstallRequest<'_>,
 ) -> Result<InstallOutcome, InstallError> {
-    install_job_with(store, clock, request, Bugs::NONE).await
-}
-
-/// [`install_job`] with injected defects (`compactor-no-revalidate`,
-/// `l0-remove-by-position`); `Bugs::NONE` is [`install_job`].
-pub async fn install_job_with<S: ObjectStore, C: Clock>(
-    store: &S,
-    clock: &C,
-    request: InstallRequest<'_>,
-    bugs: Bugs,
-) -> Result<InstallOutcome, InstallError> {
-    install_checked(store, clock, request, bugs, InputCheck::Live).await
+    install_checked(store, clock, request, InputCheck::Live).await
 }
 
 /// Installs a remote worker's result: [`install_job`], or under the `remote-stale-install`
@@ -90,88 +87,110 @@ pub async fn install_remote_result<S: ObjectStore, C: Clock>(
     store: &S,
     clock: &C,
     request: InstallRequest<'_>,
-    bugs: Bugs,
 ) -> Result<InstallOutcome, InstallError> {
-    let inputs = if bugs.has(Bug::RemoteStaleInstall) {
-        InputCheck::SkipVanished
-    } else {
-        InputCheck::Live
+    // BUG (`remote-stale-install`): the remote primary's only injected install defect.
+    #[cfg(feature = "bugs")]
+    let (request, inputs) = {
+        let stale = request.bugs.has(Bug::RemoteStaleInstall);
+        let inputs = if stale {
+            InputCheck::SkipVanished
+        } else {
+            InputCheck::Live
+        };
+        let request = InstallRequest {
+            bugs: Bugs::NONE,
+            ..request
+        };
+        (request, inputs)
     };
-    install_checked(store, clock, request, Bugs::NONE, inputs).await
+    #[cfg(not(feature = "bugs"))]
+    let inputs = InputCheck::Live;
+    install_checked(store, clock, request, inputs).await
 }
 
 /// Whether an install refuses a plan whose inputs vanished.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum InputCheck {
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InputCheck {
     /// Every input must still be live (the correct protocol).
     Live,
     /// BUG (`remote-stale-install`): vanished inputs are skipped, the outputs added anyway.
+    #[cfg(feature = "bugs")]
     SkipVanished,
+}
+
+/// Why the compaction install's decision refuses the newest manifest.
+#[derive(Clone, Debug, PartialEq)]
+pub enum InstallRefusal {
+    /// An epoch the install runs under was superseded: fenced.
+    Fenced(ManifestError),
+    /// The plan cannot become an edit on the newest manifest (an input no longer live is
+    /// staleness; anything else a plan error).
+    Plan(PlanError),
+}
+
+/// The compaction install's decision on the newest manifest: refused once an epoch moved
+/// on; nothing to install when an earlier attempt whose reply was lost already landed
+/// (`resolving`); else the plan's edit, re-validated on `latest` (every input still live).
+/// Pure: [`install_job`] runs it on every attempt.
+pub fn decide_install(
+    latest: &Manifest,
+    request: &InstallRequest<'_>,
+    inputs: InputCheck,
+) -> Result<Decision<()>, InstallRefusal> {
+    // BUG (`compactor-no-revalidate`): the plan is trusted, nothing re-checked.
+    #[cfg(feature = "bugs")]
+    if request.bugs.has(Bug::CompactorNoRevalidate) {
+        let edit = unchecked_edit(request.plan, request.outputs, latest, request.force_delete);
+        return Ok(Decision::Install { edit, output: () });
+    }
+    require_epochs(latest, request.writer_epoch, request.compactor_epoch)
+        .map_err(InstallRefusal::Fenced)?;
+    if request.resolving && landed(request.plan, request.outputs, latest) {
+        return Ok(Decision::Holds(()));
+    }
+    let edit = match inputs {
+        // The epochs were checked just above, so the edit's epoch is the request's.
+        #[cfg(feature = "bugs")]
+        InputCheck::SkipVanished => {
+            unchecked_edit(request.plan, request.outputs, latest, request.force_delete)
+        }
+        InputCheck::Live => request
+            .plan
+            .into_edit(
+                latest,
+                request.outputs,
+                request.compactor_epoch,
+                request.force_delete,
+            )
+            .map_err(InstallRefusal::Plan)?,
+    };
+    Ok(Decision::Install { edit, output: () })
 }
 
 async fn install_checked<S: ObjectStore, C: Clock>(
     store: &S,
     clock: &C,
     request: InstallRequest<'_>,
-    bugs: Bugs,
     inputs: InputCheck,
 ) -> Result<InstallOutcome, InstallError> {
-    // `install` only carries manifest errors out of the closure; a plan refusal rides
-    // beside it and is checked first.
-    let mut refusal = None;
-    let installed = install_with(
-        store,
-        clock,
-        request.retry,
-        request.cas_attempts_max,
-        request.write_tag,
-        bugs,
-        |latest| {
-            if bugs.has(Bug::CompactorNoRevalidate) {
-                return Ok(Some(super::unchecked::unchecked_edit(
-                    request.plan,
-                    request.outputs,
-                    latest,
-                    request.force_delete,
-                )));
-            }
-            require_epochs(latest, request.writer_epoch, request.compactor_epoch)?;
-            if request.resolving && landed(request.plan, request.outputs, latest) {
-                return Ok(None);
-            }
-            if inputs == InputCheck::SkipVanished {
-                // The epochs were checked just above, so the edit's epoch is the request's.
-                return Ok(Some(super::unchecked::unchecked_edit(
-                    request.plan,
-                    request.outputs,
-                    latest,
-                    request.force_delete,
-                )));
-            }
-            let edit = request.plan.into_edit(
-                latest,
-                request.outputs,
-                request.compactor_epoch,
-                request.force_delete,
-            );
-            match edit {
-                Ok(edit) => Ok(Some(edit)),
-                Err(error) => {
-                    let stand_in = ManifestError::UnknownSst {
-                        id: refused_id(&error, request.plan),
-                    };
-                    refusal = Some(error);
-                    Err(stand_in)
-                }
-            }
-        },
-    )
-    .await;
-    match (installed, refusal) {
-        (Ok(manifest), _) => Ok(InstallOutcome::Installed(manifest)),
-        (Err(_), Some(PlanError::InputNotLive { id })) => Ok(InstallOutcome::Stale { id }),
-        (Err(_), Some(other)) => Err(InstallError::Plan(other)),
-        (Err(error), None) => Err(InstallError::Manifest(error)),
+    let settings = CasSettings {
+        policy: request.retry,
+        cas_attempts_max: request.cas_attempts_max,
+        write_tag: request.write_tag,
+        #[cfg(feature = "bugs")]
+        bugs: request.bugs,
+    };
+    let decide = |latest: &Manifest| decide_install(latest, &request, inputs);
+    match install_decided(store, clock, &settings, decide).await {
+        Ok(installed) => Ok(InstallOutcome::Installed(installed.manifest)),
+        Err(InstallFailure::Refused(InstallRefusal::Plan(PlanError::InputNotLive { id }))) => {
+            Ok(InstallOutcome::Stale { id })
+        }
+        Err(InstallFailure::Refused(InstallRefusal::Plan(error))) => Err(InstallError::Plan(error)),
+        Err(InstallFailure::Refused(InstallRefusal::Fenced(error))) => {
+            Err(InstallError::Manifest(ManifestIoError::Rejected(error)))
+        }
+        Err(InstallFailure::Io(error)) => Err(InstallError::Manifest(error)),
     }
 }
 
@@ -221,12 +240,135 @@ fn landed(plan: &CompactionPlan, outputs: &[SstMeta], latest: &Manifest) -> bool
     }
 }
 
-/// The id to name in the manifest error that stands in for a plan refusal.
-fn refused_id(error: &PlanError, plan: &CompactionPlan) -> SstId {
-    match error {
-        PlanError::InputNotLive { id } => *id,
-        PlanError::OutputsForNonMerge { .. } => {
-            plan.input_ids().first().copied().unwrap_or_default()
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::compaction::{CompactionReason, OutputTime, PlanInput};
+    use crate::ids::{ManifestVersion, SeqNum};
+    use bytes::Bytes;
+
+    fn table(id: u64, key: &'static [u8], seq: u64) -> SstMeta {
+        SstMeta {
+            id: SstId(id),
+            smallest_key: Bytes::from_static(key),
+            largest_key: Bytes::from_static(key),
+            smallest_seq: SeqNum(seq),
+            largest_seq: SeqNum(seq),
+            entry_count: 1,
+            tombstone_count: 0,
+            logical_bytes: 1,
+            size_bytes: 1,
+            created_at_ms: 0,
+            object_crc32c: 0,
         }
+    }
+
+    /// A manifest at compactor epoch 3 whose L0 holds tables 2 (newest) and 1.
+    fn manifest() -> Manifest {
+        let mut manifest = Manifest::initial();
+        manifest.version = ManifestVersion(5);
+        manifest.compactor_epoch = Epoch(3);
+        manifest.l0 = vec![table(2, b"b", 20), table(1, b"a", 10)];
+        manifest.last_seq = SeqNum(20);
+        manifest
+    }
+
+    fn plan() -> CompactionPlan {
+        CompactionPlan {
+            kind: PlanKind::Merge,
+            reason: CompactionReason::Manual,
+            inputs: vec![PlanInput {
+                level: 0,
+                ids: vec![SstId(2), SstId(1)],
+            }],
+            output_level: 1,
+            bottommost: true,
+            target_file_size_bytes: u64::MAX,
+            output_time: OutputTime::BuildTime,
+            round_robin_cursor: None,
+        }
+    }
+
+    fn request<'a>(
+        plan: &'a CompactionPlan,
+        outputs: &'a [SstMeta],
+        retry: &'a RetryPolicy,
+        resolving: bool,
+    ) -> InstallRequest<'a> {
+        InstallRequest {
+            plan,
+            outputs,
+            compactor_epoch: Epoch(3),
+            writer_epoch: None,
+            force_delete: false,
+            resolving,
+            retry,
+            cas_attempts_max: 1,
+            write_tag: "test",
+            #[cfg(feature = "bugs")]
+            bugs: Bugs::NONE,
+        }
+    }
+
+    #[test]
+    fn a_live_plan_installs_its_edit_on_the_newest_manifest() {
+        let (plan, retry) = (plan(), RetryPolicy::default());
+        let outputs = [table(9, b"a", 20)];
+        let decided = decide_install(
+            &manifest(),
+            &request(&plan, &outputs, &retry, false),
+            InputCheck::Live,
+        );
+        let edit = decided.unwrap().edit().cloned();
+        assert!(matches!(
+            edit,
+            Some(crate::manifest::Edit::Compaction { .. })
+        ));
+    }
+
+    #[test]
+    fn a_superseded_compactor_epoch_is_fenced() {
+        let (plan, retry) = (plan(), RetryPolicy::default());
+        let mut latest = manifest();
+        latest.compactor_epoch = Epoch(4);
+        let decided = decide_install(
+            &latest,
+            &request(&plan, &[], &retry, false),
+            InputCheck::Live,
+        );
+        assert!(matches!(decided, Err(InstallRefusal::Fenced(error)) if error.is_fenced()));
+    }
+
+    #[test]
+    fn an_input_no_longer_live_makes_the_plan_stale() {
+        let (plan, retry) = (plan(), RetryPolicy::default());
+        let mut latest = manifest();
+        latest.l0.retain(|sst| sst.id != SstId(1));
+        let decided = decide_install(
+            &latest,
+            &request(&plan, &[], &retry, false),
+            InputCheck::Live,
+        );
+        assert_eq!(
+            decided,
+            Err(InstallRefusal::Plan(PlanError::InputNotLive {
+                id: SstId(1)
+            }))
+        );
+    }
+
+    #[test]
+    fn a_resolving_install_whose_outputs_are_known_landed() {
+        let (plan, retry) = (plan(), RetryPolicy::default());
+        let outputs = [table(9, b"a", 20)];
+        let mut latest = manifest();
+        latest.l0.clear();
+        latest.levels = vec![vec![table(9, b"a", 20)]];
+        let decided = decide_install(
+            &latest,
+            &request(&plan, &outputs, &retry, true),
+            InputCheck::Live,
+        );
+        assert_eq!(decided, Ok(Decision::Holds(())));
     }
 }

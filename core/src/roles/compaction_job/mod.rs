@@ -12,17 +12,17 @@ mod error;
 mod install;
 mod log_liveness;
 mod run;
+#[cfg(feature = "bugs")]
 mod unchecked;
 
 pub use cleanup::delete_tables;
 pub use error::JobError;
-pub(crate) use install::require_epochs;
 pub use install::{
-    InstallError, InstallOutcome, InstallRequest, install_job, install_job_with,
-    install_remote_result,
+    InputCheck, InstallError, InstallOutcome, InstallRefusal, InstallRequest, decide_install,
+    install_job, install_remote_result,
 };
 pub use log_liveness::{Liveness, learn_liveness};
-pub use run::{fetch_inputs, merge_inputs, run, upload_outputs};
+pub use run::{fetch_inputs, merge_inputs, run, run_cached, upload_outputs};
 
 use crate::compaction::log::LogCompactionType;
 use crate::compaction::{

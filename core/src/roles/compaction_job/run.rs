@@ -22,11 +22,23 @@ pub async fn run<S: ObjectStore, C: Clock>(
     clock: &C,
     job: &CompactionJob,
 ) -> Result<JobOutput, JobError> {
-    let inputs = fetch_inputs(store, clock, job, &BTreeMap::new()).await?;
+    let (output, _inputs) = run_cached(store, clock, job, &BTreeMap::new()).await?;
+    Ok(output)
+}
+
+/// [`run`] with input readers taken from `cached` where present (a host that keeps a reader
+/// cache, as the writer does); also returns the inputs' readers, for that cache.
+pub async fn run_cached<S: ObjectStore, C: Clock>(
+    store: &S,
+    clock: &C,
+    job: &CompactionJob,
+    cached: &BTreeMap<SstId, SstReader>,
+) -> Result<(JobOutput, Vec<(SstMeta, SstReader)>), JobError> {
+    let inputs = fetch_inputs(store, clock, job, cached).await?;
     let liveness = learn_liveness(store, clock, job, &inputs).await?;
     let output = merge_inputs(job, &inputs, liveness)?;
     upload_outputs(store, clock, job, &output).await?;
-    Ok(output)
+    Ok((output, inputs))
 }
 
 /// The readers of a merge's inputs, from `cached` or the store (checked against the

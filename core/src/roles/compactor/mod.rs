@@ -2,7 +2,9 @@
 //! compactor epoch, coordinating with the writer only through the manifest.
 //!
 //! Opening bumps the compactor epoch, so any older compactor — standalone or a writer's
-//! embedded one — can no longer install. The host drives jobs: [`Compactor::start_job`]
+//! embedded one — can no longer install. The job engine ([`JobEngine`]) is the one
+//! implementation of starting and installing jobs; the writer runs the same engine as its
+//! embedded compactor. The host drives jobs: [`Compactor::start_job`]
 //! picks one that overlaps no running job, [`run_job`] does its I/O and merge without
 //! borrowing the compactor (so several can run at once on separate tasks), and
 //! [`Compactor::finish_job`] installs it by manifest CAS after re-validating it on the
@@ -14,20 +16,22 @@
 //! for the garbage collector. This role deletes only the outputs of its own stale jobs
 //! (never installed, never to be) and, under the unsafe `force_delete`, its inputs.
 
+mod engine;
 mod error;
 mod jobs;
 mod options;
 mod stats;
 
+pub use engine::{EngineOptions, Finished, JobEngine, OUTPUT_IDS_PER_JOB};
 pub use error::CompactorError;
-pub use jobs::{JobOutcome, OUTPUT_IDS_PER_JOB, run_job};
+pub use jobs::{JobOutcome, run_job};
 pub use options::CompactorOptions;
 pub use stats::CompactorStats;
 
 use crate::clock::Clock;
-use crate::compaction::Busy;
 use crate::ids::Epoch;
-use crate::manifest::{Edit, Manifest, ManifestError};
+use crate::manifest::Manifest;
+use crate::manifest::decide::fence_compactor;
 use crate::roles::manifest_io::{ManifestIoError, install, read_latest_manifest};
 use crate::store::ObjectStore;
 
@@ -36,21 +40,9 @@ use crate::store::ObjectStore;
 pub struct Compactor<S, C> {
     store: S,
     clock: C,
-    options: CompactorOptions,
-    /// Distinguishes this incarnation's writes (node name, restart count).
-    tag: String,
-    epoch: Epoch,
     /// The newest manifest this compactor knows.
     manifest: Manifest,
-    /// Jobs started and not yet finished, for the picker.
-    busy: Busy,
-    /// Jobs started so far: also the index of the next job's block of output ids.
-    jobs_started: u64,
-    /// Install attempts so far: makes each install's write tag unique.
-    installs_started: u64,
-    /// Set once fenced: this incarnation can never install again.
-    fenced: Option<CompactorError>,
-    stats: CompactorStats,
+    engine: JobEngine,
 }
 
 impl<S: ObjectStore + Clone, C: Clock + Clone> Compactor<S, C> {
@@ -69,39 +61,31 @@ impl<S: ObjectStore + Clone, C: Clock + Clone> Compactor<S, C> {
             &options.retry,
             options.cas_attempts_max,
             &fence_tag,
-            |latest| {
-                let Some(new_epoch) = latest.compactor_epoch.0.checked_add(1) else {
-                    return Err(ManifestError::Overflow {
-                        what: "compactor epoch",
-                    });
-                };
-                Ok(Some(Edit::FenceCompactor {
-                    new_epoch: Epoch(new_epoch),
-                }))
-            },
+            |latest| fence_compactor(latest, None),
         )
         .await;
-        let manifest = fenced.map_err(|error| match error {
-            ManifestIoError::Unresolved { path } => CompactorError::Unresolved { path },
-            other => CompactorError::Manifest(other),
-        })?;
+        let manifest = fenced
+            .map(|installed| installed.manifest)
+            .map_err(|error| match error {
+                ManifestIoError::Unresolved { path } => CompactorError::Unresolved { path },
+                other => CompactorError::Manifest(other),
+            })?;
+        let engine = JobEngine::new(
+            options.engine_options(),
+            format!("compactor/{tag}"),
+            manifest.compactor_epoch,
+            None,
+        );
         Ok(Compactor {
             store,
             clock,
-            options,
-            tag: tag.to_string(),
-            epoch: manifest.compactor_epoch,
             manifest,
-            busy: Busy::new(),
-            jobs_started: 0,
-            installs_started: 0,
-            fenced: None,
-            stats: CompactorStats::default(),
+            engine,
         })
     }
 
     pub fn epoch(&self) -> Epoch {
-        self.epoch
+        self.engine.epoch()
     }
 
     /// The newest manifest this compactor knows.
@@ -110,47 +94,30 @@ impl<S: ObjectStore + Clone, C: Clock + Clone> Compactor<S, C> {
     }
 
     pub fn stats(&self) -> CompactorStats {
-        self.stats
+        self.engine.stats()
     }
 
     /// Jobs started and not yet finished.
     pub fn running_jobs(&self) -> usize {
-        self.busy.running.len()
+        self.engine.running_jobs()
     }
 
     /// Why this incarnation stopped, if it did.
     pub fn fenced(&self) -> Option<&CompactorError> {
-        self.fenced.as_ref()
+        self.engine.fenced()
     }
 
     /// Re-reads the newest manifest (fenced if the compactor epoch moved on).
     pub async fn refresh(&mut self) -> Result<(), CompactorError> {
-        if let Some(error) = &self.fenced {
+        if let Some(error) = self.engine.fenced() {
             return Err(error.clone());
         }
-        let latest = read_latest_manifest(&self.store, &self.clock, &self.options.retry)
+        let retry = self.engine.options().retry;
+        let latest = read_latest_manifest(&self.store, &self.clock, &retry)
             .await
             .map_err(CompactorError::Manifest)?;
-        if latest.compactor_epoch != self.epoch {
-            let detail = format!(
-                "the manifest's compactor epoch is {}",
-                latest.compactor_epoch
-            );
-            return Err(self.fence(detail));
-        }
+        self.engine.check_epochs(&latest)?;
         self.manifest = latest;
         Ok(())
-    }
-
-    /// Records that a newer compactor exists; returns the error to report.
-    fn fence(&mut self, detail: String) -> CompactorError {
-        let error = CompactorError::Fenced {
-            epoch: self.epoch,
-            detail,
-        };
-        if self.fenced.is_none() {
-            self.fenced = Some(error.clone());
-        }
-        error
     }
 }

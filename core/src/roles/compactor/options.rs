@@ -1,5 +1,7 @@
 //! Standalone compactor configuration.
 
+use super::EngineOptions;
+#[cfg(feature = "bugs")]
 use crate::bugs::Bugs;
 use crate::compaction::CompactionStyle;
 use crate::compaction::leveled::LeveledOptions;
@@ -24,6 +26,7 @@ pub struct CompactorOptions {
     pub force_delete: bool,
     /// Injected defects (`compactor-no-revalidate`, `l0-remove-by-position`,
     /// `tombstone-drop-early`); none by default.
+    #[cfg(feature = "bugs")]
     pub bugs: Bugs,
 }
 
@@ -36,7 +39,24 @@ impl Default for CompactorOptions {
             cas_attempts_max: 16,
             max_concurrent_compactions: 1,
             force_delete: false,
+            #[cfg(feature = "bugs")]
             bugs: Bugs::NONE,
+        }
+    }
+}
+
+impl CompactorOptions {
+    /// What the job engine takes of these options.
+    pub fn engine_options(&self) -> EngineOptions {
+        EngineOptions {
+            style: self.style.clone(),
+            sst: self.sst,
+            retry: self.retry,
+            cas_attempts_max: self.cas_attempts_max,
+            max_concurrent_compactions: self.max_concurrent_compactions,
+            force_delete: self.force_delete,
+            #[cfg(feature = "bugs")]
+            bugs: self.bugs,
         }
     }
 }

@@ -20,19 +20,24 @@ mod stats;
 pub use error::GcError;
 pub use stats::{GcPassStats, GcStats};
 
+#[cfg(feature = "bugs")]
 use crate::bugs::Bug;
 use crate::clock::Clock;
+#[cfg(feature = "bugs")]
 use crate::entry::WallMs;
-use crate::gc::{
-    GcOptions, GcPlan, WALLCLOCK_ORPHAN_AGE_MS, plan_gc, plan_tmp_gc, wallclock_orphans,
-};
+use crate::gc::{GcOptions, GcPlan, plan_gc, plan_tmp_gc};
+#[cfg(feature = "bugs")]
+use crate::gc::{WALLCLOCK_ORPHAN_AGE_MS, wallclock_orphans};
 use crate::ids::{CheckpointId, SstId};
 use crate::layout::{SST_PREFIX, TMP_PREFIX};
-use crate::manifest::{Edit, Manifest};
-use crate::roles::manifest_io::{install, read_latest_manifest};
+use crate::manifest::Manifest;
+use crate::manifest::decide::{expire_checkpoints, purge_pending};
+use crate::roles::manifest_io::{ManifestIoError, install, read_latest_manifest};
 use crate::roles::retry::retry_idempotent;
 use crate::store::ObjectStore;
-use std::collections::{BTreeMap, BTreeSet};
+#[cfg(feature = "bugs")]
+use std::collections::BTreeMap;
+use std::collections::BTreeSet;
 
 /// One garbage collector. Any number may run at once (each pass re-validates on the newest
 /// manifest), though one per deployment is the intent.
@@ -44,6 +49,7 @@ pub struct GarbageCollector<S, C> {
     tag: String,
     stats: GcStats,
     /// Only with the `gc-wallclock-orphans` bug: when each unreferenced table was first seen.
+    #[cfg(feature = "bugs")]
     first_seen_unreferenced: BTreeMap<SstId, WallMs>,
 }
 
@@ -55,6 +61,7 @@ impl<S: ObjectStore, C: Clock> GarbageCollector<S, C> {
             options,
             tag: "gc".to_string(),
             stats: GcStats::default(),
+            #[cfg(feature = "bugs")]
             first_seen_unreferenced: BTreeMap::new(),
         }
     }
@@ -121,6 +128,7 @@ impl<S: ObjectStore, C: Clock> GarbageCollector<S, C> {
         }
         pass.manifest_version = plan.manifest_version;
         pass.kept = plan.kept;
+        #[cfg(feature = "bugs")]
         if self.options.bugs.has(Bug::GcWallclockOrphans) {
             let old = wallclock_orphans(
                 &manifest,
@@ -172,31 +180,19 @@ impl<S: ObjectStore, C: Clock> GarbageCollector<S, C> {
         pass_tag: &str,
         pass: &mut GcPassStats,
     ) -> Result<Manifest, GcError> {
-        let mut attempts = 0u64;
-        let mut removed = 0u64;
         let installed = install(
             &self.store,
             &self.clock,
             &self.options.retry,
             self.options.cas_attempts_max,
             &format!("{pass_tag}/expire"),
-            |latest| {
-                attempts += 1;
-                let ids: BTreeSet<CheckpointId> = latest
-                    .checkpoints
-                    .iter()
-                    .map(|checkpoint| checkpoint.id)
-                    .filter(|id| expired.contains(id))
-                    .collect();
-                removed = ids.len() as u64;
-                Ok((!ids.is_empty()).then_some(Edit::RemoveCheckpoints { ids }))
-            },
+            |latest| Ok(expire_checkpoints(latest, expired)),
         )
         .await;
-        pass.cas_conflicts += attempts.saturating_sub(1);
-        let manifest = installed.map_err(GcError::from_manifest)?;
-        pass.checkpoints_expired += removed;
-        Ok(manifest)
+        let installed = installed.map_err(|error| lost_races(error, pass))?;
+        pass.cas_conflicts += u64::from(installed.attempts - 1);
+        pass.checkpoints_expired += installed.output;
+        Ok(installed.manifest)
     }
 
     /// Deletes every planned object in order, stopping at the first that fails for good.
@@ -235,29 +231,27 @@ impl<S: ObjectStore, C: Clock> GarbageCollector<S, C> {
         pass_tag: &str,
         pass: &mut GcPassStats,
     ) -> Result<(), GcError> {
-        let mut attempts = 0u64;
-        let mut purged = 0u64;
         let installed = install(
             &self.store,
             &self.clock,
             &self.options.retry,
             self.options.cas_attempts_max,
             &format!("{pass_tag}/purge"),
-            |latest| {
-                attempts += 1;
-                let ids: BTreeSet<SstId> = latest
-                    .referenced_by_pending()
-                    .intersection(deleted)
-                    .copied()
-                    .collect();
-                purged = ids.len() as u64;
-                Ok((!ids.is_empty()).then_some(Edit::PurgePending { ids }))
-            },
+            |latest| Ok(purge_pending(latest, deleted)),
         )
         .await;
-        pass.cas_conflicts += attempts.saturating_sub(1);
-        installed.map_err(GcError::from_manifest)?;
-        pass.pending_purged += purged;
+        let installed = installed.map_err(|error| lost_races(error, pass))?;
+        pass.cas_conflicts += u64::from(installed.attempts - 1);
+        pass.pending_purged += installed.output;
         Ok(())
     }
+}
+
+/// The pass's error for a failed install, counting the races it lost when it gave up on
+/// contention.
+fn lost_races(error: ManifestIoError, pass: &mut GcPassStats) -> GcError {
+    if let ManifestIoError::Contention { attempts } = &error {
+        pass.cas_conflicts += u64::from(attempts.saturating_sub(1));
+    }
+    GcError::from_manifest(error)
 }

@@ -8,12 +8,11 @@
 
 use super::{Writer, WriterError};
 use crate::clock::Clock;
-use crate::ids::{CheckpointId, ManifestVersion, SeqNum};
-use crate::manifest::{Checkpoint, Edit, FlushedTable, ManifestError};
+use crate::manifest::Checkpoint;
+use crate::manifest::decide::{self, CheckpointRequest};
 use crate::roles::manifest_io::install;
 use crate::sst::SstReader;
 use crate::store::ObjectStore;
-use std::collections::BTreeSet;
 
 /// The name of the checkpoints the writer takes for itself (periodic, on demand, and the
 /// flushes of `checkpoint` durability mode): retention counts them together.
@@ -37,7 +36,6 @@ impl<S: ObjectStore, C: Clock> Writer<S, C> {
             let (meta, encoded) = (flushing.meta.clone(), flushing.encoded.clone());
             self.upload_sst(&meta, encoded).await?;
         }
-        let epoch = self.epoch;
         let created_at_ms = self.clock.wall_ms();
         let expires_at_ms = self
             .options
@@ -46,64 +44,25 @@ impl<S: ObjectStore, C: Clock> Writer<S, C> {
         let keep_older = self.options.checkpoints_retained.max(1) - 1;
         self.stats.checkpoint_attempts += 1;
         let tag = self.write_tag(&format!("checkpoint{}", self.stats.checkpoint_attempts));
-        let mut taken: Option<Checkpoint> = None;
+        let request = CheckpointRequest {
+            writer_epoch: self.epoch,
+            flush: pending,
+            name: name.to_string(),
+            created_at_ms,
+            expires_at_ms,
+            keep_older,
+        };
         let installed = install(
             &self.store,
             &self.clock,
             &self.options.retry,
             self.options.cas_attempts_max,
             &tag,
-            |latest| {
-                // Sequence numbers only grow and only this incarnation's flushes move
-                // `last_seq` while its epoch is current: at or past the table's largest, an
-                // earlier attempt whose reply was lost already installed it.
-                let flush = pending
-                    .as_ref()
-                    .filter(|(meta, _)| {
-                        !(latest.writer_epoch == epoch && latest.last_seq >= meta.largest_seq)
-                    })
-                    .map(|(meta, wal_replay_point)| FlushedTable {
-                        sst: meta.clone(),
-                        wal_replay_point: *wal_replay_point,
-                        last_seq: SeqNum(latest.last_seq.0.max(meta.largest_seq.0)),
-                    });
-                let version = latest
-                    .version
-                    .0
-                    .checked_add(1)
-                    .ok_or(ManifestError::Overflow {
-                        what: "manifest version",
-                    })?;
-                let same_name: Vec<CheckpointId> = latest
-                    .checkpoints
-                    .iter()
-                    .filter(|listed| listed.name == name)
-                    .map(|listed| listed.id)
-                    .collect();
-                let release: BTreeSet<CheckpointId> = same_name
-                    .iter()
-                    .take(same_name.len().saturating_sub(keep_older))
-                    .copied()
-                    .collect();
-                let checkpoint = Checkpoint {
-                    id: latest.next_checkpoint_id,
-                    name: name.to_string(),
-                    manifest_version: ManifestVersion(version),
-                    created_at_ms,
-                    expires_at_ms,
-                };
-                taken = Some(checkpoint.clone());
-                Ok(Some(Edit::Checkpoint {
-                    writer_epoch: epoch,
-                    flush,
-                    checkpoint,
-                    release,
-                }))
-            },
+            |latest| decide::checkpoint(latest, &request),
         )
         .await;
-        let manifest = match installed {
-            Ok(manifest) => manifest,
+        let (manifest, checkpoint) = match installed {
+            Ok(installed) => (installed.manifest, installed.output),
             Err(error) => {
                 let error = self.manifest_error(error);
                 if matches!(error, WriterError::Fenced { .. }) {
@@ -111,11 +70,6 @@ impl<S: ObjectStore, C: Clock> Writer<S, C> {
                 }
                 return Err(error);
             }
-        };
-        let Some(checkpoint) = taken else {
-            return Err(WriterError::Unresolved {
-                path: format!("checkpoint {name}: no edit was made"),
-            });
         };
         self.manifest = manifest;
         if let Some(flushed) = self.flushing.take() {

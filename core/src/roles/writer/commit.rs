@@ -1,14 +1,17 @@
 //! Group commit: one WAL segment per batch, acknowledged only once durable.
 
 use super::{Durability, Writer, WriterError};
+#[cfg(feature = "bugs")]
 use crate::bugs::Bug;
 use crate::clock::Clock;
 use crate::entry::{Entry, WallMs};
 use crate::ids::{SeqNum, WalId};
+#[cfg(feature = "bugs")]
 use crate::layout::WRITE_TAG_ATTRIBUTE;
 use crate::layout::wal_path;
-use crate::roles::create::{CreateOutcome, create_resolving_with};
+use crate::roles::create::CreateOutcome;
 use crate::roles::retry::retry_idempotent;
+#[cfg(feature = "bugs")]
 use crate::store::{Attributes, PutMode};
 use crate::store::{ObjectStore, StoreError};
 use crate::wal::{WalBatch, WalSegmentHeader, encode_segment};
@@ -137,12 +140,14 @@ impl<S: ObjectStore, C: Clock> Writer<S, C> {
         let size_bytes = bytes.len() as u64;
         let path = wal_path(id);
         let tag = self.write_tag(&format!("{what}{}", id.0));
+        #[cfg(feature = "bugs")]
         if self.options.bugs.has(Bug::WriterNoFence) {
             return self
                 .overwrite_wal_segment(&path, bytes, &tag, size_bytes)
                 .await;
         }
-        let created = create_resolving_with(
+        #[cfg(feature = "bugs")]
+        let created = crate::roles::create::create_resolving_with(
             &self.store,
             &self.clock,
             &self.options.retry,
@@ -152,6 +157,16 @@ impl<S: ObjectStore, C: Clock> Writer<S, C> {
             self.options.bugs,
         )
         .await;
+        #[cfg(not(feature = "bugs"))]
+        let created = crate::roles::create::create_resolving(
+            &self.store,
+            &self.clock,
+            &self.options.retry,
+            &path,
+            bytes,
+            &tag,
+        )
+        .await;
         match created {
             Ok(outcome) => Ok((outcome, size_bytes)),
             Err(StoreError::UnknownOutcome { .. }) => Err(WriterError::Unresolved { path }),
@@ -159,6 +174,7 @@ impl<S: ObjectStore, C: Clock> Writer<S, C> {
         }
     }
 
+    #[cfg(feature = "bugs")]
     /// BUG (`writer-no-fence`): writes a WAL segment with overwrite, so nothing refuses a
     /// zombie's write or tells this writer that a newer one created the segment.
     async fn overwrite_wal_segment(

@@ -2,9 +2,9 @@
 
 use super::{Durability, WRITER_CHECKPOINT_NAME, Writer, WriterError};
 use crate::clock::Clock;
-use crate::ids::{IdRole, SeqNum, SstId, WalId};
+use crate::ids::{IdRole, SstId, WalId};
 use crate::layout::sst_path;
-use crate::manifest::Edit;
+use crate::manifest::decide::{self, FlushRequest};
 use crate::memtable::Memtable;
 use crate::roles::create::{CreateOutcome, create_resolving};
 use crate::roles::manifest_io::install;
@@ -59,7 +59,11 @@ impl<S: ObjectStore, C: Clock> Writer<S, C> {
             pending.wal_replay_point,
         );
         self.upload_sst(&meta, encoded.clone()).await?;
-        let epoch = self.epoch;
+        let request = FlushRequest {
+            writer_epoch: self.epoch,
+            sst: meta.clone(),
+            wal_replay_point: replay_point,
+        };
         let tag = self.write_tag(&format!("flush{}", meta.id.0));
         let installed = install(
             &self.store,
@@ -67,24 +71,11 @@ impl<S: ObjectStore, C: Clock> Writer<S, C> {
             &self.options.retry,
             self.options.cas_attempts_max,
             &tag,
-            |latest| {
-                // Only this incarnation's flushes move the replay point while its epoch is
-                // current, so a replay point at or past ours means this flush already landed
-                // (even if the table was compacted away since).
-                if latest.writer_epoch == epoch && latest.wal_replay_point >= replay_point {
-                    return Ok(None);
-                }
-                Ok(Some(Edit::Flush {
-                    writer_epoch: epoch,
-                    sst: meta.clone(),
-                    wal_replay_point: replay_point,
-                    last_seq: SeqNum(latest.last_seq.0.max(meta.largest_seq.0)),
-                }))
-            },
+            |latest| Ok(decide::flush(latest, &request)),
         )
         .await;
         let manifest = match installed {
-            Ok(manifest) => manifest,
+            Ok(installed) => installed.manifest,
             Err(error) => {
                 let error = self.manifest_error(error);
                 // An unknown install outcome is resolved by the next attempt (it finds the

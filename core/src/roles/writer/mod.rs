@@ -9,7 +9,8 @@
 //! segment, serve a read after the new one took over).
 //!
 //! With [`WriterOptions::compaction`] set, the writer also hosts an embedded compactor
-//! ([`Writer::compact_once`]) under a compactor epoch it fences at open.
+//! ([`Writer::compact_once`]): the standalone compactor's job engine
+//! ([`crate::roles::compactor::JobEngine`]) under a compactor epoch it fences at open.
 
 mod checkpoint;
 mod commit;
@@ -36,6 +37,7 @@ use crate::clock::Clock;
 use crate::ids::{Epoch, SeqNum, SstId, WalId};
 use crate::manifest::Manifest;
 use crate::memtable::Memtable;
+use crate::roles::compactor::{CompactorStats, JobEngine};
 use crate::roles::manifest_io::ManifestIoError;
 use crate::sst::SstReader;
 use crate::store::ObjectStore;
@@ -58,17 +60,11 @@ pub struct Writer<S, C> {
     next_wal_id: WalId,
     next_sst_counter: u64,
     sst_cache: BTreeMap<SstId, SstReader>,
-    /// The compactor epoch this incarnation fenced in at open; `None` without embedded
-    /// compaction.
-    compactor_epoch: Option<Epoch>,
-    /// Counter of the compactor's output ids (`SstId::compose(Compactor, epoch, counter)`).
-    next_compaction_sst_counter: u64,
-    /// Manifest installs the embedded compactor started (compactions and purges): makes
-    /// each install's write tag unique.
+    /// The embedded compactor: the standalone compactor's job engine, under the compactor
+    /// epoch this incarnation fenced in at open; `None` without embedded compaction.
+    compactor: Option<JobEngine>,
+    /// Remote-result installs started: makes each install's write tag unique.
     compaction_installs_started: u64,
-    /// A compaction whose install ended without an answer; the next `compact_once`
-    /// resolves it before picking anything new.
-    unresolved_compaction: Option<compact::CompactionJob>,
     /// Set when this incarnation can no longer act (fenced, or an outcome it cannot resolve).
     stopped: Option<WriterError>,
     stats: WriterStats,
@@ -81,7 +77,12 @@ impl<S: ObjectStore, C: Clock> Writer<S, C> {
 
     /// The compactor epoch fenced in at open when embedded compaction is on.
     pub fn compactor_epoch(&self) -> Option<Epoch> {
-        self.compactor_epoch
+        self.compactor.as_ref().map(JobEngine::epoch)
+    }
+
+    /// The embedded compactor's statistics, when compaction is embedded.
+    pub fn compactor_stats(&self) -> Option<CompactorStats> {
+        self.compactor.as_ref().map(JobEngine::stats)
     }
 
     pub fn manifest(&self) -> &Manifest {

@@ -1,5 +1,6 @@
 //! Writer configuration.
 
+#[cfg(feature = "bugs")]
 use crate::bugs::Bugs;
 use crate::compaction::CompactionStyle;
 use crate::roles::retry::RetryPolicy;
@@ -33,12 +34,10 @@ pub struct WriterOptions {
     /// With `compaction` set: leave compaction to a standalone compactor (as `zerofs run
     /// --no-compactor`); the style then only sets the write-stall thresholds. Default false.
     pub no_compactor: bool,
-    /// The embedded compactor deletes obsolete tables no checkpoint needs right after its
-    /// install (true, the default); false leaves them all to a garbage collector.
-    pub purge_obsolete: bool,
     /// The embedded compactor deletes its inputs at install instead of deferring them
     /// (Garnet's `CompactionForceDelete`). UNSAFE on purpose: a checkpoint may still need
-    /// them. Default false.
+    /// them. Default false: inputs go onto the pending list, and only the garbage collector
+    /// ([`crate::roles::gc`]) deletes them, once a checkpoint releases them.
     pub force_delete: bool,
     /// What an acknowledgement promises.
     pub durability: Durability,
@@ -49,6 +48,7 @@ pub struct WriterOptions {
     pub checkpoint_lifetime_ms: Option<u64>,
     /// Injected defects (the writer's WAL and recovery, its embedded compactor); none by
     /// default.
+    #[cfg(feature = "bugs")]
     pub bugs: Bugs,
 }
 
@@ -77,11 +77,11 @@ impl Default for WriterOptions {
             compaction: None,
             wal_segments_flush_trigger: 64,
             no_compactor: false,
-            purge_obsolete: true,
             force_delete: false,
             durability: Durability::Wal,
             checkpoints_retained: 1,
             checkpoint_lifetime_ms: None,
+            #[cfg(feature = "bugs")]
             bugs: Bugs::NONE,
         }
     }

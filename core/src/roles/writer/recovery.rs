@@ -2,12 +2,15 @@
 //! embedded), replay the WAL, fence the WAL.
 
 use super::{Durability, Writer, WriterError, WriterOptions, WriterStats};
+#[cfg(feature = "bugs")]
 use crate::bugs::Bug;
 use crate::clock::Clock;
 use crate::ids::{Epoch, SeqNum, WalId};
 use crate::layout::{WAL_PREFIX, parse_wal_path, wal_path};
-use crate::manifest::{Edit, Manifest, ManifestError, Role};
+use crate::manifest::Manifest;
+use crate::manifest::decide;
 use crate::memtable::Memtable;
+use crate::roles::compactor::{EngineOptions, JobEngine};
 use crate::roles::create::CreateOutcome;
 use crate::roles::manifest_io::{ManifestIoError, install};
 use crate::roles::retry::retry_idempotent;
@@ -34,21 +37,23 @@ impl<S: ObjectStore, C: Clock> Writer<S, C> {
             &options.retry,
             options.cas_attempts_max,
             &fence_tag,
-            |latest| {
-                Ok(Some(Edit::FenceWriter {
-                    new_epoch: Epoch(latest.writer_epoch.0 + 1),
-                }))
-            },
+            decide::fence_writer,
         )
         .await;
-        let manifest = fenced.map_err(open_error)?;
+        let manifest = fenced.map_err(open_error)?.manifest;
         let epoch = manifest.writer_epoch;
-        let (manifest, compactor_epoch) = if options.compaction.is_some() && !options.no_compactor {
-            let manifest = fence_compactor(&store, &clock, &options, tag, epoch).await?;
-            let compactor_epoch = manifest.compactor_epoch;
-            (manifest, Some(compactor_epoch))
-        } else {
-            (manifest, None)
+        let (manifest, compactor) = match embedded_engine_options(&options) {
+            Some(engine_options) => {
+                let manifest = fence_compactor(&store, &clock, &options, tag, epoch).await?;
+                let engine = JobEngine::new(
+                    engine_options,
+                    format!("writer/e{}/compactor", epoch.0),
+                    manifest.compactor_epoch,
+                    Some(epoch),
+                );
+                (manifest, Some(engine))
+            }
+            None => (manifest, None),
         };
         let mut writer = Writer {
             store,
@@ -62,10 +67,8 @@ impl<S: ObjectStore, C: Clock> Writer<S, C> {
             flushing: None,
             next_sst_counter: 0,
             sst_cache: BTreeMap::new(),
-            compactor_epoch,
-            next_compaction_sst_counter: 0,
+            compactor,
             compaction_installs_started: 0,
-            unresolved_compaction: None,
             stopped: None,
             stats: WriterStats::default(),
         };
@@ -115,10 +118,14 @@ impl<S: ObjectStore, C: Clock> Writer<S, C> {
         let segment = decode_segment_expecting(&got.bytes, id)
             .map_err(|error| WriterError::CorruptWal { path, error })?;
         // BUG (`wal-replay-off-by-one`): the segment at the replay point is skipped.
-        let skip =
-            self.options.bugs.has(Bug::WalReplayOffByOne) && id == self.manifest.wal_replay_point;
+        #[cfg(feature = "bugs")]
+        if self.options.bugs.has(Bug::WalReplayOffByOne) && id == self.manifest.wal_replay_point {
+            self.stats.wal_segments_replayed += 1;
+            self.next_wal_id = WalId(id.0 + 1);
+            return Ok(());
+        }
         for entry in segment.entries() {
-            if skip || entry.seq() <= self.manifest.last_seq {
+            if entry.seq() <= self.manifest.last_seq {
                 continue;
             }
             self.next_seq = SeqNum(self.next_seq.0.max(entry.seq().0 + 1));
@@ -188,31 +195,35 @@ async fn fence_compactor<S: ObjectStore, C: Clock>(
         &options.retry,
         options.cas_attempts_max,
         &fence_tag,
-        |latest| {
-            if latest.writer_epoch != writer_epoch {
-                return Err(ManifestError::StaleEpoch {
-                    role: Role::Writer,
-                    edit_epoch: writer_epoch,
-                    current_epoch: latest.writer_epoch,
-                });
-            }
-            let Some(new_epoch) = latest.compactor_epoch.0.checked_add(1) else {
-                return Err(ManifestError::Overflow {
-                    what: "compactor epoch",
-                });
-            };
-            Ok(Some(Edit::FenceCompactor {
-                new_epoch: Epoch(new_epoch),
-            }))
-        },
+        |latest| decide::fence_compactor(latest, Some(writer_epoch)),
     )
     .await;
-    fenced.map_err(|error| match error {
-        ManifestIoError::Rejected(rejected) if rejected.is_fenced() => WriterError::Fenced {
-            epoch: writer_epoch,
-            detail: rejected.to_string(),
-        },
-        other => open_error(other),
+    fenced
+        .map(|installed| installed.manifest)
+        .map_err(|error| match error {
+            ManifestIoError::Rejected(rejected) if rejected.is_fenced() => WriterError::Fenced {
+                epoch: writer_epoch,
+                detail: rejected.to_string(),
+            },
+            other => open_error(other),
+        })
+}
+
+/// The embedded compactor's engine options: the writer's compaction style run in-process
+/// (one job at a time); `None` without embedded compaction.
+fn embedded_engine_options(options: &WriterOptions) -> Option<EngineOptions> {
+    if options.no_compactor {
+        return None;
+    }
+    Some(EngineOptions {
+        style: options.compaction.clone()?,
+        sst: options.sst,
+        retry: options.retry,
+        cas_attempts_max: options.cas_attempts_max,
+        max_concurrent_compactions: 1,
+        force_delete: options.force_delete,
+        #[cfg(feature = "bugs")]
+        bugs: options.bugs,
     })
 }
 

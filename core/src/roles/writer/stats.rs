@@ -19,13 +19,8 @@ pub struct WriterStats {
     pub compaction_input_bytes: u64,
     /// Bytes of the output tables it uploaded, installed or not (they are PUT either way).
     pub compaction_output_bytes: u64,
-    /// Plans found stale at install: their outputs are orphans, left to garbage collection.
+    /// Plans found stale at install: nothing installed, their outputs deleted.
     pub compactions_stale: u64,
-    /// Obsolete tables whose objects were deleted and purged from the manifest.
-    pub tables_deleted: u64,
-    /// Purges that failed (a delete or the manifest install); the tables stay pending and
-    /// the next `compact_once` retries.
-    pub purge_failures: u64,
     /// Checkpoints this incarnation took (each with any flush it carried).
     pub checkpoints: u64,
     /// Checkpoint installs started, landed or not: makes each install's write tag unique.
@@ -58,8 +53,6 @@ impl WriterStats {
                 other.compaction_output_bytes,
             ),
             (&mut self.compactions_stale, other.compactions_stale),
-            (&mut self.tables_deleted, other.tables_deleted),
-            (&mut self.purge_failures, other.purge_failures),
             (&mut self.checkpoints, other.checkpoints),
             (&mut self.checkpoint_attempts, other.checkpoint_attempts),
             (&mut self.tables_force_deleted, other.tables_force_deleted),

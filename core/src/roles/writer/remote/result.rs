@@ -5,6 +5,7 @@
 use super::schedule::inputs_live;
 use super::validate::{Rejection, fetch_validated};
 use super::{JobRecord, JobState, RemotePrimary, ResultVerdict};
+#[cfg(feature = "bugs")]
 use crate::bugs::Bug;
 use crate::clock::Clock;
 use crate::compaction::CompactionStats;
@@ -139,9 +140,12 @@ impl RemotePrimary {
         stats: CompactionStats,
     ) -> Result<Installed, WriterError> {
         let job = &record.job;
-        let bugs = writer.options.bugs;
         // BUG (`remote-stale-install`): no liveness pre-check here, none in the install.
-        if !bugs.has(Bug::RemoteStaleInstall) && !inputs_live(writer, &job.plan) {
+        #[cfg(feature = "bugs")]
+        let check_live = !writer.options.bugs.has(Bug::RemoteStaleInstall);
+        #[cfg(not(feature = "bugs"))]
+        let check_live = true;
+        if check_live && !inputs_live(writer, &job.plan) {
             let id = job
                 .plan
                 .input_ids()
@@ -165,7 +169,7 @@ impl RemotePrimary {
                 return Ok(Installed::Failed(detail));
             }
         };
-        let Some(compactor_epoch) = writer.compactor_epoch else {
+        let Some(compactor_epoch) = writer.compactor_epoch() else {
             return Ok(Installed::Failed("no compactor epoch".to_string()));
         };
         let request = InstallRequest {
@@ -178,8 +182,10 @@ impl RemotePrimary {
             retry: &retry,
             cas_attempts_max: writer.options.cas_attempts_max,
             write_tag: &tag,
+            #[cfg(feature = "bugs")]
+            bugs: writer.options.bugs,
         };
-        match install_remote_result(&writer.store, &writer.clock, request, bugs).await {
+        match install_remote_result(&writer.store, &writer.clock, request).await {
             Ok(InstallOutcome::Installed(manifest)) => {
                 writer.manifest = manifest;
                 self.after_install(writer, record, &validated, &stats).await;
@@ -243,8 +249,11 @@ impl RemotePrimary {
         // BUG (`remote-empty-output-deletes-input`): an empty result's inputs are deleted
         // at once, as if they were this job's outputs to clean up, while the install left
         // them on the pending list for GC to delete after a newer checkpoint.
+        #[cfg(feature = "bugs")]
         let empty_deletes_inputs =
             validated.is_empty() && writer.options.bugs.has(Bug::RemoteEmptyOutputDeletesInput);
+        #[cfg(not(feature = "bugs"))]
+        let empty_deletes_inputs = false;
         if writer.options.force_delete || empty_deletes_inputs {
             let retry = writer.options.retry;
             let inputs = record.job.plan.input_ids();

@@ -6,8 +6,7 @@ use super::{Dispatch, JobRecord, JobState, RemoteFallback, RemotePrimary};
 use crate::clock::Clock;
 use crate::compaction::{Busy, CompactionPlan, PlanKind};
 use crate::entry::WallMs;
-use crate::roles::compaction_job::{OutputIds, expires_by_ttl};
-use crate::roles::compactor::OUTPUT_IDS_PER_JOB;
+use crate::roles::compaction_job::expires_by_ttl;
 use crate::roles::remote::{RemoteJob, RemoteJobId};
 use crate::roles::writer::{Writer, WriterError};
 use crate::store::ObjectStore;
@@ -104,19 +103,10 @@ impl RemotePrimary {
         plan: CompactionPlan,
         now_ms: WallMs,
     ) -> Result<(), WriterError> {
-        let (Some(style), Some(compactor_epoch)) =
-            (writer.options.compaction.clone(), writer.compactor_epoch)
-        else {
-            return Ok(());
-        };
         if !inputs_live(writer, &plan) {
             return Ok(());
         }
-        let ran = match writer.run_plan(plan, &style, compactor_epoch, now_ms).await {
-            Ok(job) => writer.install_compaction(job, false).await.map(|_| ()),
-            Err(error) => Err(error),
-        };
-        match ran {
+        match writer.compact_plan(plan, now_ms).await.map(|_| ()) {
             Ok(()) => Ok(()),
             Err(error @ (WriterError::Fenced { .. } | WriterError::Unresolved { .. })) => {
                 Err(writer.stop_if_terminal(error))
@@ -182,8 +172,8 @@ impl RemotePrimary {
     }
 
     /// A job description for `plan` on the writer's current manifest, with a fresh id and a
-    /// fresh block of output ids; `None` when the writer has no compactor epoch or the ids
-    /// ran out.
+    /// fresh block of the embedded compactor's output ids; `None` when the writer has no
+    /// compactor epoch or the ids ran out.
     fn new_job<S: ObjectStore, C: Clock>(
         &mut self,
         writer: &mut Writer<S, C>,
@@ -191,15 +181,9 @@ impl RemotePrimary {
         now_ms: WallMs,
     ) -> Option<RemoteJob> {
         let compactor_epoch = self.compactor_epoch?;
-        let style = writer.options.compaction.as_ref()?;
-        let first_counter = writer.next_compaction_sst_counter;
-        let output_ids = OutputIds {
-            compactor_epoch,
-            first_counter,
-            count_max: OUTPUT_IDS_PER_JOB,
-        };
-        output_ids.nth(OUTPUT_IDS_PER_JOB - 1)?;
-        writer.next_compaction_sst_counter = first_counter.checked_add(OUTPUT_IDS_PER_JOB)?;
+        let style = writer.options.compaction.clone()?;
+        let output_ids = writer.reserve_output_ids()?.ok()?;
+        assert_eq!(output_ids.compactor_epoch, compactor_epoch);
         let id = RemoteJobId {
             compactor_epoch,
             counter: self.next_job_counter,
@@ -208,7 +192,7 @@ impl RemotePrimary {
         Some(RemoteJob {
             id,
             manifest_version: writer.manifest.version,
-            expire_by_ttl: expires_by_ttl(style),
+            expire_by_ttl: expires_by_ttl(&style),
             plan,
             output_ids,
             sst: writer.options.sst,
