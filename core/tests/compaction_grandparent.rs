@@ -243,7 +243,7 @@ fn the_merge_cuts_outputs_on_grandparent_boundaries() {
     let mut next = 1000u64;
     let mut next_id = || {
         next += 1;
-        SstId(next)
+        Some(SstId(next))
     };
     let output = execute(&plan, &inputs, NoFilter, 1, &mut next_id, &tree.sst_options).unwrap();
     let metas = output.output_metas();

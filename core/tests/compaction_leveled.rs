@@ -257,7 +257,7 @@ fn leveled_output_cut_at_target_size_on_user_key_boundary() {
     let mut next = 1000u64;
     let mut next_id = || {
         next += 1;
-        lsm_core::ids::SstId(next)
+        Some(lsm_core::ids::SstId(next))
     };
     let output = lsm_core::compaction::execute(
         &plan,

@@ -209,7 +209,7 @@ proptest! {
             round_robin_cursor: None,
         };
         let mut next = 100u64;
-        let mut next_id = || { next += 1; SstId(next) };
+        let mut next_id = || { next += 1; Some(SstId(next)) };
         let output = execute(&plan, &inputs, TtlFilter { now_ms }, 77, &mut next_id, &options).unwrap();
         // The oracle: the newest version of each key; an expired put becomes a tombstone,
         // and at the bottommost level tombstones go.

@@ -39,6 +39,8 @@ pub enum ExecuteError {
     Merge(MergeError),
     /// An output could not be built.
     Build(SstBuildError),
+    /// The id source ran out before every output was named.
+    OutputIdsExhausted { outputs_named: usize },
 }
 
 impl fmt::Display for ExecuteError {
@@ -47,6 +49,9 @@ impl fmt::Display for ExecuteError {
             ExecuteError::MissingInput { id } => write!(f, "input sst {id} was not given"),
             ExecuteError::Merge(error) => write!(f, "merge failed: {error}"),
             ExecuteError::Build(error) => write!(f, "building an output failed: {error}"),
+            ExecuteError::OutputIdsExhausted { outputs_named } => {
+                write!(f, "output ids ran out after {outputs_named} outputs")
+            }
         }
     }
 }
@@ -76,7 +81,7 @@ pub fn execute<F: CompactionFilter>(
     inputs: &[(SstMeta, SstReader)],
     filter: F,
     now_ms: WallMs,
-    next_id: &mut impl FnMut() -> SstId,
+    next_id: &mut impl FnMut() -> Option<SstId>,
     sst_options: &SstOptions,
 ) -> Result<CompactionOutput, ExecuteError> {
     let by_id: BTreeMap<SstId, &(SstMeta, SstReader)> =
@@ -211,7 +216,7 @@ impl OutputWriter<'_> {
     fn add(
         &mut self,
         entry: &Entry,
-        next_id: &mut impl FnMut() -> SstId,
+        next_id: &mut impl FnMut() -> Option<SstId>,
     ) -> Result<(), ExecuteError> {
         let open_bytes = self
             .builder
@@ -246,12 +251,27 @@ impl OutputWriter<'_> {
         Ok(())
     }
 
-    fn finish(&mut self, next_id: &mut impl FnMut() -> SstId) -> Result<(), ExecuteError> {
+    fn next_output_id(
+        &self,
+        next_id: &mut impl FnMut() -> Option<SstId>,
+    ) -> Result<SstId, ExecuteError> {
+        let id = next_id().ok_or(ExecuteError::OutputIdsExhausted {
+            outputs_named: self.outputs.len(),
+        })?;
+        // Ids are unique: the manifest refuses a duplicate, so a repeat is a source bug.
+        assert!(
+            self.outputs.iter().all(|(_, meta)| meta.id != id),
+            "output id {id} drawn twice"
+        );
+        Ok(id)
+    }
+
+    fn finish(&mut self, next_id: &mut impl FnMut() -> Option<SstId>) -> Result<(), ExecuteError> {
         if let Some(builder) = self.builder.take()
             && !builder.is_empty()
         {
             self.outputs
-                .push(builder.finish(next_id(), self.created_at_ms)?);
+                .push(builder.finish(self.next_output_id(next_id)?, self.created_at_ms)?);
         }
         Ok(())
     }

@@ -169,6 +169,7 @@ fn apply_flush(
     }
     set_wal_fields(next, wal_replay_point, last_seq)?;
     next.l0.insert(0, sst.clone());
+    assert!(next.l0.iter().filter(|table| table.id == sst.id).count() == 1);
     Ok(())
 }
 

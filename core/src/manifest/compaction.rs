@@ -242,14 +242,17 @@ fn insert_outputs(next: &mut Manifest, added: &[(usize, SstMeta)]) {
         if next.levels.len() <= index {
             next.levels.resize_with(index + 1, Vec::new);
         }
-        if let Some(run) = next.levels.get_mut(index) {
-            run.push(sst.clone());
-            touched.insert(index);
-        }
+        next.levels[index].push(sst.clone());
+        touched.insert(index);
     }
     for index in touched {
-        if let Some(run) = next.levels.get_mut(index) {
-            run.sort_by(|a, b| a.smallest_key.cmp(&b.smallest_key));
-        }
+        next.levels[index].sort_by(|a, b| a.smallest_key.cmp(&b.smallest_key));
     }
+    // L0 stays newest first: `check_invariants` reports the same property on every decode.
+    assert!(
+        next.l0
+            .windows(2)
+            .all(|pair| pair[0].largest_seq >= pair[1].largest_seq),
+        "L0 out of order after inserting outputs"
+    );
 }

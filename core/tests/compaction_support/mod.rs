@@ -168,7 +168,7 @@ impl Tree {
         let counter = &mut self.outputs;
         let mut next_id = || {
             *counter += 1;
-            SstId::compose(IdRole::Compactor, Epoch(0), *counter).unwrap()
+            SstId::compose(IdRole::Compactor, Epoch(0), *counter)
         };
         let output = execute(
             plan,

@@ -9,7 +9,7 @@ use super::{CompactionSimArgs, CompactionSimError, SimSchedule};
 use bytes::Bytes;
 use lsm_core::compaction::{
     Busy, CompactionJobInfo, CompactionListener, CompactionOutput, CompactionPlan, CompactionStats,
-    CompactionStyle, PlanKind, execute, sorted_run_count,
+    CompactionStyle, ExecuteError, PlanKind, execute, sorted_run_count,
 };
 use lsm_core::entry::WallMs;
 use lsm_core::ids::{Epoch, IdRole, SstId, WalId};
@@ -282,26 +282,25 @@ impl<'a> Sim<'a> {
                 .ok_or(CompactionSimError::MissingTable { id })?;
             inputs.push((meta, SstReader::open(bytes.clone())?));
         }
-        let mut exhausted = false;
         let counter = &mut self.compaction_counter;
         let mut next_id = || {
             *counter += 1;
-            SstId::compose(IdRole::Compactor, Epoch(0), *counter).unwrap_or_else(|| {
-                exhausted = true;
-                SstId(0)
-            })
+            SstId::compose(IdRole::Compactor, Epoch(0), *counter)
         };
-        let output = execute(
+        let executed = execute(
             plan,
             &inputs,
             TtlFilter { now_ms },
             now_ms,
             &mut next_id,
             &self.sst_options,
-        )?;
-        if exhausted {
-            return Err(CompactionSimError::IdsExhausted);
-        }
+        );
+        let output = match executed {
+            Err(ExecuteError::OutputIdsExhausted { .. }) => {
+                return Err(CompactionSimError::IdsExhausted);
+            }
+            executed => executed?,
+        };
         Ok(ExecutedPlan { job, output })
     }
 

@@ -175,7 +175,7 @@ fn copied(
     let mut counter = 1_000u64;
     let mut next_id = || {
         counter += 1;
-        sst_id(counter)
+        Some(sst_id(counter))
     };
     let filter = ShadowFilter { shadowed };
     let output = execute(

@@ -286,6 +286,7 @@ mod tests {
             target_file_size_bytes: u64::MAX,
             output_time: OutputTime::BuildTime,
             round_robin_cursor: None,
+            grandparents: None,
         }
     }
 

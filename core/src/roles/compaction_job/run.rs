@@ -6,7 +6,7 @@ use crate::checksum::crc32c;
 use crate::clock::Clock;
 use crate::codec::DecodeError;
 use crate::compaction::log::ShadowFilter;
-use crate::compaction::{CompactionStats, PlanKind, execute};
+use crate::compaction::{CompactionStats, ExecuteError, PlanKind, execute};
 use crate::ids::SstId;
 use crate::layout::sst_path;
 use crate::merge::{NoFilter, TtlFilter};
@@ -102,14 +102,10 @@ pub fn merge_inputs(
     }
     let ids = job.output_ids;
     let mut drawn = 0u64;
-    let mut exhausted = false;
     let mut next_id = || {
         let id = ids.nth(drawn);
         drawn = drawn.saturating_add(1);
-        id.unwrap_or_else(|| {
-            exhausted = true;
-            SstId(0)
-        })
+        id
     };
     let (plan, now_ms, sst) = (&job.plan, job.now_ms, &job.sst);
     let log_stats = liveness.as_ref().map(|liveness| liveness.stats);
@@ -130,14 +126,16 @@ pub fn merge_inputs(
     } else {
         execute(plan, inputs, NoFilter, now_ms, &mut next_id, sst)
     };
-    if exhausted {
-        return Err(JobError::OutputIdsExhausted {
+    let mut output = executed.map_err(|error| match error {
+        ExecuteError::OutputIdsExhausted { .. } => JobError::OutputIdsExhausted {
             compactor_epoch: ids.compactor_epoch,
             first_counter: ids.first_counter,
             count_max: ids.count_max,
-        });
-    }
-    let mut output = executed.map_err(JobError::Execute)?;
+        },
+        error => JobError::Execute(error),
+    })?;
+    // Every output carries one of the job's reserved ids.
+    assert!(output.outputs.len() as u64 <= ids.count_max);
     output.stats.log = log_stats.map(|mut log| {
         log.records_copied = output.stats.merge.entries_out;
         log

@@ -151,7 +151,7 @@ impl RemotePrimary {
                 .input_ids()
                 .into_iter()
                 .find(|id| !writer.manifest.is_live(*id))
-                .unwrap_or_default();
+                .expect("inputs_live found an input that is not live");
             return Ok(Installed::Stale { id });
         }
         let retry = writer.options.retry;

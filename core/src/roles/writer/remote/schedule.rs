@@ -182,7 +182,9 @@ impl RemotePrimary {
     ) -> Option<RemoteJob> {
         let compactor_epoch = self.compactor_epoch?;
         let style = writer.options.compaction.clone()?;
-        let output_ids = writer.reserve_output_ids()?.ok()?;
+        let output_ids = writer
+            .reserve_output_ids()?
+            .expect("a block of output ids per remote job: 2^36 jobs before they run out");
         assert_eq!(output_ids.compactor_epoch, compactor_epoch);
         let id = RemoteJobId {
             compactor_epoch,
