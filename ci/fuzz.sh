@@ -36,9 +36,9 @@ build_start=$SECONDS
 cargo +nightly fuzz build
 echo "   built in $((SECONDS - build_start)) s"
 
-# Allocation and memory bounds: any single allocation past 256 MiB or a process past 2 GiB
+# Allocation and memory bounds: any single allocation past 64 MiB or a process past 2 GiB
 # is a finding (decoders must bound what they allocate by their input's length).
-limits=(-max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=256
+limits=(-max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=64
     -print_final_stats=1)
 total=0
 failed=()

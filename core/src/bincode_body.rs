@@ -28,11 +28,16 @@ pub(crate) fn decode_bounded<T: DeserializeOwned, const LIMIT_MAX: usize>(
             }
         )*};
     }
-    first_fitting!(1 << 12, 1 << 14, 1 << 16, 1 << 18, 1 << 20, 1 << 22, 1 << 24);
-    decode_with(
-        body,
-        bincode::config::standard().with_limit::<LIMIT_MAX>(),
-    )
+    first_fitting!(
+        1 << 12,
+        1 << 14,
+        1 << 16,
+        1 << 18,
+        1 << 20,
+        1 << 22,
+        1 << 24
+    );
+    decode_with(body, bincode::config::standard().with_limit::<LIMIT_MAX>())
 }
 
 fn decode_with<T: DeserializeOwned>(

@@ -3,15 +3,17 @@
 #![allow(clippy::unwrap_used)]
 
 use bytes::Bytes;
-use lsm_core::checksum::crc32c;
+use lsm_core::checksum::{crc32c, crc32c_parts};
 use lsm_core::codec::DecodeError;
+use lsm_core::entry::Entry;
 use lsm_core::ids::{Epoch, SeqNum, SstId, WalId};
 use lsm_core::manifest::{
     Edit, MANIFEST_FORMAT_VERSION, MANIFEST_MAGIC, Manifest, ManifestDecodeError, apply,
     decode_manifest, encode_manifest,
 };
 use lsm_core::roles::remote::{REMOTE_FORMAT_VERSION, decode_job, decode_result};
-use lsm_core::sst::SstMeta;
+use lsm_core::sst::{BLOCK_TRAILER_BYTES, SstMeta, SstOptions, SstReader, build_sst};
+use std::ops::{Bound, RangeBounds};
 
 /// `magic | version | body | crc32c`, the envelope of the manifest and remote messages.
 fn sealed(magic: u64, version: u32, body: &[u8]) -> Vec<u8> {
@@ -71,20 +73,32 @@ fn tiny_remote_messages_claiming_huge_strings_are_refused_before_allocating() {
         REMOTE_FORMAT_VERSION,
         &claims_mib(&[1, 2, 1], 3),
     );
-    assert_eq!(bincode_detail(decode_result(&result).unwrap_err()), "LimitExceeded");
+    assert_eq!(
+        bincode_detail(decode_result(&result).unwrap_err()),
+        "LimitExceeded"
+    );
     // A job (fuzz/seeds/remote_job/merge) cut before its plan's round-robin cursor key.
     let before_cursor = [
         2, 5, 0x11, 0, 0, 2, 0, 2, 9, 8, 1, 1, 3, 1, 1, 0xfc, 0, 0, 0x10, 0, 0, 1,
     ];
-    let job = sealed(job_magic, REMOTE_FORMAT_VERSION, &claims_mib(&before_cursor, 3));
-    assert_eq!(bincode_detail(decode_job(&job).unwrap_err()), "LimitExceeded");
+    let job = sealed(
+        job_magic,
+        REMOTE_FORMAT_VERSION,
+        &claims_mib(&before_cursor, 3),
+    );
+    assert_eq!(
+        bincode_detail(decode_job(&job).unwrap_err()),
+        "LimitExceeded"
+    );
 }
 
 /// The fix must not refuse valid bodies: manifests whose keys straddle every step of the
 /// limit ladder (4 KiB to 16 MiB of claims) still round-trip.
 #[test]
 fn manifests_with_long_keys_still_round_trip_across_the_limit_ladder() {
-    for key_bytes in [0usize, 1, 200, 511, 512, 513, 2_047, 2_048, 8_192, 40_000, 300_000] {
+    for key_bytes in [
+        0usize, 1, 200, 511, 512, 513, 2_047, 2_048, 8_192, 40_000, 300_000,
+    ] {
         let sst = SstMeta {
             id: SstId(1),
             smallest_key: Bytes::from(vec![b'a'; key_bytes]),
@@ -106,6 +120,69 @@ fn manifests_with_long_keys_still_round_trip_across_the_limit_ladder() {
         };
         let manifest: Manifest = apply(&Manifest::initial(), &flush).unwrap();
         let encoded = encode_manifest(&manifest).unwrap();
-        assert_eq!(decode_manifest(&encoded).unwrap(), manifest, "keys of {key_bytes} bytes");
+        assert_eq!(
+            decode_manifest(&encoded).unwrap(),
+            manifest,
+            "keys of {key_bytes} bytes"
+        );
     }
+}
+
+/// A table with `key011` renamed `key0!1` inside its data block, the block's checksum
+/// re-sealed: well-formed bytes whose keys are out of order (what a buggy writer or a
+/// crafted object could hold).
+fn table_with_a_key_out_of_order() -> SstReader {
+    let entries: Vec<Entry> = (0..24u64)
+        .map(|i| Entry::put(format!("key{i:03}"), SeqNum(1000 - i), format!("value-{i}")))
+        .collect();
+    let options = SstOptions {
+        block_size_bytes: 64,
+        bloom_bits_per_key: 10,
+    };
+    let (bytes, _) = build_sst(&options, &entries, SstId(1), 0).unwrap();
+    let reader = SstReader::open(bytes.clone()).unwrap();
+    let mut bytes = bytes.to_vec();
+    let at = bytes.windows(6).position(|w| w == b"key011").unwrap();
+    bytes[at + 4] = b'!';
+    let block = (0..reader.block_count())
+        .filter_map(|block| reader.block_handle(block))
+        .find(|handle| handle.offset as usize <= at && at < (handle.offset + handle.len) as usize)
+        .unwrap();
+    let (start, end) = (block.offset as usize, (block.offset + block.len) as usize);
+    let trailer = end - BLOCK_TRAILER_BYTES;
+    // The data block checksum covers the payload and the block kind (1: data).
+    let crc = crc32c_parts(&[&bytes[start..trailer], &[1]]);
+    bytes[trailer..end].copy_from_slice(&crc.to_le_bytes());
+    SstReader::open(Bytes::from(bytes)).unwrap()
+}
+
+/// Found by `sst_reader` (within seconds): a range iteration over a table whose keys are out
+/// of order yielded an entry below the range's start (the seek's binary search landed on
+/// it, and the order check starts only from the second entry). Fixed in
+/// `core/src/sst/iter.rs`: the first entry yielded is checked against the lower bound, so
+/// every entry is in the range or the iteration ends with a typed error.
+#[test]
+fn range_iteration_never_yields_below_its_start_even_in_a_disordered_table() {
+    let reader = table_with_a_key_out_of_order();
+    let mut errors = 0;
+    for i in 0..24u64 {
+        let start = format!("key{i:03}");
+        for bound in [
+            Bound::Included(start.as_bytes()),
+            Bound::Excluded(start.as_bytes()),
+        ] {
+            for item in reader.iter_bounds(bound, Bound::Unbounded) {
+                match item {
+                    Ok(entry) => assert!(
+                        RangeBounds::<[u8]>::contains(&(bound, Bound::Unbounded), entry.user_key()),
+                        "{:?} yielded from {bound:?}",
+                        entry.key.user_key
+                    ),
+                    Err(DecodeError::Invalid { .. }) => errors += 1,
+                    Err(other) => panic!("unexpected {other:?}"),
+                }
+            }
+        }
+    }
+    assert!(errors > 0, "the disorder must be reported somewhere");
 }
