@@ -2,7 +2,7 @@
 # Coverage-guided fuzzing (fuzz/, cargo-fuzz on nightly): every target for a bounded time,
 # starting from the committed seeds (fuzz/seeds/<target>) plus a scratch corpus.
 #
-#   ci/fuzz.sh                       # CI: FUZZ_SECONDS (default 15) per target
+#   ci/fuzz.sh                       # CI: FUZZ_SECONDS (default 12) per target
 #   FUZZ_SECONDS=600 ci/fuzz.sh      # a long session (see README "Fuzzing")
 #   ci/fuzz.sh sst_reader wal_segment  # only these targets
 #
@@ -13,7 +13,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-seconds="${FUZZ_SECONDS:-15}"
+seconds="${FUZZ_SECONDS:-12}"
 scratch="${FUZZ_CORPUS_DIR:-${TMPDIR:-/tmp}/sediment-fuzz-corpus}"
 
 if ! rustup toolchain list 2>/dev/null | grep -q '^nightly'; then

@@ -15,4 +15,4 @@ cargo test --workspace --release
 echo "== campaigns (ci/campaigns: smoke, then teeth)"
 ci/campaigns/run.sh
 
-ci/fuzz.sh  # coverage-guided fuzzing, 15 s per target (skipped without nightly)
+ci/fuzz.sh  # coverage-guided fuzzing, 12 s per target (skipped without nightly)

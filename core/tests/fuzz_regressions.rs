@@ -139,7 +139,7 @@ fn table_with_a_key_out_of_order() -> SstReader {
         block_size_bytes: 64,
         bloom_bits_per_key: 10,
     };
-    let (bytes, _) = build_sst(&options, &entries, SstId(1), 0).unwrap();
+    let (bytes, _) = build_sst(&options, entries.iter(), SstId(1), 0).unwrap();
     let reader = SstReader::open(bytes.clone()).unwrap();
     let mut bytes = bytes.to_vec();
     let at = bytes.windows(6).position(|w| w == b"key011").unwrap();

@@ -156,7 +156,7 @@ fn job() -> RemoteJob {
 
 fn remote_results() -> Vec<(&'static str, Bytes)> {
     let job = job();
-    let (_, meta) = build_sst(&SstOptions::default(), &entries(8, true), SstId(100), 1).unwrap();
+    let (_, meta) = build_sst(&SstOptions::default(), entries(8, true), SstId(100), 1).unwrap();
     let mut stats = CompactionStats::empty(PlanKind::Merge, CompactionReason::LevelL0FilesNum, 1);
     stats.input_files = 3;
     stats.output_files = 1;
@@ -180,8 +180,11 @@ fn remote_results() -> Vec<(&'static str, Bytes)> {
     ]
 }
 
+/// The seeds of one target: (file name, bytes) pairs, and the decoder that must accept them.
+type TargetSeeds = (&'static str, Vec<(&'static str, Bytes)>, fn(&[u8]) -> bool);
+
 /// Every seed, by target, each checked by the decoder its target fuzzes.
-fn all_seeds() -> Vec<(&'static str, Vec<(&'static str, Bytes)>, fn(&[u8]) -> bool)> {
+fn all_seeds() -> Vec<TargetSeeds> {
     vec![
         ("sst_reader", ssts(), |bytes| {
             SstReader::open(Bytes::copy_from_slice(bytes))
