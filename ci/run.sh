@@ -20,3 +20,5 @@ cargo test --workspace --release
 
 echo "== campaigns (ci/campaigns: smoke, then teeth)"
 ci/campaigns/run.sh
+
+ci/fuzz.sh  # coverage-guided fuzzing, 12 s per target (skipped without nightly)

@@ -6,6 +6,7 @@
 //! replay any run from its seed. `tests/purity.rs` keeps this honest.
 #![forbid(unsafe_code)]
 
+mod bincode_body;
 #[cfg(feature = "bugs")]
 pub mod bugs;
 pub mod checksum;

@@ -2,6 +2,7 @@
 //! config), CRC-32C u32 of everything before it. Decoding bounds memory with a size limit and
 //! checks the invariants, so a decoded manifest is always one `apply` could have produced.
 
+use crate::bincode_body::decode_bounded;
 use crate::checksum::crc32c;
 use crate::codec::{DecodeError, Reader};
 use crate::manifest::error::{ManifestDecodeError, ManifestEncodeError};
@@ -15,7 +16,7 @@ pub const MANIFEST_MAGIC: u64 = u64::from_le_bytes(*b"SEDMANIF");
 /// The body format this build writes and reads.
 pub const MANIFEST_FORMAT_VERSION: u32 = 1;
 /// Largest body the decoder accepts, and the most it will allocate for one (64 MiB: about
-/// 300 000 table entries).
+/// 300 000 table entries); a shorter body is decoded under a limit that follows its length.
 pub const MANIFEST_BODY_LIMIT_BYTES: usize = 64 << 20;
 
 const HEADER_LEN: usize = 8 + 4;
@@ -103,7 +104,7 @@ fn decode_body(body: &[u8], body_offset: usize) -> Result<Manifest, DecodeError>
         detail,
     };
     let (manifest, consumed): (Manifest, usize) =
-        bincode::serde::decode_from_slice(body, bincode_config())
+        decode_bounded::<Manifest, MANIFEST_BODY_LIMIT_BYTES>(body)
             .map_err(|error| invalid(error.to_string()))?;
     if consumed != body.len() {
         return Err(invalid(format!(

@@ -23,6 +23,9 @@ pub struct SstIter {
     reader: SstReader,
     /// Lower bound still to apply inside the first block read.
     seek: Bound<Bytes>,
+    /// The lower bound, kept to check the first entry yielded (the order check covers the
+    /// rest): in a table whose keys are out of order the seek can land below it.
+    start: Bound<Bytes>,
     end: Bound<Bytes>,
     next_block: usize,
     cursor: Option<Cursor>,
@@ -51,9 +54,11 @@ impl SstReader {
             Bound::Excluded(key) => self.first_block_reaching(key, false),
             Bound::Unbounded => 0,
         };
+        let start = start.map(Bytes::copy_from_slice);
         SstIter {
             reader: self.clone(),
-            seek: start.map(Bytes::copy_from_slice),
+            seek: start.clone(),
+            start,
             end: end.map(Bytes::copy_from_slice),
             next_block,
             cursor: None,
@@ -96,6 +101,14 @@ impl SstIter {
         Ok(Some(entry))
     }
 
+    fn before_start(&self, user_key: &[u8]) -> bool {
+        match &self.start {
+            Bound::Included(start) => user_key < &start[..],
+            Bound::Excluded(start) => user_key <= &start[..],
+            Bound::Unbounded => false,
+        }
+    }
+
     fn past_end(&self, user_key: &[u8]) -> bool {
         match &self.end {
             Bound::Included(end) => user_key > &end[..],
@@ -104,13 +117,28 @@ impl SstIter {
         }
     }
 
+    /// The first entry yielded lies at or after the lower bound; each later one sorts after
+    /// the one before it. Together: every entry yielded lies in the range.
     fn check_order(&self, entry: &Entry, cursor: Cursor) -> Result<(), DecodeError> {
-        let Some((key, seq)) = &self.previous else {
-            return Ok(());
+        let detail = match &self.previous {
+            None if self.before_start(entry.user_key()) => format!(
+                "entry {:?}@{} sorts before the range start {:?} it was sought from",
+                entry.key.user_key,
+                entry.seq(),
+                self.start
+            ),
+            None => return Ok(()),
+            Some((key, seq)) => {
+                if compare_internal(key, *seq, entry.user_key(), entry.seq()) == Ordering::Less {
+                    return Ok(());
+                }
+                format!(
+                    "entry {:?}@{} does not sort after {key:?}@{seq}",
+                    entry.key.user_key,
+                    entry.seq()
+                )
+            }
         };
-        if compare_internal(key, *seq, entry.user_key(), entry.seq()) == Ordering::Less {
-            return Ok(());
-        }
         let block_offset = self
             .reader
             .block_handle(cursor.block)
@@ -118,11 +146,7 @@ impl SstIter {
         Err(DecodeError::Invalid {
             what: "sst data block",
             offset: usize::try_from(block_offset).unwrap_or(usize::MAX),
-            detail: format!(
-                "entry {:?}@{} does not sort after {key:?}@{seq}",
-                entry.key.user_key,
-                entry.seq()
-            ),
+            detail,
         })
     }
 

@@ -3,6 +3,7 @@
 //! Decoding never panics: a corrupt, truncated or other-version message is a typed error.
 
 use super::job::{RemoteJob, RemoteResult};
+use crate::bincode_body::decode_bounded;
 use crate::checksum::crc32c;
 use crate::codec::{DecodeError, Reader};
 use bincode::config::Config;
@@ -17,7 +18,8 @@ pub const REMOTE_JOB_MAGIC: u64 = u64::from_le_bytes(*b"SEDRJOB1");
 pub const REMOTE_RESULT_MAGIC: u64 = u64::from_le_bytes(*b"SEDRRES1");
 /// The message format this build writes and reads.
 pub const REMOTE_FORMAT_VERSION: u32 = 1;
-/// Largest body the decoder accepts (and allocates for).
+/// Largest body the decoder accepts (and allocates for); a shorter body is decoded under a
+/// limit that follows its length.
 pub const REMOTE_BODY_LIMIT_BYTES: usize = 4 << 20;
 
 const HEADER_LEN: usize = 8 + 4;
@@ -137,7 +139,7 @@ fn decode<T: DeserializeOwned>(
         offset: body_offset,
         detail,
     };
-    let (value, consumed): (T, usize) = bincode::serde::decode_from_slice(body, bincode_config())
+    let (value, consumed): (T, usize) = decode_bounded::<T, REMOTE_BODY_LIMIT_BYTES>(body)
         .map_err(|error| invalid(error.to_string()))?;
     if consumed != body.len() {
         return Err(invalid(format!(
