@@ -9,6 +9,9 @@ cargo fmt --all --check
 echo "== import cycles in sim/src/world"
 python3 ci/world_cycles.py
 
+echo "== assertion density of core (DESIGN.md, \"Assertions and errors\")"
+python3 ci/assert_density.py core/src
+
 echo "== cargo clippy"
 cargo clippy --workspace --all-targets -- -D warnings
 

@@ -141,6 +141,7 @@ fn job() -> RemoteJob {
             target_file_size_bytes: 1 << 20,
             output_time: OutputTime::BuildTime,
             round_robin_cursor: Some(Bytes::from_static(b"key050")),
+            grandparents: None,
         },
         output_ids: OutputIds {
             compactor_epoch: Epoch(2),

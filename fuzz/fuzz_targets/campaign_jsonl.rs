@@ -1,22 +1,34 @@
-//! The campaign results reader (`sim campaign --out FILE --resume`): one `SeedResult` JSON
-//! object per line. The reader lives in the `sim` binary (`sim/src/cli/campaign`), which no
-//! other crate can depend on, so its file is compiled in here by path.
+//! The campaign results reader (`sim campaign --out FILE --resume`, `sim campaign merge`): a
+//! header line, then one `SeedResult` JSON object per line. The reader lives in the `sim`
+//! binary (`sim/src/cli/campaign`), which no other crate can depend on, so its files are
+//! compiled in here by path, as one module tree like the binary's.
 #![no_main]
 
-#[path = "../../sim/src/cli/campaign/child.rs"]
 #[allow(dead_code)]
-mod child;
+mod campaign {
+    #[path = "../../../sim/src/cli/campaign/child.rs"]
+    pub mod child;
+    #[path = "../../../sim/src/cli/campaign/results_file.rs"]
+    pub mod results_file;
+    #[path = "../../../sim/src/cli/campaign/stop.rs"]
+    pub mod stop;
+}
 
+use campaign::child::SeedResult;
+use campaign::results_file::ResultsFile;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    // As `read_previous` reads its file: line by line, skipping what does not parse.
-    for line in String::from_utf8_lossy(data).lines() {
-        if let Ok(result) = serde_json::from_str::<child::SeedResult>(line) {
-            let again = serde_json::to_string(&result).expect("a result serializes");
-            let back: child::SeedResult = serde_json::from_str(&again).expect("and parses back");
-            // `PartialEq` with floats: compare the re-serialized text instead.
-            assert_eq!(serde_json::to_string(&back).expect("serializes"), again);
-        }
+    let file = ResultsFile::parse(data);
+    // A torn line is the last one, and nothing after it was classified.
+    if let Some(torn) = file.torn {
+        assert!(torn.offset_bytes <= data.len() as u64);
+        assert!(file.results.iter().all(|(line, _)| *line < torn.line));
+    }
+    for (_, result) in &file.results {
+        let again = serde_json::to_string(result).expect("a result serializes");
+        let back: SeedResult = serde_json::from_str(&again).expect("and parses back");
+        // `PartialEq` with floats: compare the re-serialized text instead.
+        assert_eq!(serde_json::to_string(&back).expect("serializes"), again);
     }
 });
