@@ -77,9 +77,10 @@ fn tiny_remote_messages_claiming_huge_strings_are_refused_before_allocating() {
         bincode_detail(decode_result(&result).unwrap_err()),
         "LimitExceeded"
     );
-    // A job (fuzz/seeds/remote_job/merge) cut before its plan's round-robin cursor key.
+    // A job (fuzz/seeds/remote_job/merge) cut before its plan's round-robin cursor key
+    // (after output time `BuildTime`, grandparents `None` and the cursor's `Some`).
     let before_cursor = [
-        2, 5, 0x11, 0, 0, 2, 0, 2, 9, 8, 1, 1, 3, 1, 1, 0xfc, 0, 0, 0x10, 0, 0, 1,
+        2, 5, 0x11, 0, 0, 2, 0, 2, 9, 8, 1, 1, 3, 1, 1, 0xfc, 0, 0, 0x10, 0, 0, 0, 1,
     ];
     let job = sealed(
         job_magic,
