@@ -5,12 +5,10 @@
 #![no_main]
 
 #[allow(dead_code)]
+#[path = "../../sim/src/cli/campaign"]
 mod campaign {
-    #[path = "../../../sim/src/cli/campaign/child.rs"]
     pub mod child;
-    #[path = "../../../sim/src/cli/campaign/results_file.rs"]
     pub mod results_file;
-    #[path = "../../../sim/src/cli/campaign/stop.rs"]
     pub mod stop;
 }
 
