@@ -167,7 +167,6 @@ impl SstIter {
                         return Ok(None);
                     }
                     self.check_order(&entry, cursor)?;
-                    assert!(cursor.position < self.reader.read_block(cursor.block)?.len());
                     self.cursor = Some(Cursor {
                         position: cursor.position + 1,
                         ..cursor
