@@ -8,3 +8,4 @@ pub mod rng;
 pub mod store;
 pub mod trace;
 pub mod world;
+pub mod wrap;

@@ -101,13 +101,57 @@ fn the_trace_file_holds_every_event_and_hashes_to_the_digest() {
 }
 
 #[test]
-fn the_human_summary_names_the_seed_config_checks_and_digest() {
+fn the_human_summary_names_the_seed_world_checks_and_digest_in_100_columns() {
     let output = sim(&["--seed", "2", "--ops", "200", "--durability", "wal"]);
     assert_eq!(output.status.code(), Some(0), "{output:?}");
     let text = String::from_utf8(output.stdout).unwrap();
-    for needle in ["seed 2", "config {", "checks: C1 ok", "digest "] {
+    let needles = [
+        "seed 2",
+        "world: ",
+        "wal durability",
+        "checks: C1 ok",
+        "recovery skipped: wal durability",
+        "digest ",
+    ];
+    for needle in needles {
         assert!(text.contains(needle), "{needle:?} missing from:\n{text}");
     }
+    assert!(
+        !text.contains("config {"),
+        "the configuration is for --verbose:\n{text}"
+    );
+    for line in text.lines() {
+        assert!(line.len() <= 100, "{} columns: {line}", line.len());
+    }
+}
+
+#[test]
+fn verbose_adds_the_configuration_and_a_skipped_check_is_named() {
+    let output = sim(&[
+        "--seed",
+        "2",
+        "--ops",
+        "200",
+        "--durability",
+        "checkpoint",
+        "-v",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let text = String::from_utf8(output.stdout).unwrap();
+    for needle in ["config {\"seed\":2", "C1 skipped: checkpoint durability"] {
+        assert!(text.contains(needle), "{needle:?} missing from:\n{text}");
+    }
+    let report = json(&sim(&[
+        "--seed",
+        "2",
+        "--ops",
+        "200",
+        "--durability",
+        "checkpoint",
+        "--json",
+    ]));
+    let reason = report["checks_skipped"]["C1"].as_str().unwrap();
+    assert!(reason.starts_with("checkpoint durability"), "{reason}");
 }
 
 #[test]

@@ -71,6 +71,9 @@ pub struct RunArgs {
     /// Print one JSON object instead of text.
     #[arg(long)]
     pub json: bool,
+    /// Add the whole configuration (as JSON) to the text summary.
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
     /// Write the run's trace to this file, one JSON object per line.
     #[arg(long)]
     pub trace: Option<PathBuf>,
@@ -149,7 +152,7 @@ pub fn run(args: &RunArgs) -> ExitCode {
             }
         }
     } else {
-        print!("{}", report.summary());
+        print!("{}", report.summary(args.verbose));
     }
     if report.passed() {
         ExitCode::SUCCESS

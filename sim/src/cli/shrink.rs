@@ -17,6 +17,7 @@ use std::time::Duration;
 #[command(mut_arg("trace", |arg| arg.hide(true)))]
 #[command(mut_arg("series", |arg| arg.hide(true)))]
 #[command(mut_arg("check_determinism", |arg| arg.hide(true)))]
+#[command(mut_arg("verbose", |arg| arg.hide(true)))]
 pub struct ShrinkArgs {
     /// Trials (child runs) at most, the first included.
     #[arg(long, default_value_t = 40, value_parser = clap::value_parser!(u32).range(1..))]
@@ -72,10 +73,11 @@ pub fn run(args: &ShrinkArgs) -> ExitCode {
         eprintln!("sim shrink: --seed N is required");
         return ExitCode::from(EXIT_USAGE);
     };
-    if args.run.json || args.run.trace.is_some() || args.run.series || args.run.check_determinism {
+    let run = &args.run;
+    if run.json || run.trace.is_some() || run.series || run.check_determinism || run.verbose {
         eprintln!(
-            "sim shrink: --json, --trace, --series and --check-determinism are for one run \
-             (replay the result)"
+            "sim shrink: --json, --trace, --series, --verbose and --check-determinism are for \
+             one run (replay the result)"
         );
         return ExitCode::from(EXIT_USAGE);
     }

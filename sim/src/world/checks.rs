@@ -22,11 +22,13 @@ const UNANSWERED_KEYS_SHOWN_MAX: usize = 10;
 
 type KvHistory = History<KvInput<u64, u64>, KvOutput<u64>>;
 
-/// The outcomes of a run's checks, by name, and its failures in the order the checks ran.
+/// The outcomes of a run's checks, by name, and its failures in the order the checks ran;
+/// the checks this run's configuration does not call for, with the reason.
 #[derive(Clone, Debug, Default)]
 pub struct Verdicts {
     pub checks: BTreeMap<String, bool>,
     pub failures: Vec<Failure>,
+    pub skipped: BTreeMap<String, String>,
 }
 
 impl Verdicts {
@@ -35,6 +37,11 @@ impl Verdicts {
             .checks
             .insert(outcome.check.to_string(), outcome.failure.is_none());
         assert!(previous.is_none(), "check {} ran twice", outcome.check);
+        assert!(
+            !self.skipped.contains_key(outcome.check),
+            "check {} ran after it was skipped",
+            outcome.check
+        );
         if let Some(detail) = outcome.failure {
             self.failures.push(Failure {
                 check: outcome.check.to_string(),
@@ -43,6 +50,24 @@ impl Verdicts {
         }
     }
 }
+
+impl Verdicts {
+    /// Notes a check that does not apply to this run, and why (the summary names it).
+    pub fn skip(&mut self, check: &'static str, reason: &str) {
+        assert!(
+            !self.checks.contains_key(check),
+            "check {check} ran and was skipped"
+        );
+        let previous = self.skipped.insert(check.to_string(), reason.to_string());
+        assert!(previous.is_none(), "check {check} skipped twice");
+    }
+}
+
+/// Why C1 does not run in `checkpoint` durability.
+pub const C1_SKIPPED_CHECKPOINT: &str =
+    "checkpoint durability (no WAL; C2 and the recovery check hold instead)";
+/// Why the recovery check does not run in `wal` durability.
+pub const RECOVERY_SKIPPED_WAL: &str = "wal durability (C1 covers what a crash may lose)";
 
 /// C1: the history is linearizable under the model the style promises. `None` in
 /// `checkpoint` durability: without a WAL an acknowledged write may be lost by design, so

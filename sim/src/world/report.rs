@@ -3,6 +3,8 @@
 
 use super::config::WorldConfig;
 use super::outcome::{Amplification, Failure};
+use crate::wrap::write_wrapped;
+use clap::ValueEnum;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -131,6 +133,8 @@ pub struct RunReport {
     pub amplification: Amplification,
     /// One boolean per check that ran.
     pub checks: BTreeMap<String, bool>,
+    /// The checks this run's configuration does not call for, with the reason.
+    pub checks_skipped: BTreeMap<String, String>,
     /// `fault:step` → count: which faults hit which protocol steps (campaign coverage).
     pub coverage: BTreeMap<String, u64>,
     pub trace_events: u64,
@@ -150,20 +154,25 @@ impl RunReport {
         self.failures.is_empty()
     }
 
-    /// The default, human-readable summary.
-    pub fn summary(&self) -> String {
+    /// The default, human-readable summary: lines of at most [`SUMMARY_COLUMNS`] columns
+    /// (a key, a file path or a failure's detail may run longer). `verbose` adds the whole
+    /// configuration as JSON.
+    pub fn summary(&self, verbose: bool) -> String {
         let mut out = String::new();
-        self.write_run(&mut out);
+        self.write_run(&mut out, verbose);
         self.write_protocols(&mut out);
         self.write_verdict(&mut out);
         out
     }
 
-    /// Seed, configuration, time, operations, faults and processes.
-    fn write_run(&self, out: &mut String) {
-        let config = serde_json::to_string(&self.config).unwrap_or_default();
+    /// Seed, the world's shape, time, operations, faults and processes.
+    fn write_run(&self, out: &mut String, verbose: bool) {
         let _ = writeln!(out, "seed {}  verdict {}", self.seed, self.verdict);
-        let _ = writeln!(out, "config {config}");
+        let _ = writeln!(out, "{}", world_line(&self.config));
+        if verbose {
+            let config = serde_json::to_string(&self.config).expect("a config serializes");
+            let _ = writeln!(out, "config {config}");
+        }
         let _ = writeln!(
             out,
             "time: {:.1} s simulated in {:.3} s wall ({:.0}x)",
@@ -182,78 +191,84 @@ impl RunReport {
             .iter()
             .map(|(kind, count)| format!("{kind} {count}"))
             .collect();
-        let _ = writeln!(out, "faults: {}", faults.join(", "));
+        write_wrapped(out, "faults:", &faults);
         let p = &self.processes;
-        let _ = writeln!(
-            out,
-            "processes: {} crashes, {} restarts, {} pauses, {} failovers, {} writer opens ({} failed), {} fenced, {} poisoned",
-            p.crashes,
-            p.restarts,
-            p.pauses,
-            p.failovers,
-            p.writer_opens,
-            p.writer_open_failures,
-            p.writers_fenced,
-            p.writers_poisoned
-        );
+        let processes = [
+            format!("{} crashes", p.crashes),
+            format!("{} restarts", p.restarts),
+            format!("{} pauses", p.pauses),
+            format!("{} failovers", p.failovers),
+            format!(
+                "{} writer opens ({} failed)",
+                p.writer_opens, p.writer_open_failures
+            ),
+            format!("{} fenced", p.writers_fenced),
+            format!("{} poisoned", p.writers_poisoned),
+        ];
+        write_wrapped(out, "processes:", &processes);
     }
 
     /// Flushes, compactions, amplification, the protocols' counts and remote compaction.
     fn write_protocols(&self, out: &mut String) {
-        let a = &self.amplification;
-        let _ = writeln!(
-            out,
-            "lsm: {} flushes, {} compactions, {} manifest versions; amplification write {:.2} (rocksdb {:.2}), space {:.2} (physical {:.2}), read {:.2} blocks mean, p99 {}, {:.2} sorted runs",
-            self.flushes,
-            self.compactions,
-            self.manifest_versions,
-            a.write,
-            a.write_rocksdb,
-            a.space,
-            a.space_physical,
-            a.read_blocks_mean,
-            a.read_blocks_p99,
-            a.read_sorted_runs_mean
-        );
+        let lsm = [
+            format!("{} flushes", self.flushes),
+            format!("{} compactions", self.compactions),
+            format!("{} manifest versions", self.manifest_versions),
+        ];
+        write_wrapped(out, "lsm:", &lsm);
+        write_wrapped(out, "amplification:", &self.amplification_items());
         let l = &self.lsm;
-        let _ = writeln!(
-            out,
-            "protocols: {} topology, {} durability; {} compactions installed, {} rejected stale, {} fenced; {} checkpoints ({} verified, {} expired); deletions {} deferred, {} done, {} forced; {} orphans collected; stalled {} ms",
-            l.topology,
-            l.durability,
-            l.compactions_installed,
-            l.installs_rejected_stale,
-            l.installs_rejected_fenced,
-            l.checkpoints_taken,
-            l.checkpoints_verified,
-            l.checkpoints_expired,
-            l.deletions_deferred,
-            l.deletions_done,
-            l.deletions_forced,
-            l.orphans_collected,
-            l.stall_time_ms
-        );
+        let protocols = [
+            format!("{} topology", l.topology),
+            format!("{} durability", l.durability),
+            format!("{} compactions installed", l.compactions_installed),
+            format!("{} rejected stale", l.installs_rejected_stale),
+            format!("{} fenced", l.installs_rejected_fenced),
+            format!(
+                "{} checkpoints ({} verified, {} expired)",
+                l.checkpoints_taken, l.checkpoints_verified, l.checkpoints_expired
+            ),
+            format!(
+                "deletions {} deferred, {} done, {} forced",
+                l.deletions_deferred, l.deletions_done, l.deletions_forced
+            ),
+            format!("{} orphans collected", l.orphans_collected),
+            format!("stalled {} ms", l.stall_time_ms),
+        ];
+        write_wrapped(out, "protocols:", &protocols);
         if let Some(r) = &self.lsm.remote {
-            let _ = writeln!(
-                out,
-                "remote: {} workers; {} scheduled ({} rescheduled), {} succeeded, {} failed, {} timed out, {} fell back to local, {} rejected stale, {} rejected corrupt, {} duplicates ignored, {} late ({} installed), {} empty outputs; install latency p50 {} ms p99 {} ms",
-                r.workers,
-                r.jobs_scheduled,
-                r.jobs_rescheduled,
-                r.jobs_succeeded,
-                r.jobs_failed,
-                r.jobs_timed_out,
-                r.fell_back_local,
-                r.rejected_stale,
-                r.rejected_corrupt,
-                r.duplicates_ignored,
-                r.late_results,
-                r.late_installed,
-                r.empty_outputs,
-                r.install_latency_ms_p50,
-                r.install_latency_ms_p99
-            );
+            write_wrapped(out, "remote:", &remote_items(r));
         }
+    }
+
+    /// Each figure, or n/a where its denominator is zero (no user bytes, no flush, nothing
+    /// live at the end: a drain that deleted every key).
+    fn amplification_items(&self) -> Vec<String> {
+        let a = &self.amplification;
+        let figure = |value: f64, defined: bool| {
+            if defined {
+                format!("{value:.2}")
+            } else {
+                "n/a".to_string()
+            }
+        };
+        let live = a.live_logical_bytes > 0;
+        vec![
+            format!(
+                "write {} (rocksdb {})",
+                figure(a.write, a.user_bytes > 0),
+                figure(a.write_rocksdb, self.flushes > 0)
+            ),
+            format!(
+                "space {} (physical {})",
+                figure(a.space, live),
+                figure(a.space_physical, live)
+            ),
+            format!(
+                "read {:.2} blocks mean, p99 {}, {:.2} sorted runs",
+                a.read_blocks_mean, a.read_blocks_p99, a.read_sorted_runs_mean
+            ),
+        ]
     }
 
     /// Each check's outcome, the failures, the digest and, after a failure, the replay.
@@ -263,7 +278,15 @@ impl RunReport {
             .iter()
             .map(|(name, ok)| format!("{name} {}", if *ok { "ok" } else { "FAILED" }))
             .collect();
-        let _ = writeln!(out, "checks: {}", checks.join(", "));
+        write_wrapped(out, "checks:", &checks);
+        let skipped: Vec<String> = self
+            .checks_skipped
+            .iter()
+            .map(|(name, reason)| format!("{name} skipped: {reason}"))
+            .collect();
+        for line in skipped {
+            let _ = writeln!(out, "  {line}");
+        }
         for failure in &self.failures {
             let _ = writeln!(out, "FAILED {}: {}", failure.check, failure.detail);
         }
@@ -276,4 +299,51 @@ impl RunReport {
             let _ = writeln!(out, "replay: {}", self.replay);
         }
     }
+}
+
+/// The world's shape in one short line (the whole configuration: `--verbose` or `--json`).
+fn world_line(config: &WorldConfig) -> String {
+    let lsm = &config.lsm;
+    format!(
+        "world: {} style, {} topology, {} durability, {} clients, {} ops, {} faults",
+        config.writer.style.name(),
+        value_name(lsm.topology),
+        format!("{:?}", lsm.durability).to_lowercase(),
+        config.clients.clients,
+        config.clients.ops_total,
+        value_name(config.fault_level),
+    )
+}
+
+/// How the command line spells `value`.
+fn value_name<T: ValueEnum>(value: T) -> String {
+    let possible = value.to_possible_value();
+    possible
+        .expect("every variant has a command-line name")
+        .get_name()
+        .to_string()
+}
+
+/// Remote compaction's counts, one item each.
+fn remote_items(r: &RemoteSummary) -> Vec<String> {
+    vec![
+        format!("{} workers", r.workers),
+        format!(
+            "{} scheduled ({} rescheduled)",
+            r.jobs_scheduled, r.jobs_rescheduled
+        ),
+        format!("{} succeeded", r.jobs_succeeded),
+        format!("{} failed", r.jobs_failed),
+        format!("{} timed out", r.jobs_timed_out),
+        format!("{} fell back to local", r.fell_back_local),
+        format!("{} rejected stale", r.rejected_stale),
+        format!("{} rejected corrupt", r.rejected_corrupt),
+        format!("{} duplicates ignored", r.duplicates_ignored),
+        format!("{} late ({} installed)", r.late_results, r.late_installed),
+        format!("{} empty outputs", r.empty_outputs),
+        format!(
+            "install latency p50 {} ms p99 {} ms",
+            r.install_latency_ms_p50, r.install_latency_ms_p99
+        ),
+    ]
 }

@@ -72,8 +72,10 @@ pub async fn run_world(config: WorldConfig, trace: Trace) -> Result<RunReport, S
     let amplification =
         summaries::amplification(&recovery.counters, &end, recovery.finals.live_logical_bytes);
     let c5 = c5_check(&world, &recovery, &rest, &end, &amplification);
-    if let Some(c5) = &c5 {
-        verdicts.record(c5.outcome());
+    match &c5 {
+        Some(c5) => verdicts.record(c5.outcome()),
+        None if !recovery.recovered => verdicts.skip("C5", "no writer recovered after the faults"),
+        None => verdicts.skip("C5", "--no-c5"),
     }
     let report = RunReport {
         sim_time_s,
@@ -273,13 +275,16 @@ fn run_checks(
     let history = History::from_operations(world.shared.take_history())
         .map_err(|error| format!("the history is malformed: {error}"))?;
     let mut verdicts = Verdicts::default();
-    if let Some(c1) = checks::c1_linearizable(config, &history) {
-        verdicts.record(c1);
+    match checks::c1_linearizable(config, &history) {
+        Some(c1) => verdicts.record(c1),
+        None => verdicts.skip("C1", checks::C1_SKIPPED_CHECKPOINT),
     }
     verdicts.record(checks::no_violations("C3", &found.reference_integrity));
     verdicts.record(checks::no_violations("C2", &found.checkpoint_stability));
     if config.lsm.durability == Durability::Checkpoint {
         verdicts.record(checks::no_violations("recovery", &found.recovery));
+    } else {
+        verdicts.skip("recovery", checks::RECOVERY_SKIPPED_WAL);
     }
     let invariants = &found.manifest_invariants;
     verdicts.record(checks::no_violations("manifest-invariants", invariants));
@@ -388,6 +393,7 @@ fn assemble(
         flushes: writer.flushes,
         manifest_versions: found.manifest_versions_seen,
         checks: verdicts.checks.clone(),
+        checks_skipped: verdicts.skipped.clone(),
         coverage,
         trace_events: 0,
         replay: String::new(),

@@ -47,6 +47,7 @@ const TICK: Duration = Duration::from_millis(250);
 #[command(mut_arg("seed", |arg| arg.hide(true)))]
 #[command(mut_arg("trace", |arg| arg.hide(true)))]
 #[command(mut_arg("series", |arg| arg.hide(true)))]
+#[command(mut_arg("verbose", |arg| arg.hide(true)))]
 pub struct CampaignArgs {
     #[command(subcommand)]
     pub command: Option<CampaignCommand>,
@@ -221,8 +222,10 @@ impl Plan {
         if args.run.seed.is_some() {
             return Err("--seed is for one run; a campaign takes --seeds A..B".to_string());
         }
-        if args.run.trace.is_some() || args.run.series {
-            return Err("--trace and --series are for one run (replay the seed)".to_string());
+        if args.run.trace.is_some() || args.run.series || args.run.verbose {
+            return Err(
+                "--trace, --series and --verbose are for one run (replay the seed)".to_string(),
+            );
         }
         if args.resume && args.out.is_none() {
             return Err("--resume needs --out FILE".to_string());

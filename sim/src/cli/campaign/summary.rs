@@ -4,6 +4,7 @@
 
 use super::child::SeedResult;
 use serde::Serialize;
+use sim::wrap::write_wrapped;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
@@ -172,7 +173,7 @@ impl Summary {
             .iter()
             .map(|(kind, count)| format!("{kind} {count}"))
             .collect();
-        let _ = writeln!(out, "faults exercised: {}", faults.join(", "));
+        write_wrapped(&mut out, "faults exercised:", &faults);
         out.push_str(&self.coverage_table());
         out
     }
