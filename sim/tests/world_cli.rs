@@ -127,29 +127,25 @@ fn the_human_summary_names_the_seed_world_checks_and_digest_in_100_columns() {
 
 #[test]
 fn verbose_adds_the_configuration_and_a_skipped_check_is_named() {
-    let output = sim(&[
-        "--seed",
-        "2",
-        "--ops",
-        "200",
-        "--durability",
-        "checkpoint",
-        "-v",
-    ]);
+    let checkpoint_run = |flag: &str| {
+        let args = [
+            "--seed",
+            "2",
+            "--ops",
+            "200",
+            "--durability",
+            "checkpoint",
+            flag,
+        ];
+        sim(&args)
+    };
+    let output = checkpoint_run("-v");
     assert_eq!(output.status.code(), Some(0), "{output:?}");
     let text = String::from_utf8(output.stdout).unwrap();
     for needle in ["config {\"seed\":2", "C1 skipped: checkpoint durability"] {
         assert!(text.contains(needle), "{needle:?} missing from:\n{text}");
     }
-    let report = json(&sim(&[
-        "--seed",
-        "2",
-        "--ops",
-        "200",
-        "--durability",
-        "checkpoint",
-        "--json",
-    ]));
+    let report = json(&checkpoint_run("--json"));
     let reason = report["checks_skipped"]["C1"].as_str().unwrap();
     assert!(reason.starts_with("checkpoint durability"), "{reason}");
 }
