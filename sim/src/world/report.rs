@@ -138,6 +138,9 @@ pub struct RunReport {
     pub replay: String,
     /// C5's figures and targets (`None`: not run).
     pub c5: Option<super::amplification_targets::C5Report>,
+    /// Requests, bytes moved and dollars, by role (`crate::cost`); `None` only before the
+    /// run has assembled it.
+    pub cost: Option<crate::cost::CostReport>,
     /// The timeline and distributions behind the reports' charts; left out of `--json`
     /// unless `--series` asks for it (it runs to thousands of samples, and campaigns parse
     /// one JSON line per seed).
@@ -233,6 +236,9 @@ impl RunReport {
             l.orphans_collected,
             l.stall_time_ms
         );
+        if let Some(cost) = &self.cost {
+            let _ = writeln!(out, "{}", cost.estimate.line());
+        }
         if let Some(r) = &self.lsm.remote {
             let _ = writeln!(
                 out,
