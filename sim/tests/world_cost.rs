@@ -30,7 +30,10 @@ fn roles_sum_to_the_stores_tally_in_every_topology() {
         let report = run(seed, topology);
         let cost = report.cost.as_ref().unwrap();
         let accounting = &cost.accounting;
-        assert!(accounting.agrees_with_store(), "{topology:?}: {accounting:?}");
+        assert!(
+            accounting.agrees_with_store(),
+            "{topology:?}: {accounting:?}"
+        );
         let roles = accounting.roles_total();
         assert_eq!(roles.requests.total(), accounting.store_total.requests);
         assert!(roles.uploaded_bytes >= report.amplification.store_bytes_put);
@@ -38,7 +41,10 @@ fn roles_sum_to_the_stores_tally_in_every_topology() {
         assert!(accounting.roles.contains_key(&Role::Gc));
         assert!(!accounting.roles.contains_key(&Role::Other), "{topology:?}");
         if let Some(role) = background {
-            assert!(accounting.roles.contains_key(&role), "{topology:?}: no {role:?}");
+            assert!(
+                accounting.roles.contains_key(&role),
+                "{topology:?}: no {role:?}"
+            );
         }
         // The whole bucket is in physical space amplification.
         let bucket: u64 = accounting.bucket_at_end.values().map(|c| c.bytes).sum();

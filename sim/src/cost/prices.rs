@@ -36,9 +36,19 @@ pub struct PriceTable {
 
 #[derive(Debug, PartialEq)]
 pub enum PriceError {
-    Read { path: String, detail: String },
-    Parse { path: String, detail: String },
-    Invalid { path: String, field: &'static str, detail: String },
+    Read {
+        path: String,
+        detail: String,
+    },
+    Parse {
+        path: String,
+        detail: String,
+    },
+    Invalid {
+        path: String,
+        field: &'static str,
+        detail: String,
+    },
 }
 
 impl std::fmt::Display for PriceError {
@@ -96,11 +106,17 @@ impl PriceTable {
             detail,
         };
         if self.as_of.trim().is_empty() {
-            return Err(invalid("as_of", "is empty: say when the figures were taken".into()));
+            return Err(invalid(
+                "as_of",
+                "is empty: say when the figures were taken".into(),
+            ));
         }
         for (field, value) in self.rates() {
             if !(value.is_finite() && value >= 0.0) {
-                return Err(invalid(field, format!("must be a non-negative number, not {value}")));
+                return Err(invalid(
+                    field,
+                    format!("must be a non-negative number, not {value}"),
+                ));
             }
         }
         Ok(())
@@ -136,10 +152,14 @@ mod tests {
     fn bad_tables_are_typed_errors() {
         let broken = PriceTable::parse("x.json", "{");
         assert!(matches!(broken, Err(PriceError::Parse { .. })));
-        let negative = DEFAULT_PRICES_JSON.replace("\"usd_per_gb_month\": 0.023", "\"usd_per_gb_month\": -1");
+        let negative =
+            DEFAULT_PRICES_JSON.replace("\"usd_per_gb_month\": 0.023", "\"usd_per_gb_month\": -1");
         assert!(matches!(
             PriceTable::parse("x.json", &negative),
-            Err(PriceError::Invalid { field: "usd_per_gb_month", .. })
+            Err(PriceError::Invalid {
+                field: "usd_per_gb_month",
+                ..
+            })
         ));
         let undated = DEFAULT_PRICES_JSON.replace("\"as_of\": \"2026-06\"", "\"as_of\": \"\"");
         assert!(matches!(

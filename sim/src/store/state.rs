@@ -145,7 +145,9 @@ impl StoreState {
                 attributes,
             },
         );
-        let replaced_bytes = replaced.as_ref().map_or(0, |object| object.bytes.len() as u64);
+        let replaced_bytes = replaced
+            .as_ref()
+            .map_or(0, |object| object.bytes.len() as u64);
         self.stored_bytes = self.stored_bytes_after(replaced_bytes, size_bytes);
         Ok(PutApplied {
             etag,
@@ -309,11 +311,35 @@ mod tests {
         let usage = state.bucket_usage();
         assert_eq!(usage.len(), BUCKET_CLASSES.len());
         let of = |class: &str| usage.get(class).copied().unwrap_or_default();
-        assert_eq!(of("wal"), PrefixUsage { objects: 1, bytes: 3 });
-        assert_eq!(of("sst"), PrefixUsage { objects: 1, bytes: 2 });
+        assert_eq!(
+            of("wal"),
+            PrefixUsage {
+                objects: 1,
+                bytes: 3
+            }
+        );
+        assert_eq!(
+            of("sst"),
+            PrefixUsage {
+                objects: 1,
+                bytes: 2
+            }
+        );
         assert_eq!(of("manifest"), PrefixUsage::default());
-        assert_eq!(of("tmp"), PrefixUsage { objects: 1, bytes: 1 });
-        assert_eq!(of("other"), PrefixUsage { objects: 1, bytes: 6 });
+        assert_eq!(
+            of("tmp"),
+            PrefixUsage {
+                objects: 1,
+                bytes: 1
+            }
+        );
+        assert_eq!(
+            of("other"),
+            PrefixUsage {
+                objects: 1,
+                bytes: 6
+            }
+        );
         assert_eq!(state.stored_bytes(), 3 + 2 + 1 + 6);
     }
 }

@@ -14,9 +14,9 @@ use crate::cost::{
 };
 use crate::store::{PrefixUsage, StoreStats};
 use hdrhistogram::Histogram;
-use std::collections::BTreeMap;
 use lsm_core::manifest::Manifest;
 use lsm_core::roles::writer::WriterStats;
+use std::collections::BTreeMap;
 
 /// What the store and the roles hold once the run is over.
 pub struct EndState {
@@ -72,7 +72,10 @@ pub fn amplification(
 /// segments, manifest versions, `tmp/` and any other object.
 pub fn bucket_bytes(end: &EndState) -> u64 {
     let bytes = end.bucket_usage.values().map(|class| class.bytes).sum();
-    assert!(bytes >= end.sst_bytes, "the bucket holds less than its SSTs");
+    assert!(
+        bytes >= end.sst_bytes,
+        "the bucket holds less than its SSTs"
+    );
     bytes
 }
 
@@ -98,16 +101,20 @@ pub fn cost(
         store_total: store_traffic(stats),
         bucket_at_end: end.bucket_usage.clone(),
         bucket_over_time: end.bucket_over_time,
-        user_ops: counters.ops_ok
-            + counters.ops_failed
-            + counters.ops_indeterminate
-            + final_reads,
+        user_ops: counters.ops_ok + counters.ops_failed + counters.ops_indeterminate + final_reads,
         user_writes: counters.user_writes,
         user_bytes: counters.user_bytes_written,
         live_logical_bytes,
     };
-    let estimate = cost::estimate(&accounting, &Placement::default(), &PriceTable::default_table());
-    assert!(accounting.agrees_with_store(), "the roles do not sum to the store's tally");
+    let estimate = cost::estimate(
+        &accounting,
+        &Placement::default(),
+        &PriceTable::default_table(),
+    );
+    assert!(
+        accounting.agrees_with_store(),
+        "the roles do not sum to the store's tally"
+    );
     CostReport {
         accounting,
         estimate,
