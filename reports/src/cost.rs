@@ -352,7 +352,10 @@ pub fn headline(points: &[CostPoint]) -> Option<String> {
         ),
         embedded.usd_per_million_writes,
         standalone.usd_per_million_writes,
-        change(embedded.usd_per_million_writes, standalone.usd_per_million_writes),
+        change(
+            embedded.usd_per_million_writes,
+            standalone.usd_per_million_writes
+        ),
         read(embedded, Role::Writer).unwrap_or(0),
         read(standalone, Role::Compactor).unwrap_or(0),
     ))
