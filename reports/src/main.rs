@@ -6,6 +6,7 @@
 mod bars;
 mod cell_result;
 mod charts;
+mod cost;
 mod fidelity;
 mod log_costs;
 mod markdown;
@@ -61,6 +62,8 @@ struct JsonReport<'a> {
     log_costs: &'a [log_costs::LogCostPoint],
     /// compaction-sim against the committed RocksDB reference (`fidelity.rs`).
     fidelity: &'a fidelity::Fidelity,
+    /// What each topology and style costs on an object store (`cost.rs`).
+    costs: &'a [cost::CostPoint],
 }
 
 fn main() -> ExitCode {
@@ -115,7 +118,7 @@ fn run(args: &Args, faults: FaultLevel, topology: Topology) -> Result<bool, Stri
     };
     let matrix = cells();
     // Every phase on one bar: the cells, the log-compaction runs, the charts, the files.
-    let steps = matrix.len() + log_costs::runs() + 2;
+    let steps = matrix.len() + log_costs::runs() + cost::runs(args.quick) + 2;
     let progress = progress_bar(steps as u64);
     let mut results = Vec::new();
     for cell in &matrix {
@@ -142,9 +145,17 @@ fn run(args: &Args, faults: FaultLevel, topology: Topology) -> Result<bool, Stri
         progress.set_position((matrix.len() + log_runs - 1) as u64);
     })?;
     progress.set_position((matrix.len() + log_costs::runs()) as u64);
+    let mut cost_runs = 0;
+    let costs = cost::measure(scale, args.quick, faults, || {
+        cost_runs += 1;
+        progress.set_message(format!("cost run {cost_runs}/{}", cost::runs(args.quick)));
+        progress.set_position((matrix.len() + log_costs::runs() + cost_runs - 1) as u64);
+    })?;
+    progress.set_position((matrix.len() + log_costs::runs() + cost::runs(args.quick)) as u64);
     progress.set_message("charts");
     let mut charts = charts::draw_all(&args.out, &results).map_err(|error| error.to_string())?;
     charts.extend(log_costs::draw(&args.out, &log_costs).map_err(|error| error.to_string())?);
+    charts.extend(cost::draw(&args.out, &costs).map_err(|error| error.to_string())?);
     progress.set_message("compaction-sim against the RocksDB reference");
     let fidelity = fidelity::measure(args.quick)?;
     charts.extend(fidelity::draw(&args.out, &fidelity).map_err(|error| error.to_string())?);
@@ -163,6 +174,8 @@ fn run(args: &Args, faults: FaultLevel, topology: Topology) -> Result<bool, Stri
     markdown.push('\n');
     markdown.push_str(&log_costs::markdown(&log_costs));
     markdown.push('\n');
+    markdown.push_str(&cost::markdown(&costs));
+    markdown.push('\n');
     markdown.push_str(&fidelity::markdown(&fidelity));
     write(&args.out.join("report.md"), markdown.as_bytes())?;
     let json = JsonReport {
@@ -179,6 +192,7 @@ fn run(args: &Args, faults: FaultLevel, topology: Topology) -> Result<bool, Stri
         cells: &results,
         log_costs: &log_costs,
         fidelity: &fidelity,
+        costs: &costs,
     };
     let json = serde_json::to_vec_pretty(&json).map_err(|error| error.to_string())?;
     write(&args.out.join("report.json"), &json)?;

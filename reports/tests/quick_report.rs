@@ -108,6 +108,17 @@ fn a_quick_report_has_every_cell_and_its_charts() {
     assert!(total.contains("bytes PUT to the store"));
     let latency = std::fs::read_to_string(out.join("get-latency-cdf-ycsb-a.svg")).unwrap();
     assert!(latency.contains("log scale"));
+    // The cost section: three topologies × three styles, dated prices, the headline.
+    let costs = json["costs"].as_array().unwrap();
+    assert_eq!(costs.len(), 9);
+    for point in costs {
+        assert_eq!(point["verdict"], "pass", "{point}");
+        assert!(point["usd_per_million_writes"].as_f64().unwrap() > 0.0);
+    }
+    assert!(markdown.contains("## What each topology costs on an object store"));
+    assert!(markdown.contains("as of 2026-06"));
+    assert!(markdown.contains("Headline (uniform-overwrite, leveled)"));
+    assert!(markdown.contains("](cost-by-topology.svg)"));
     let _ = std::fs::remove_dir_all(&out);
 }
 

@@ -3,6 +3,7 @@
 
 pub mod clock;
 pub mod compaction_sim;
+pub mod cost;
 pub mod lincheck;
 pub mod rng;
 pub mod store;

@@ -15,6 +15,8 @@ use sim::world::{
     StyleName, Topology, WorldConfig, WorldStyle,
 };
 
+use sim::cost::{Placement, PriceTable, Region};
+
 use super::EXIT_USAGE;
 use super::bugs::BugName;
 
@@ -99,12 +101,35 @@ pub struct RunArgs {
     /// With `--json`, include the timeline and distributions behind the reports' charts.
     #[arg(long)]
     pub series: bool,
+    /// Cost model: the price table, a JSON file like sim/prices/s3-standard-us-east-1.json
+    /// (the default, compiled in). Pricing never changes the run.
+    #[arg(long)]
+    pub prices: Option<PathBuf>,
+    /// Cost model: where the writer runs relative to the bucket (default cross-region).
+    #[arg(long, value_enum)]
+    pub place_writer: Option<Region>,
+    /// Cost model: where standalone compactors run (default in-region).
+    #[arg(long, value_enum)]
+    pub place_compactor: Option<Region>,
+    /// Cost model: where the garbage collector runs (default in-region).
+    #[arg(long, value_enum)]
+    pub place_gc: Option<Region>,
+    /// Cost model: where remote compaction workers run (default in-region).
+    #[arg(long, value_enum)]
+    pub place_workers: Option<Region>,
 }
 
 /// Runs one world per the arguments.
 pub fn run(args: &RunArgs) -> ExitCode {
     let overrides = match overrides(args) {
         Ok(overrides) => overrides,
+        Err(message) => {
+            eprintln!("sim: {message}");
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+    let pricing = match pricing(args) {
+        Ok(pricing) => pricing,
         Err(message) => {
             eprintln!("sim: {message}");
             return ExitCode::from(EXIT_USAGE);
@@ -142,6 +167,9 @@ pub fn run(args: &RunArgs) -> ExitCode {
     }
     if !args.series {
         report.series = None;
+    }
+    if let (Some((placement, prices)), Some(cost)) = (&pricing, report.cost.as_mut()) {
+        cost.estimate = sim::cost::estimate(&cost.accounting, placement, prices);
     }
     if args.json {
         match serde_json::to_string(&report) {
@@ -182,8 +210,34 @@ fn check_determinism(report: &mut RunReport, config: WorldConfig, replay: String
     }
 }
 
+/// The placement and price table the options ask for; `None`: the defaults the run used.
+fn pricing(args: &RunArgs) -> Result<Option<(Placement, PriceTable)>, String> {
+    let places = [
+        args.place_writer,
+        args.place_compactor,
+        args.place_gc,
+        args.place_workers,
+    ];
+    if args.prices.is_none() && places.iter().all(Option::is_none) {
+        return Ok(None);
+    }
+    let prices = match &args.prices {
+        Some(path) => PriceTable::read(path).map_err(|error| error.to_string())?,
+        None => PriceTable::default_table(),
+    };
+    let default = Placement::default();
+    let placement = Placement {
+        writer: args.place_writer.unwrap_or(default.writer),
+        compactor: args.place_compactor.unwrap_or(default.compactor),
+        gc: args.place_gc.unwrap_or(default.gc),
+        workers: args.place_workers.unwrap_or(default.workers),
+    };
+    Ok(Some((placement, prices)))
+}
+
 /// Validates the options without running anything.
 pub fn check_options(args: &RunArgs) -> Result<(), String> {
+    pricing(args)?;
     overrides(args).map(|_| ())
 }
 

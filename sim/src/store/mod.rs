@@ -48,7 +48,9 @@ pub use latency::{LatencyConfig, LatencyDraw, LatencyPlan};
 pub use observer::{AppliedMutation, MutationChange, StoreObserver};
 pub use op::{ReplyOutcome, StoreOp};
 pub use server::StoreNode;
-pub use state::{PutApplied, StoreState, StoredObject, top_prefix};
+pub use state::{
+    BUCKET_CLASSES, PrefixUsage, PutApplied, StoreState, StoredObject, bucket_class, top_prefix,
+};
 pub use stats::StoreStats;
 pub use step::protocol_step;
 pub use windows::{Window, WindowConfig, WindowSchedule};

@@ -279,7 +279,11 @@ async fn handle_request(
     let op = body.op();
     let path = body.path().to_string();
     let upload_bytes = body.upload_bytes();
-    lock(&core.stats).note_request(op);
+    {
+        let mut stats = lock(&core.stats);
+        stats.note_request(op);
+        stats.note_sender(&node, body.kind(), &path, upload_bytes);
+    }
     core.trace.record_at(
         arrival_ns,
         &node,
@@ -334,7 +338,11 @@ async fn handle_request(
         return;
     }
     let outcome = reply.outcome();
-    lock(&core.stats).note_reply(outcome);
+    {
+        let mut stats = lock(&core.stats);
+        stats.note_reply(outcome);
+        stats.note_download(&node, &path, reply.download_bytes());
+    }
     core.trace.record(
         &node,
         TraceEvent::StoreReply {

@@ -46,6 +46,31 @@ pub struct StoreState {
     bytes_put_total: u64,
     /// Bytes PUT by top-level prefix (see [`top_prefix`]).
     bytes_put_by_prefix: BTreeMap<String, u64>,
+    /// Bytes of every object stored now, kept at each put and delete so a meter can read
+    /// the bucket's size at every mutation without walking it.
+    stored_bytes: u64,
+}
+
+/// What one class of objects holds: how many and how many bytes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct PrefixUsage {
+    pub objects: u64,
+    pub bytes: u64,
+}
+
+/// The classes the bucket is counted in: `wal`, `sst`, `manifest`, `tmp` (remote jobs'
+/// outputs before install) and `other` (any object outside those prefixes).
+pub const BUCKET_CLASSES: [&str; 5] = ["wal", "sst", "manifest", "tmp", "other"];
+
+/// The accounting class of a path (one of [`BUCKET_CLASSES`]).
+pub fn bucket_class(path: &str) -> &'static str {
+    match top_prefix(path) {
+        "wal/" => "wal",
+        "sst/" => "sst",
+        "manifest/" => "manifest",
+        "tmp/" => "tmp",
+        _ => "other",
+    }
 }
 
 /// The top-level prefix of a path, `"sst/"` for `"sst/12.sst"`; `""` without a `/`.
@@ -120,6 +145,10 @@ impl StoreState {
                 attributes,
             },
         );
+        let replaced_bytes = replaced
+            .as_ref()
+            .map_or(0, |object| object.bytes.len() as u64);
+        self.stored_bytes = self.stored_bytes_after(replaced_bytes, size_bytes);
         Ok(PutApplied {
             etag,
             replaced: replaced.map(|object| object.etag),
@@ -129,7 +158,40 @@ impl StoreState {
     /// Idempotent; returns the tag of the removed version, if there was one.
     pub fn delete(&mut self, path: &str) -> Option<ETag> {
         self.deletes_applied += 1;
-        self.objects.remove(path).map(|object| object.etag)
+        let removed = self.objects.remove(path)?;
+        self.stored_bytes = self.stored_bytes_after(removed.bytes.len() as u64, 0);
+        Some(removed.etag)
+    }
+
+    /// The stored total once `removed_bytes` leave and `added_bytes` arrive.
+    fn stored_bytes_after(&self, removed_bytes: u64, added_bytes: u64) -> u64 {
+        assert!(
+            removed_bytes <= self.stored_bytes,
+            "the store's byte total {} is below an object it held ({removed_bytes} bytes)",
+            self.stored_bytes
+        );
+        self.stored_bytes - removed_bytes + added_bytes
+    }
+
+    /// Bytes of every object stored now (the whole bucket).
+    pub fn stored_bytes(&self) -> u64 {
+        self.stored_bytes
+    }
+
+    /// Objects and bytes by class ([`bucket_class`]); every class present, empty or not.
+    pub fn bucket_usage(&self) -> BTreeMap<&'static str, PrefixUsage> {
+        let mut usage: BTreeMap<&'static str, PrefixUsage> = BUCKET_CLASSES
+            .iter()
+            .map(|class| (*class, PrefixUsage::default()))
+            .collect();
+        for (path, object) in &self.objects {
+            let class = usage.entry(bucket_class(path)).or_default();
+            class.objects += 1;
+            class.bytes += object.bytes.len() as u64;
+        }
+        let bytes: u64 = usage.values().map(|class| class.bytes).sum();
+        assert_eq!(bytes, self.stored_bytes, "the bucket's classes miss bytes");
+        usage
     }
 
     // ---- inspection for end-of-run checks ----
@@ -232,5 +294,52 @@ mod tests {
         assert_eq!(state.delete("manifest/1"), None);
         assert_eq!(state.deletes_applied(), 2);
         assert_eq!(state.object_count(), 2);
+        assert_eq!(state.stored_bytes(), 5 + 1);
+    }
+
+    #[test]
+    fn bucket_usage_counts_every_object_by_class() {
+        let mut state = StoreState::new();
+        put(&mut state, "wal/1", b"ab", PutMode::Create);
+        put(&mut state, "wal/2", b"abc", PutMode::Create);
+        put(&mut state, "sst/1.sst", b"abcd", PutMode::Create);
+        put(&mut state, "tmp/job/1.sst", b"a", PutMode::Create);
+        put(&mut state, "jobs/7", b"abcdef", PutMode::Create);
+        // An overwrite replaces the bytes it held.
+        put(&mut state, "sst/1.sst", b"ab", PutMode::Overwrite);
+        state.delete("wal/1");
+        let usage = state.bucket_usage();
+        assert_eq!(usage.len(), BUCKET_CLASSES.len());
+        let of = |class: &str| usage.get(class).copied().unwrap_or_default();
+        assert_eq!(
+            of("wal"),
+            PrefixUsage {
+                objects: 1,
+                bytes: 3
+            }
+        );
+        assert_eq!(
+            of("sst"),
+            PrefixUsage {
+                objects: 1,
+                bytes: 2
+            }
+        );
+        assert_eq!(of("manifest"), PrefixUsage::default());
+        assert_eq!(
+            of("tmp"),
+            PrefixUsage {
+                objects: 1,
+                bytes: 1
+            }
+        );
+        assert_eq!(
+            of("other"),
+            PrefixUsage {
+                objects: 1,
+                bytes: 6
+            }
+        );
+        assert_eq!(state.stored_bytes(), 3 + 2 + 1 + 6);
     }
 }

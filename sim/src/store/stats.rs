@@ -3,6 +3,7 @@
 
 use super::faults::FaultKind;
 use super::op::{ReplyOutcome, StoreOp};
+use crate::cost::{RequestKind, RequestTally};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -25,6 +26,12 @@ pub struct StoreStats {
     pub client_timeouts: u64,
     /// Largest number of requests in flight at the store at once.
     pub in_flight_peak: u64,
+    /// Bytes of every PUT body that reached the store, applied or not.
+    pub bytes_uploaded_total: u64,
+    /// Object bytes of every reply sent (GET bodies).
+    pub bytes_downloaded_total: u64,
+    /// Each sending node's requests and bytes, by object class (the cost accounting).
+    pub by_node: BTreeMap<String, RequestTally>,
 }
 
 impl StoreStats {
@@ -34,6 +41,25 @@ impl StoreStats {
             .requests_by_op
             .entry(op.name().to_string())
             .or_insert(0) += 1;
+    }
+
+    /// Accounts a request from `node` to its sender; the totals above count it separately.
+    pub fn note_sender(&mut self, node: &str, kind: RequestKind, path: &str, uploaded_bytes: u64) {
+        self.bytes_uploaded_total += uploaded_bytes;
+        self.by_node
+            .entry(node.to_string())
+            .or_default()
+            .note_request(kind, path, uploaded_bytes);
+    }
+
+    /// Accounts the object bytes of a reply sent to `node`.
+    pub fn note_download(&mut self, node: &str, path: &str, bytes: u64) {
+        self.bytes_downloaded_total += bytes;
+        let tally = self.by_node.get_mut(node);
+        assert!(tally.is_some(), "a reply to {node}, which sent nothing");
+        if let Some(tally) = tally {
+            tally.note_download(path, bytes);
+        }
     }
 
     pub fn note_reply(&mut self, outcome: ReplyOutcome) {

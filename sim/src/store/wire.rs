@@ -2,6 +2,7 @@
 //! they travel as Rust values (madsim's raw payloads); bytes are shared, not copied.
 
 use super::op::{ReplyOutcome, StoreOp};
+use crate::cost::RequestKind;
 use bytes::Bytes;
 use lsm_core::store::{Attributes, ETag, GetRange, GetResult, ObjectMeta, PutMode, StoreError};
 use std::sync::Arc;
@@ -46,6 +47,17 @@ impl RequestBody {
             RequestBody::Put { mode, .. } => StoreOp::for_put(mode),
             RequestBody::Delete { .. } => StoreOp::Delete,
             RequestBody::List { .. } => StoreOp::List,
+        }
+    }
+
+    /// The request as the cost accounting bills it.
+    pub fn kind(&self) -> RequestKind {
+        match self {
+            RequestBody::Get { range, .. } => RequestKind::of_get(range),
+            RequestBody::Head { .. } => RequestKind::Head,
+            RequestBody::Put { .. } => RequestKind::Put,
+            RequestBody::Delete { .. } => RequestKind::Delete,
+            RequestBody::List { .. } => RequestKind::List,
         }
     }
 

@@ -35,7 +35,8 @@ pub struct Amplification {
     pub write_rocksdb: f64,
     /// SST bytes the newest manifest references ÷ live logical bytes.
     pub space: f64,
-    /// All SST bytes in the store ÷ live logical bytes.
+    /// Every byte in the bucket (SSTs live, pending and orphaned, WAL segments, manifest
+    /// versions, `tmp/`, any other object) ÷ live logical bytes.
     pub space_physical: f64,
     pub read_blocks_mean: f64,
     pub read_blocks_p99: u64,

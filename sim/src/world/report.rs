@@ -142,6 +142,9 @@ pub struct RunReport {
     pub replay: String,
     /// C5's figures and targets (`None`: not run).
     pub c5: Option<super::amplification_targets::C5Report>,
+    /// Requests, bytes moved and dollars, by role (`crate::cost`); `None` only before the
+    /// run has assembled it.
+    pub cost: Option<crate::cost::CostReport>,
     /// The timeline and distributions behind the reports' charts; left out of `--json`
     /// unless `--series` asks for it (it runs to thousands of samples, and campaigns parse
     /// one JSON line per seed).
@@ -236,6 +239,9 @@ impl RunReport {
             format!("stalled {} ms", l.stall_time_ms),
         ];
         write_wrapped(out, "protocols:", &protocols);
+        if let Some(cost) = &self.cost {
+            write_wrapped(out, "cost:", &cost.estimate.items());
+        }
         if let Some(r) = &self.lsm.remote {
             write_wrapped(out, "remote:", &remote_items(r));
         }

@@ -21,7 +21,8 @@ use super::store_view::{newest_manifest, sst_bytes_in_store};
 use super::summaries::{self, EndState};
 use super::supervisor::Supervisor;
 use super::writer_host::host_main;
-use crate::clock::{ClockPlan, SimClock, sim_elapsed};
+use crate::clock::{ClockPlan, SimClock, sim_elapsed, sim_elapsed_ns};
+use crate::cost::BucketMeter;
 use crate::lincheck::History;
 use crate::rng;
 use crate::store::{StoreConfig, StoreFaultConfig, StoreNode, StoreStats};
@@ -41,6 +42,8 @@ struct World {
     shared: Arc<Shared>,
     /// Every node's clock (writer hosts, then background nodes), for the jump count.
     clocks: Vec<SimClock>,
+    /// The whole bucket's size over time (the storage bill).
+    bucket: Arc<BucketMeter>,
 }
 
 /// The tasks of the fault phase.
@@ -77,10 +80,18 @@ pub async fn run_world(config: WorldConfig, trace: Trace) -> Result<RunReport, S
         None if !recovery.recovered => verdicts.skip("C5", "no writer recovered after the faults"),
         None => verdicts.skip("C5", "--no-c5"),
     }
+    let cost = Some(summaries::cost(
+        &world.store.stats(),
+        &end,
+        &recovery.counters,
+        recovery.finals.reads,
+        recovery.finals.live_logical_bytes,
+    ));
     let report = RunReport {
         sim_time_s,
         amplification,
         c5,
+        cost,
         ..assemble(config, &world, &verdicts, &found, (&recovery, &rest, &end))
     };
     Ok(report)
@@ -101,6 +112,8 @@ async fn set_up(config: &WorldConfig, trace: &Trace) -> Result<(World, Vec<NodeH
         integrity.allow_lossy_recovery();
     }
     store.add_observer(integrity.clone());
+    let bucket = Arc::new(BucketMeter::new());
+    store.add_observer(bucket.clone());
     let shared = Arc::new(Shared::new(config.clone(), trace.clone()));
     integrity.timeline.attach(shared.clone());
     let (hosts, clocks) = start_writer_hosts(&shared, &store, trace);
@@ -109,6 +122,7 @@ async fn set_up(config: &WorldConfig, trace: &Trace) -> Result<(World, Vec<NodeH
         integrity,
         shared,
         clocks,
+        bucket,
     };
     Ok((world, hosts))
 }
@@ -301,10 +315,11 @@ fn run_checks(
 
 /// The roles' stats, the store's bytes and newest manifest, and the read costs.
 fn end_state(world: &World) -> EndState {
-    let (store_bytes_put, sst_bytes, newest) = world.store.with_state(|state| {
+    let (store_bytes_put, sst_bytes, bucket_usage, newest) = world.store.with_state(|state| {
         (
             state.bytes_put_total(),
             sst_bytes_in_store(state),
+            state.bucket_usage(),
             newest_manifest(state),
         )
     });
@@ -312,6 +327,8 @@ fn end_state(world: &World) -> EndState {
         writer: world.shared.writer_stats_total(),
         store_bytes_put,
         sst_bytes,
+        bucket_usage,
+        bucket_over_time: world.bucket.summary(sim_elapsed_ns()),
         newest,
         read_blocks: world.shared.read_blocks(),
         read_runs: world.shared.read_runs(),
@@ -403,5 +420,6 @@ fn assemble(
         wall_time_s: 0.0,
         amplification: Amplification::default(),
         c5: None,
+        cost: None,
     }
 }

@@ -43,6 +43,8 @@ pub struct Counters {
     pub writers_poisoned: u64,
     /// Key + value bytes of every put and delete made durable.
     pub user_bytes_written: u64,
+    /// Puts and deletes made durable (acknowledged to a client).
+    pub user_writes: u64,
     pub final_reads_unanswered: u64,
     /// Simulated time the writer spent stopped by the write-stall rules.
     pub stall_ms: u64,

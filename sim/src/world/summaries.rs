@@ -9,9 +9,14 @@ use super::quiescence::Rest;
 use super::remote_tally::RemoteTally;
 use super::report::{LsmSummary, OpsSummary, ProcessSummary, RemoteSummary};
 use super::shared::Counters;
+use crate::cost::{
+    self, BucketOverTime, CostAccounting, CostReport, Placement, PriceTable, StoreTotals,
+};
+use crate::store::{PrefixUsage, StoreStats};
 use hdrhistogram::Histogram;
 use lsm_core::manifest::Manifest;
 use lsm_core::roles::writer::WriterStats;
+use std::collections::BTreeMap;
 
 /// What the store and the roles hold once the run is over.
 pub struct EndState {
@@ -20,6 +25,10 @@ pub struct EndState {
     pub store_bytes_put: u64,
     /// Every SST byte in the store (live, pending, orphaned).
     pub sst_bytes: u64,
+    /// The whole bucket by object class, at the end.
+    pub bucket_usage: BTreeMap<&'static str, PrefixUsage>,
+    /// The whole bucket's size over the run.
+    pub bucket_over_time: BucketOverTime,
     pub newest: Option<Manifest>,
     pub read_blocks: Histogram<u64>,
     pub read_runs: Histogram<u64>,
@@ -49,13 +58,76 @@ pub fn amplification(
             writer.flush_bytes,
         ),
         space: ratio(referenced_bytes, live_logical_bytes),
-        space_physical: ratio(end.sst_bytes, live_logical_bytes),
+        space_physical: ratio(bucket_bytes(end), live_logical_bytes),
         read_blocks_mean: end.read_blocks.mean(),
         read_blocks_p99: end.read_blocks.value_at_quantile(0.99),
         read_sorted_runs_mean: end.read_runs.mean(),
         user_bytes: counters.user_bytes_written,
         store_bytes_put: end.store_bytes_put,
         live_logical_bytes,
+    }
+}
+
+/// Every byte in the bucket at the end: SSTs (live, pending deletion, orphaned), WAL
+/// segments, manifest versions, `tmp/` and any other object.
+pub fn bucket_bytes(end: &EndState) -> u64 {
+    let bytes = end.bucket_usage.values().map(|class| class.bytes).sum();
+    assert!(
+        bytes >= end.sst_bytes,
+        "the bucket holds less than its SSTs"
+    );
+    bytes
+}
+
+/// The cost section: the store's tally summed by role, the bucket, the user figures, and
+/// the estimate under the default placement and price table (the command line may price
+/// the same accounting again under others).
+pub fn cost(
+    stats: &StoreStats,
+    end: &EndState,
+    counters: &Counters,
+    final_reads: u64,
+    live_logical_bytes: u64,
+) -> CostReport {
+    let mut roles = BTreeMap::new();
+    for (node, tally) in &stats.by_node {
+        roles
+            .entry(cost::role_of(node))
+            .or_insert_with(cost::RequestTally::default)
+            .add(tally);
+    }
+    let accounting = CostAccounting {
+        roles,
+        store_total: store_traffic(stats),
+        bucket_at_end: end.bucket_usage.clone(),
+        bucket_over_time: end.bucket_over_time,
+        user_ops: counters.ops_ok + counters.ops_failed + counters.ops_indeterminate + final_reads,
+        user_writes: counters.user_writes,
+        user_bytes: counters.user_bytes_written,
+        live_logical_bytes,
+    };
+    let estimate = cost::estimate(
+        &accounting,
+        &Placement::default(),
+        &PriceTable::default_table(),
+    );
+    assert!(
+        accounting.agrees_with_store(),
+        "the roles do not sum to the store's tally"
+    );
+    CostReport {
+        accounting,
+        estimate,
+    }
+}
+
+/// The store's own totals.
+fn store_traffic(stats: &StoreStats) -> StoreTotals {
+    StoreTotals {
+        requests: stats.requests_total,
+        requests_by_op: stats.requests_by_op.clone(),
+        uploaded_bytes: stats.bytes_uploaded_total,
+        downloaded_bytes: stats.bytes_downloaded_total,
     }
 }
 

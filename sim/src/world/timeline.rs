@@ -15,7 +15,7 @@ use super::options::writer_options;
 use super::shared::Shared;
 use super::store_view::sst_bytes_in_store;
 use crate::clock::sim_elapsed;
-use crate::store::StoreState;
+use crate::store::{PrefixUsage, StoreState};
 use hdrhistogram::Histogram;
 use lsm_core::compaction::{StallState, sorted_run_count, style_stall_state};
 use lsm_core::ids::SstId;
@@ -45,6 +45,8 @@ pub struct TimelineSample {
     /// SST bytes in the store: live, pending deletion and orphaned.
     pub physical_sst_bytes: u64,
     pub sorted_runs: u64,
+    /// The whole bucket by object class (`wal`, `sst`, `manifest`, `tmp`, `other`).
+    pub bucket: BTreeMap<&'static str, PrefixUsage>,
 }
 
 /// A distribution as points of its CDF: `(value, share of samples at or below it)`.
@@ -185,6 +187,7 @@ impl TimelineRecorder {
             live_sst_bytes: manifest.live_size_bytes(),
             physical_sst_bytes: sst_bytes_in_store(store),
             sorted_runs: sorted_run_count(manifest) as u64,
+            bucket: store.bucket_usage(),
         });
         if state.samples.len() > SAMPLES_MAX {
             let kept: Vec<TimelineSample> = state.samples.iter().step_by(2).cloned().collect();

@@ -440,7 +440,11 @@ async fn handle_batch(
         let (answer, outcome) = match writer.commit(&ops).await {
             Ok(_) => {
                 let user_bytes: u64 = ops.iter().map(op_user_bytes).sum();
-                shared.count(|c| c.user_bytes_written += user_bytes);
+                let writes = ops.len() as u64;
+                shared.count(|c| {
+                    c.user_bytes_written += user_bytes;
+                    c.user_writes += writes;
+                });
                 (ClientReply::Written, None)
             }
             Err(error @ WriterError::Fenced { .. }) => {
