@@ -1,6 +1,7 @@
 //! The end-of-run checks, one function each, each returning its outcome; [`Verdicts`]
 //! collects them into the report's `checks` and `failures`, in the order they ran.
 
+use super::c7::{TtlContext, TtlHistory};
 use super::config::{WorldConfig, WorldStyle};
 use super::fifo_style;
 use super::outcome::{CheckOutcome, Failure};
@@ -27,9 +28,20 @@ type KvHistory = History<KvInput<u64, u64>, KvOutput<u64>>;
 pub struct Verdicts {
     pub checks: BTreeMap<String, bool>,
     pub failures: Vec<Failure>,
+    /// Checks that did not run, with the reason.
+    pub skipped: BTreeMap<String, String>,
 }
 
 impl Verdicts {
+    /// Notes that `check` did not run, and why.
+    pub fn skip(&mut self, check: &str, reason: &str) {
+        assert!(
+            !self.checks.contains_key(check),
+            "check {check} ran and was skipped"
+        );
+        self.skipped.insert(check.to_string(), reason.to_string());
+    }
+
     pub fn record(&mut self, outcome: CheckOutcome) {
         let previous = self
             .checks
@@ -47,7 +59,12 @@ impl Verdicts {
 /// C1: the history is linearizable under the model the style promises. `None` in
 /// `checkpoint` durability: without a WAL an acknowledged write may be lost by design, so
 /// C2 and the recovery check hold that mode instead.
-pub fn c1_linearizable(config: &WorldConfig, history: &KvHistory) -> Option<CheckOutcome> {
+/// With TTL drawn, the model is the expiry-aware one (`c7.rs`), lossy as the style is.
+pub fn c1_linearizable(
+    config: &WorldConfig,
+    history: &KvHistory,
+    ttl: Option<(&TtlContext, &TtlHistory)>,
+) -> Option<CheckOutcome> {
     if config.lsm.durability != Durability::Wal {
         return None;
     }
@@ -55,7 +72,10 @@ pub fn c1_linearizable(config: &WorldConfig, history: &KvHistory) -> Option<Chec
         limits: C1_LIMITS,
         partition: true,
     };
-    let report = fifo_style::c1_check(config.writer.style, history, &options);
+    let report = match ttl {
+        Some((context, ttl_history)) => context.c1_check(ttl_history, &options),
+        None => fifo_style::c1_check(config.writer.style, history, &options),
+    };
     let passed = matches!(report.verdict, Verdict::Linearizable);
     Some(CheckOutcome::new("C1", passed, || {
         format!("{} ({} operations)", report.verdict, history.len())

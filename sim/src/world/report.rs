@@ -131,6 +131,8 @@ pub struct RunReport {
     pub amplification: Amplification,
     /// One boolean per check that ran.
     pub checks: BTreeMap<String, bool>,
+    /// Checks that did not run, with the reason (C7 without TTL).
+    pub checks_skipped: BTreeMap<String, String>,
     /// `fault:step` → count: which faults hit which protocol steps (campaign coverage).
     pub coverage: BTreeMap<String, u64>,
     pub trace_events: u64,
@@ -264,6 +266,9 @@ impl RunReport {
             .map(|(name, ok)| format!("{name} {}", if *ok { "ok" } else { "FAILED" }))
             .collect();
         let _ = writeln!(out, "checks: {}", checks.join(", "));
+        for (check, reason) in &self.checks_skipped {
+            let _ = writeln!(out, "skipped {check}: {reason}");
+        }
         for failure in &self.failures {
             let _ = writeln!(out, "FAILED {}: {}", failure.check, failure.detail);
         }
