@@ -56,7 +56,7 @@ fn a_preset_workload_drives_the_clients_and_stays_in_its_key_space() {
         let bound = config.clients.key_space;
         let report = run(config);
         assert!(report.passed(), "{name}: {}", report.summary());
-        assert_eq!(report.checks.get("C7").is_some(), keeps_ttl, "{name}");
+        assert_eq!(report.checks.contains_key("C7"), keeps_ttl, "{name}");
         assert_eq!(
             report.checks_skipped.contains_key("C7"),
             !keeps_ttl,
