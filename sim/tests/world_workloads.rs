@@ -49,10 +49,19 @@ fn a_preset_workload_drives_the_clients_and_stays_in_its_key_space() {
     ] {
         let config = config(5, style, Some(name), 1_500);
         assert_eq!(config.clients.workload.name, name);
-        assert_eq!(config.clients.workload.ttl, None, "the world drops TTLs");
+        // Only ttl-series sets a TTL (faults none draws none); it keeps it, and C7 runs.
+        let keeps_ttl = name == "ttl-series";
+        assert_eq!(config.clients.workload.ttl.is_some(), keeps_ttl, "{name}");
+        assert_eq!(config.clients.ttl.is_some(), keeps_ttl, "{name}");
         let bound = config.clients.key_space;
         let report = run(config);
         assert!(report.passed(), "{name}: {}", report.summary());
+        assert_eq!(report.checks.contains_key("C7"), keeps_ttl, "{name}");
+        assert_eq!(
+            report.checks_skipped.contains_key("C7"),
+            !keeps_ttl,
+            "{name}"
+        );
         // The final reader reads every key the run could touch, once when all is well.
         assert!(report.ops.final_reads >= bound, "{name}");
     }

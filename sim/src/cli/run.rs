@@ -70,6 +70,11 @@ pub struct RunArgs {
     /// factor in 0..=1 (`sim shrink` uses it); default 1.
     #[arg(long)]
     pub fault_scale: Option<f64>,
+    /// Share of puts, in 0..=1, that carry an expiry (a TTL of a twentieth to a third of
+    /// the run's expected length); 0 turns TTL off. Default: drawn under swarm faults
+    /// (half the runs), none otherwise; `ttl-series` always sets its own.
+    #[arg(long)]
+    pub ttl_share: Option<f64>,
     /// Print one JSON object instead of text.
     #[arg(long)]
     pub json: bool,
@@ -271,6 +276,11 @@ fn overrides(args: &RunArgs) -> Result<Overrides, String> {
         Some(scale) if (0.0..=1.0).contains(&scale) => Some((scale * 1000.0).round() as u32),
         Some(scale) => return Err(format!("--fault-scale must be in 0..=1, not {scale}")),
     };
+    let ttl_share_permille = match args.ttl_share {
+        None => None,
+        Some(share) if (0.0..=1.0).contains(&share) => Some((share * 1000.0).round() as u32),
+        Some(share) => return Err(format!("--ttl-share must be in 0..=1, not {share}")),
+    };
     Ok(Overrides {
         ops: args.ops,
         clients: args.clients,
@@ -283,6 +293,7 @@ fn overrides(args: &RunArgs) -> Result<Overrides, String> {
         bug: args.bug.map(|BugName(bug)| bug),
         fault_scale_permille,
         workload: workload_override(args.workload.as_deref())?,
+        ttl_share_permille,
         targets: target_overrides(args)?,
     })
 }
@@ -329,6 +340,7 @@ pub fn option_args(args: &RunArgs) -> Vec<String> {
     };
     push("bug", args.bug.map(value_name));
     push("workload", args.workload.clone());
+    push("ttl-share", args.ttl_share.map(|share| share.to_string()));
     push(
         "target-write-amp",
         args.target_write_amp.map(|v| v.to_string()),

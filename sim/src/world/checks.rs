@@ -1,6 +1,7 @@
 //! The end-of-run checks, one function each, each returning its outcome; [`Verdicts`]
 //! collects them into the report's `checks` and `failures`, in the order they ran.
 
+use super::c7::{TtlContext, TtlHistory};
 use super::config::{WorldConfig, WorldStyle};
 use super::fifo_style;
 use super::outcome::{CheckOutcome, Failure};
@@ -72,7 +73,12 @@ pub const RECOVERY_SKIPPED_WAL: &str = "wal durability (C1 covers what a crash m
 /// C1: the history is linearizable under the model the style promises. `None` in
 /// `checkpoint` durability: without a WAL an acknowledged write may be lost by design, so
 /// C2 and the recovery check hold that mode instead.
-pub fn c1_linearizable(config: &WorldConfig, history: &KvHistory) -> Option<CheckOutcome> {
+/// With TTL drawn, the model is the expiry-aware one (`c7.rs`), lossy as the style is.
+pub fn c1_linearizable(
+    config: &WorldConfig,
+    history: &KvHistory,
+    ttl: Option<(&TtlContext, &TtlHistory)>,
+) -> Option<CheckOutcome> {
     if config.lsm.durability != Durability::Wal {
         return None;
     }
@@ -80,7 +86,10 @@ pub fn c1_linearizable(config: &WorldConfig, history: &KvHistory) -> Option<Chec
         limits: C1_LIMITS,
         partition: true,
     };
-    let report = fifo_style::c1_check(config.writer.style, history, &options);
+    let report = match ttl {
+        Some((context, ttl_history)) => context.c1_check(ttl_history, &options),
+        None => fifo_style::c1_check(config.writer.style, history, &options),
+    };
     let passed = matches!(report.verdict, Verdict::Linearizable);
     Some(CheckOutcome::new("C1", passed, || {
         format!("{} ({} operations)", report.verdict, history.len())

@@ -8,6 +8,7 @@ use super::protocol::{
     CLIENT_REQUEST_TAG, ClientReply, ClientRequest, KvCommand, writer_host_address,
 };
 use super::shared::{KvOperation, Shared, kv_input};
+use super::ttl::expires_at_ms;
 use super::workload::commands;
 use crate::clock::sim_elapsed_ns;
 use crate::lincheck::Operation;
@@ -201,6 +202,8 @@ pub async fn client_main(shared: Arc<Shared>, plan: ClientPlan) {
     let mut values = ValueIds::new(plan.index);
     let mut think = rng::stream(shared.config.seed, &format!("client/{}/think", plan.index));
     let think_ms_mean = shared.config.clients.think_ms_mean as f64;
+    let mut ttl_rng = rng::stream(shared.config.seed, &format!("client/{}/ttl", plan.index));
+    let ttl_shape = shared.config.clients.ttl;
     for _ in 0..plan.ops {
         let pause_ms = rng::exponential(&mut think, think_ms_mean);
         madsim::time::sleep(Duration::from_micros((pause_ms * 1_000.0) as u64)).await;
@@ -208,7 +211,20 @@ pub async fn client_main(shared: Arc<Shared>, plan: ClientPlan) {
             shared.note(&plan.node, "workload_ended", String::new());
             return;
         };
-        for command in commands(op, || values.next_value()) {
+        // An operation's own TTL wins; otherwise the run's share may give one.
+        let expiry = |own: Option<u64>| {
+            let ttl_ms = own.or_else(|| ttl_shape?.draw_ttl_ms(&mut ttl_rng))?;
+            Some(expires_at_ms(sim_elapsed_ns(), ttl_ms))
+        };
+        for command in commands(op, || values.next_value(), expiry) {
+            if let KvCommand::Put {
+                value,
+                expires_at_ms: Some(expiry),
+                ..
+            } = command
+            {
+                shared.workload.record_expiry(value, expiry);
+            }
             let call_ns = sim_elapsed_ns();
             if client.run(command).await.is_some() {
                 let latency_ns = sim_elapsed_ns().saturating_sub(call_ns);

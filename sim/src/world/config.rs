@@ -256,6 +256,9 @@ pub struct Overrides {
     pub fault_scale_permille: Option<u32>,
     /// A `workloads` preset name (checked by the caller); `None`: the drawn client shape.
     pub workload: Option<String>,
+    /// Thousandths of puts that carry an expiry (`--ttl-share`); `None`: drawn under
+    /// swarm, none otherwise.
+    pub ttl_share_permille: Option<u32>,
     /// C5 targets fixed on the command line.
     pub targets: TargetOverrides,
 }
@@ -366,6 +369,8 @@ pub struct ClientShape {
     pub workload: workloads::WorkloadSpec,
     /// The deletes sent after the clients are done (`drain.rs`); `None`: no drain.
     pub drain: Option<DrainShape>,
+    /// Puts with an expiry (`ttl.rs`); `None`: no put carries one (and C7 is skipped).
+    pub ttl: Option<super::ttl::TtlShape>,
 }
 
 /// Chance that a remote run drains.

@@ -5,6 +5,7 @@ use super::config::{
     ClientShape, DEFAULT_OPS, DrainShape, FaultLevel, LogCompaction, LsmShape, Overrides,
     ProcessFaults, RemoteShape, Topology, WorldConfig, WorldStyle, WriterShape,
 };
+use super::ttl::TtlShape;
 use super::{fault_scale, workload};
 use crate::clock::ClockParams;
 use crate::rng;
@@ -32,6 +33,8 @@ impl WorldConfig {
         let lsm = draw_lsm(seed, fault_level, overrides, &log);
         let mut clients = workload::resolve(clients, overrides.workload.as_deref());
         clients.drain = DrainShape::draw(seed, lsm.topology, clients.key_space);
+        clients.ttl = TtlShape::of_spec(&clients.workload)
+            .or_else(|| TtlShape::draw(seed, fault_level, overrides.ttl_share_permille, &clients));
         WorldConfig {
             seed,
             fault_level,
@@ -150,6 +153,7 @@ fn draw_clients(seed: u64, overrides: &Overrides) -> ClientShape {
         op_timeout_ms: rng::uniform_u64(&mut client_rng, 1_000, 10_000),
         workload: workload::placeholder(),
         drain: None,
+        ttl: None,
     }
 }
 

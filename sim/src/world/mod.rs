@@ -22,6 +22,7 @@
 
 mod amplification_targets;
 mod background_nodes;
+mod c7;
 mod checkpoint_watch;
 mod checks;
 mod client;
@@ -52,6 +53,7 @@ mod store_view;
 mod summaries;
 mod supervisor;
 mod timeline;
+mod ttl;
 mod violations;
 mod worker_host;
 mod workload;

@@ -82,15 +82,16 @@ const MAX_TABLE_FILES_BYTES_MIN: u64 = 4 << 10;
 
 /// The world's FIFO options: keep about half a copy of the key space
 /// (`key_space × (16 + value_bytes) ÷ 2`, at least 4 KiB), so that a default-sized run,
-/// which writes the key space over several times, drops tables. No TTL (the world's clocks
-/// jump, and TTL expiry belongs with C7) and no intra-L0 merges (RocksDB's default), so
-/// every table that leaves the tree leaves by a drop.
+/// which writes the key space over several times, drops tables. With TTL drawn, FIFO's
+/// `ttl_ms` is the longest TTL a put gets (a table older than that by the picking node's
+/// skewed clock goes; C7 and the lossy C1 judge it), else 0. No intra-L0 merges (RocksDB's
+/// default), so every table that leaves the tree leaves by a drop.
 pub fn fifo_options(config: &WorldConfig) -> FifoOptions {
     let entry_bytes = 16 + u64::from(config.clients.value_bytes.max(8));
     let key_space_bytes = config.clients.key_space.saturating_mul(entry_bytes);
     FifoOptions {
         max_table_files_size: (key_space_bytes / 2).max(MAX_TABLE_FILES_BYTES_MIN),
-        ttl_ms: 0,
+        ttl_ms: config.clients.ttl.map_or(0, |ttl| ttl.ttl_ms_max),
         allow_compaction: false,
         write_buffer_size: config.writer.memtable_size_bytes,
         ..FifoOptions::default()

@@ -12,12 +12,21 @@ pub const WRITER_PORT: u16 = 7000;
 pub const WRITER_HOSTS: usize = 2;
 
 /// A client operation. Keys and values are ids; values are unique per put, so a read names
-/// exactly which write it saw.
+/// exactly which write it saw. A put may carry an absolute expiry (wall ms, as Redis's
+/// `PXAT`), after which the key reads as absent.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum KvCommand {
-    Get { key: u64 },
-    Put { key: u64, value: u64 },
-    Delete { key: u64 },
+    Get {
+        key: u64,
+    },
+    Put {
+        key: u64,
+        value: u64,
+        expires_at_ms: Option<u64>,
+    },
+    Delete {
+        key: u64,
+    },
 }
 
 pub struct ClientRequest {

@@ -4,6 +4,7 @@
 
 use super::amplification_targets::{self, C5Inputs, C5Report};
 use super::background_nodes::spawn_background;
+use super::c7::{C7_SKIPPED_NO_TTL, TtlContext};
 use super::checks::{self, Verdicts};
 use super::client::{ClientPlan, client_main};
 use super::config::WorldConfig;
@@ -278,7 +279,8 @@ async fn quiesce(world: &World) -> Result<Rest, String> {
     Ok(await_rest(&world.store, &style, l0_trigger).await)
 }
 
-/// C1, C3, C2, recovery, manifest invariants, edits-valid and C4, in that order.
+/// C1, C7 (or why it was skipped), C3, C2, recovery, manifest invariants, edits-valid and
+/// C4, in that order.
 fn run_checks(
     world: &World,
     found: &IntegrityReport,
@@ -289,9 +291,18 @@ fn run_checks(
     let history = History::from_operations(world.shared.take_history())
         .map_err(|error| format!("the history is malformed: {error}"))?;
     let mut verdicts = Verdicts::default();
-    match checks::c1_linearizable(config, &history) {
+    let horizon_ms = u64::try_from(sim_elapsed().as_millis()).unwrap_or(u64::MAX);
+    let expiries = world.shared.workload.expiries();
+    let ttl = TtlContext::new(config, expiries, horizon_ms);
+    let ttl_history = ttl.as_ref().map(|ttl| ttl.history(&history)).transpose()?;
+    let ttl_pair = ttl.as_ref().zip(ttl_history.as_ref());
+    match checks::c1_linearizable(config, &history, ttl_pair) {
         Some(c1) => verdicts.record(c1),
         None => verdicts.skip("C1", checks::C1_SKIPPED_CHECKPOINT),
+    }
+    match ttl_pair {
+        Some((context, ttl_history)) => verdicts.record(context.c7_check(ttl_history)),
+        None => verdicts.skip("C7", C7_SKIPPED_NO_TTL),
     }
     verdicts.record(checks::no_violations("C3", &found.reference_integrity));
     verdicts.record(checks::no_violations("C2", &found.checkpoint_stability));

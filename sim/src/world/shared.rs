@@ -301,7 +301,7 @@ fn new_histogram() -> Histogram<u64> {
 pub fn kv_input(command: KvCommand) -> KvInput<u64, u64> {
     match command {
         KvCommand::Get { key } => KvInput::Get(key),
-        KvCommand::Put { key, value } => KvInput::Put(key, value),
+        KvCommand::Put { key, value, .. } => KvInput::Put(key, value),
         KvCommand::Delete { key } => KvInput::Delete(key),
     }
 }

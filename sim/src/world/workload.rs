@@ -9,8 +9,9 @@
 //! (which has get, put and delete only):
 //! - `Scan { start_key, .. }` is a `Get` of its start key (there is no scan on the wire);
 //! - `ReadModifyWrite` is a `Get`, then a `Put` of a new value;
-//! - a put's TTL is dropped: the world's writer host writes no expiry time yet (the TTL
-//!   check, C7, belongs with that change), so `ttl-series` runs as a series of inserts;
+//! - a put's TTL becomes an absolute expiry the client sends with the put (`ttl.rs`);
+//!   a run without a TTL preset may draw a share of expiring puts instead
+//!   ([`super::ttl::TtlShape`]), so `ttl-series` and swarm runs exercise expiry and C7;
 //! - value sizes: the wire carries value ids and the host pads every value to the run's
 //!   one `value_bytes`, so a spec's sizes become one size per run (see
 //!   [`world_value_bytes`]).
@@ -19,6 +20,7 @@ use super::config::{ClientShape, WorldConfig};
 use super::protocol::KvCommand;
 use crate::rng;
 use hdrhistogram::Histogram;
+use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard};
 use workloads::{KeyDistribution, Mix, Op, OpStream, ValueSizes, WorkloadSpec};
 
@@ -39,7 +41,7 @@ pub fn world_preset(name: &str, drawn_key_space: u64, ops_total: u64) -> Option<
         KeyDistribution::Shuffled => ops_total.max(1),
         _ => drawn_key_space.max(1),
     };
-    Some(spec.with_key_space(key_space).with_ttl(None))
+    Some(spec.with_key_space(key_space))
 }
 
 /// The spec of a run without `--workload`: uniform keys over `key_space`, `get_share`
@@ -126,13 +128,19 @@ pub fn world_value_bytes(values: &ValueSizes) -> u32 {
 }
 
 /// What a client sends for one workload operation; `next_value` gives a fresh value id
-/// for each put.
-pub fn commands(op: Op, mut next_value: impl FnMut() -> u64) -> Vec<KvCommand> {
+/// for each put, and `expiry` its absolute expiry from the operation's own TTL (`None`
+/// when the operation has none: the run's drawn share may still give one).
+pub fn commands(
+    op: Op,
+    mut next_value: impl FnMut() -> u64,
+    mut expiry: impl FnMut(Option<u64>) -> Option<u64>,
+) -> Vec<KvCommand> {
     match op {
         Op::Get { key } | Op::Scan { start_key: key, .. } => vec![KvCommand::Get { key }],
-        Op::Put { key, .. } => vec![KvCommand::Put {
+        Op::Put { key, ttl_ms, .. } => vec![KvCommand::Put {
             key,
             value: next_value(),
+            expires_at_ms: expiry(ttl_ms),
         }],
         Op::Delete { key } => vec![KvCommand::Delete { key }],
         Op::ReadModifyWrite { key, .. } => vec![
@@ -140,6 +148,7 @@ pub fn commands(op: Op, mut next_value: impl FnMut() -> u64) -> Vec<KvCommand> {
             KvCommand::Put {
                 key,
                 value: next_value(),
+                expires_at_ms: expiry(None),
             },
         ],
     }
@@ -158,6 +167,8 @@ pub struct WorkloadState {
     stream: Mutex<Option<OpStream>>,
     key_space_bound: u64,
     latencies: Mutex<Latencies>,
+    /// The absolute expiry (true wall ms) of every put sent with one, by value id.
+    expiries: Mutex<BTreeMap<u64, u64>>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -188,7 +199,19 @@ impl WorkloadState {
                 get_us: latency_histogram(),
                 write_us: latency_histogram(),
             }),
+            expiries: Mutex::new(BTreeMap::new()),
         }
+    }
+
+    /// Notes that the put of value id `value` was sent with `expires_at_ms`.
+    pub fn record_expiry(&self, value: u64, expires_at_ms: u64) {
+        let previous = lock(&self.expiries).insert(value, expires_at_ms);
+        assert!(previous.is_none(), "value id {value} put twice");
+    }
+
+    /// Every put's expiry so far, by value id.
+    pub fn expiries(&self) -> BTreeMap<u64, u64> {
+        lock(&self.expiries).clone()
     }
 
     /// The run's next operation, or `None` once the stream has ended. Keys are below the
@@ -259,7 +282,9 @@ mod tests {
             assert!(spec.is_some(), "{name}");
             let Some(spec) = spec else { continue };
             assert!(spec.validate().is_ok(), "{name}");
-            assert_eq!(spec.ttl, None);
+            if *name == "ttl-series" {
+                assert!(spec.ttl.is_some(), "ttl-series keeps its TTL");
+            }
             let bound = key_space_bound(&spec, 500);
             let ops: Vec<Op> = OpStream::new(&spec, 7)
                 .map(|stream| stream.take(500).collect())
@@ -288,12 +313,17 @@ mod tests {
                 next += 1;
                 next
             },
+            |_| Some(99),
         );
         assert_eq!(
             sent,
             vec![
                 KvCommand::Get { key: 3 },
-                KvCommand::Put { key: 3, value: 11 }
+                KvCommand::Put {
+                    key: 3,
+                    value: 11,
+                    expires_at_ms: Some(99)
+                }
             ]
         );
         let scan = commands(
@@ -302,6 +332,7 @@ mod tests {
                 len: 9,
             },
             || 0,
+            |_| None,
         );
         assert_eq!(scan, vec![KvCommand::Get { key: 5 }]);
     }

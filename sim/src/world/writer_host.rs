@@ -419,11 +419,15 @@ async fn handle_batch(
     for (request, from) in batch {
         match request.command {
             KvCommand::Get { key } => readers.push((request.request_id, from, key)),
-            KvCommand::Put { key, value } => {
+            KvCommand::Put {
+                key,
+                value,
+                expires_at_ms,
+            } => {
                 ops.push(WriteOp::Put {
                     key: key_bytes(key),
                     value: value_bytes(value, value_size),
-                    expires_at_ms: None,
+                    expires_at_ms,
                 });
                 writers.push((request.request_id, from));
             }

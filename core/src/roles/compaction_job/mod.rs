@@ -4,8 +4,9 @@
 //!
 //! A job is plain data fixed when it starts: the plan, the inputs' metadata as the manifest
 //! it was picked from lists them, the block of output ids reserved for it, and everything
-//! the merge needs (SST options, retry policy, the `now_ms` its filter judges by). Running it
-//! borrows no host state, so a host may run several at once.
+//! the merge needs (SST options, retry policy, the `now_ms` its outputs are stamped with). Running it
+//! borrows no host state, so a host may run several at once. The TTL filter alone reads the
+//! running node's clock, as the merge starts.
 
 mod cleanup;
 mod error;
@@ -69,8 +70,9 @@ pub struct CompactionJob {
     pub output_ids: OutputIds,
     pub sst: SstOptions,
     pub retry: RetryPolicy,
-    /// The wall clock of the host when the job started: the TTL filter and the outputs'
-    /// `created_at_ms` use it, so a rerun of the job builds the same tables.
+    /// The wall clock of the host when the job started: the outputs' `created_at_ms` use
+    /// it. The TTL filter judges by the clock of the node running the merge, read then
+    /// ([`merge_inputs`]).
     pub now_ms: WallMs,
     /// Whether the merge drops expired puts (FIFO with a TTL).
     pub expire_by_ttl: bool,

@@ -7,6 +7,7 @@ use crate::clock::Clock;
 use crate::codec::DecodeError;
 use crate::compaction::log::ShadowFilter;
 use crate::compaction::{CompactionStats, ExecuteError, PlanKind, execute};
+use crate::entry::WallMs;
 use crate::ids::SstId;
 use crate::layout::sst_path;
 use crate::merge::{NoFilter, TtlFilter};
@@ -36,7 +37,9 @@ pub async fn run_cached<S: ObjectStore, C: Clock>(
 ) -> Result<(JobOutput, Vec<(SstMeta, SstReader)>), JobError> {
     let inputs = fetch_inputs(store, clock, job, cached).await?;
     let liveness = learn_liveness(store, clock, job, &inputs).await?;
-    let output = merge_inputs(job, &inputs, liveness)?;
+    // The TTL filter judges by this node's wall clock as the merge runs, not by the
+    // `now_ms` the job was stamped with where it was picked.
+    let output = merge_inputs(job, &inputs, liveness, clock.wall_ms())?;
     upload_outputs(store, clock, job, &output).await?;
     Ok((output, inputs))
 }
@@ -89,10 +92,15 @@ async fn fetch_input<S: ObjectStore, C: Clock>(
 /// Merges `inputs` per the job's plan, naming outputs from the job's id block. Pure. A
 /// move or a deletion only reports what it will change. A log scan or lookup job drops the
 /// records `liveness` found shadowed and reports its cost in the stats.
+/// A TTL filter (FIFO with a TTL) removes puts expired by `filter_now_ms`: the wall clock
+/// of the node running the merge, which the caller reads (skew there is what TTL is
+/// judged by in real deployments). `job.now_ms` only stamps the outputs' `created_at_ms`,
+/// so a rerun builds the same tables.
 pub fn merge_inputs(
     job: &CompactionJob,
     inputs: &[(SstMeta, SstReader)],
     liveness: Option<Liveness>,
+    filter_now_ms: WallMs,
 ) -> Result<JobOutput, JobError> {
     if job.plan.kind != PlanKind::Merge {
         return Ok(JobOutput {
@@ -118,7 +126,9 @@ pub fn merge_inputs(
         execute(
             plan,
             inputs,
-            TtlFilter { now_ms },
+            TtlFilter {
+                now_ms: filter_now_ms,
+            },
             now_ms,
             &mut next_id,
             sst,

@@ -53,8 +53,8 @@ pub struct RemoteJob {
     pub output_ids: OutputIds,
     /// Options that shape the merge's outputs.
     pub sst: SstOptions,
-    /// The primary's wall clock at scheduling: the TTL filter and the outputs'
-    /// `created_at_ms` use it, so a rerun (remote or local) builds the same tables.
+    /// The primary's wall clock at scheduling: the outputs' `created_at_ms` use it. The
+    /// TTL filter does not: it judges by the clock of the worker that runs the merge.
     pub now_ms: WallMs,
     /// Whether the merge drops expired puts (FIFO with a TTL).
     pub expire_by_ttl: bool,

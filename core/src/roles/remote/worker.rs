@@ -140,7 +140,10 @@ impl<S: ObjectStore, C: Clock> RemoteWorker<S, C> {
         let liveness = learn_liveness(&self.store, &self.clock, &local, &readers)
             .await
             .map_err(RemoteWorkerError::Job)?;
-        let output = merge_inputs(&local, &readers, liveness).map_err(RemoteWorkerError::Job)?;
+        // TTL is judged by this worker's own clock; the job's `now_ms` is the primary's.
+        let filter_now_ms = self.clock.wall_ms();
+        let output = merge_inputs(&local, &readers, liveness, filter_now_ms)
+            .map_err(RemoteWorkerError::Job)?;
         for (encoded, meta) in &output.outputs {
             let path = job.id.output_path(meta.id);
             let tag = format!("{}-tmp{}", local.write_tag, meta.id.0);

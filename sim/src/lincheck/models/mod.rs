@@ -6,6 +6,7 @@ pub mod id_map;
 pub mod intern;
 pub mod kv_append;
 pub mod kv_register;
+pub mod ttl_register;
 
 use std::collections::BTreeMap;
 
