@@ -93,7 +93,9 @@ impl Dispatcher {
             .map(|key| ClientWrite::Delete { key: key.clone() })
             .collect();
         let existed = self.write(writes).await?;
-        Ok(OwnedFrame::Integer(existed.iter().filter(|e| **e).count() as i64))
+        Ok(OwnedFrame::Integer(
+            existed.iter().filter(|e| **e).count() as i64
+        ))
     }
 
     async fn keys(&self, args: &[Bytes]) -> Result<OwnedFrame, ClientError> {

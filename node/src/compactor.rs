@@ -93,7 +93,9 @@ async fn open(
             }
         }
     }
-    Err(RoleError::Compactor(format!("could not open: {last_error}")))
+    Err(RoleError::Compactor(format!(
+        "could not open: {last_error}"
+    )))
 }
 
 /// One line per install, with the compactor's throughput so far.

@@ -145,11 +145,13 @@ impl Config {
             path: path.to_string(),
             message: error.to_string(),
         })?;
-        config.validate().map_err(|(key, reason)| ConfigError::BadValue {
-            path: path.to_string(),
-            key,
-            reason,
-        })?;
+        config
+            .validate()
+            .map_err(|(key, reason)| ConfigError::BadValue {
+                path: path.to_string(),
+                key,
+                reason,
+            })?;
         Ok(config)
     }
 
@@ -160,7 +162,10 @@ impl Config {
         let positive = [
             ("write_buffer_size", lsm.write_buffer_size),
             ("target_file_size_base", lsm.target_file_size_base),
-            ("target_file_size_multiplier", lsm.target_file_size_multiplier),
+            (
+                "target_file_size_multiplier",
+                lsm.target_file_size_multiplier,
+            ),
             ("max_bytes_for_level_base", lsm.max_bytes_for_level_base),
             ("checkpoint_interval_ms", lsm.checkpoint_interval_ms),
             ("checkpoint_lifetime_ms", lsm.checkpoint_lifetime_ms),
@@ -175,9 +180,21 @@ impl Config {
         }
         let counts = [
             ("num_levels", lsm.num_levels, 2),
-            ("level0_file_num_compaction_trigger", lsm.level0_file_num_compaction_trigger, 1),
-            ("max_concurrent_compactions", lsm.max_concurrent_compactions, 1),
-            ("level0_stop_writes_trigger", lsm.level0_stop_writes_trigger, 1),
+            (
+                "level0_file_num_compaction_trigger",
+                lsm.level0_file_num_compaction_trigger,
+                1,
+            ),
+            (
+                "max_concurrent_compactions",
+                lsm.max_concurrent_compactions,
+                1,
+            ),
+            (
+                "level0_stop_writes_trigger",
+                lsm.level0_stop_writes_trigger,
+                1,
+            ),
         ];
         for (key, value, min) in counts {
             if value.is_some_and(|value| value < min) {
@@ -214,7 +231,10 @@ impl Config {
     fn foreign_style_key(&self) -> Option<&'static str> {
         let lsm = &self.lsm;
         let leveled_only = [
-            ("max_bytes_for_level_base", lsm.max_bytes_for_level_base.is_some()),
+            (
+                "max_bytes_for_level_base",
+                lsm.max_bytes_for_level_base.is_some(),
+            ),
             (
                 "max_bytes_for_level_multiplier",
                 lsm.max_bytes_for_level_multiplier.is_some(),
@@ -226,7 +246,10 @@ impl Config {
             ("max_compaction_bytes", lsm.max_compaction_bytes.is_some()),
         ];
         let universal_only = [
-            ("level0_stop_writes_trigger", lsm.level0_stop_writes_trigger.is_some()),
+            (
+                "level0_stop_writes_trigger",
+                lsm.level0_stop_writes_trigger.is_some(),
+            ),
             ("size_ratio", lsm.size_ratio.is_some()),
             ("min_merge_width", lsm.min_merge_width.is_some()),
             ("max_merge_width", lsm.max_merge_width.is_some()),
@@ -239,7 +262,10 @@ impl Config {
             Style::Leveled => &universal_only,
             Style::Universal => &leveled_only,
         };
-        foreign.iter().find(|(_, given)| *given).map(|(key, _)| *key)
+        foreign
+            .iter()
+            .find(|(_, given)| *given)
+            .map(|(key, _)| *key)
     }
 }
 
@@ -269,7 +295,10 @@ mod tests {
         assert!(error.to_string().contains("num_levels"), "{error}");
         let text = "[storage]\nurl = \"file:///tmp/x\"\n[lsm]\nwrite_buffer_size = 0\n";
         let error = Config::parse(text, "t.toml").expect_err("zero is refused");
-        assert!(error.to_string().contains("lsm.write_buffer_size"), "{error}");
+        assert!(
+            error.to_string().contains("lsm.write_buffer_size"),
+            "{error}"
+        );
     }
 
     #[test]

@@ -22,7 +22,10 @@ pub fn info_text(writer: &NodeWriter, user_bytes: u64) -> String {
         line(&format!("l{}_files", index + 1), run.len().to_string());
         line(&format!("l{}_bytes", index + 1), bytes.to_string());
     }
-    line("pending_deletions", manifest.pending_deletion.len().to_string());
+    line(
+        "pending_deletions",
+        manifest.pending_deletion.len().to_string(),
+    );
     line("checkpoints", manifest.checkpoints.len().to_string());
     line("commits", stats.commits.to_string());
     line("entries_committed", stats.entries_committed.to_string());
@@ -38,7 +41,10 @@ pub fn info_text(writer: &NodeWriter, user_bytes: u64) -> String {
         .map(|level| manifest.level_size_bytes(level))
         .max()
         .unwrap_or(0);
-    line("space_amplification", ratio(manifest.live_size_bytes(), largest_level));
+    line(
+        "space_amplification",
+        ratio(manifest.live_size_bytes(), largest_level),
+    );
     text
 }
 

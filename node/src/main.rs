@@ -28,7 +28,10 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 #[derive(Parser)]
-#[command(name = "sediment", about = "The Sediment LSM as real processes on a real bucket")]
+#[command(
+    name = "sediment",
+    about = "The Sediment LSM as real processes on a real bucket"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -127,7 +130,9 @@ fn process_tag(role: &str) -> String {
 async fn run(command: Command, config: Config) -> Result<(), RoleError> {
     match command {
         Command::Serve { no_compactor, .. } => serve(&config, no_compactor).await,
-        Command::Compactor { .. } => compactor::run_compactor(&config, &process_tag("compactor")).await,
+        Command::Compactor { .. } => {
+            compactor::run_compactor(&config, &process_tag("compactor")).await
+        }
         Command::Gc { .. } => gc::run_gc(&config, &process_tag("gc")).await,
         Command::Inspect { json, .. } => {
             let report = inspect::inspect(&config).await?;
@@ -179,7 +184,8 @@ async fn serve(config: &Config, no_compactor: bool) -> Result<(), RoleError> {
         process_tag: process_tag("writer"),
     };
     let (sender, receiver) = tokio::sync::mpsc::channel(REQUEST_QUEUE_MAX);
-    let writer_task = tokio::spawn(writer_host::run_writer(host, receiver));
+    let writer_task = writer_host::spawn_writer_thread(host, receiver)
+        .map_err(|error| RoleError::Io(format!("cannot start the writer thread: {error}")))?;
     eprintln!("sediment: serving RESP on {}", config.server.listen);
     let dispatcher = Arc::new(commands::Dispatcher {
         writer: sender,
@@ -191,7 +197,7 @@ async fn serve(config: &Config, no_compactor: bool) -> Result<(), RoleError> {
         }
         stopped = writer_task => match stopped {
             Ok(stop) => Err(RoleError::Io(format!("the writer stopped: {stop:?}"))),
-            Err(error) => Err(RoleError::Io(format!("the writer task died: {error}"))),
+            Err(_) => Err(RoleError::Io("the writer thread died".to_string())),
         },
     }
 }

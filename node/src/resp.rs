@@ -3,7 +3,7 @@
 
 use redis_protocol::resp2::decode::decode;
 use redis_protocol::resp2::encode::encode;
-use redis_protocol::resp2::types::OwnedFrame;
+use redis_protocol::resp2::types::{OwnedFrame, Resp2Frame};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -21,7 +21,8 @@ pub struct Connection {
 #[derive(Debug)]
 pub enum ConnectionEnd {
     Closed,
-    Io(std::io::Error),
+    /// The socket failed (reset by the peer, say).
+    Io,
     Protocol(String),
 }
 
@@ -49,7 +50,11 @@ impl Connection {
                 return Err(ConnectionEnd::Protocol("request too large".to_string()));
             }
             let mut chunk = vec![0u8; READ_CHUNK_BYTES];
-            let read = self.stream.read(&mut chunk).await.map_err(ConnectionEnd::Io)?;
+            let read = self
+                .stream
+                .read(&mut chunk)
+                .await
+                .map_err(|_| ConnectionEnd::Io)?;
             if read == 0 {
                 return Err(ConnectionEnd::Closed);
             }
@@ -62,6 +67,9 @@ impl Connection {
         let written = encode(&mut bytes, frame, false)
             .map_err(|error| ConnectionEnd::Protocol(error.to_string()))?;
         assert_eq!(written, bytes.len(), "encode fills what encode_len sized");
-        self.stream.write_all(&bytes).await.map_err(ConnectionEnd::Io)
+        self.stream
+            .write_all(&bytes)
+            .await
+            .map_err(|_| ConnectionEnd::Io)
     }
 }

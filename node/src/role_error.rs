@@ -9,7 +9,6 @@ pub enum RoleError {
     /// A newer incarnation of the role took over.
     Fenced(String),
     Compactor(String),
-    Gc(String),
     Io(String),
 }
 
@@ -19,7 +18,6 @@ impl fmt::Display for RoleError {
             RoleError::Store(error) => write!(f, "cannot open the store: {error}"),
             RoleError::Fenced(detail) => write!(f, "fenced by a newer incarnation: {detail}"),
             RoleError::Compactor(detail) => write!(f, "compactor: {detail}"),
-            RoleError::Gc(detail) => write!(f, "gc: {detail}"),
             RoleError::Io(detail) => write!(f, "{detail}"),
         }
     }

@@ -6,7 +6,10 @@ use crate::resp::{Connection, ConnectionEnd};
 use std::sync::Arc;
 use tokio::net::{TcpListener, TcpStream};
 
-pub async fn accept_loop(listener: TcpListener, dispatcher: Arc<Dispatcher>) -> std::io::Result<()> {
+pub async fn accept_loop(
+    listener: TcpListener,
+    dispatcher: Arc<Dispatcher>,
+) -> std::io::Result<()> {
     loop {
         let (stream, _) = listener.accept().await?;
         // Small replies must not wait for Nagle's timer.
@@ -21,7 +24,7 @@ async fn serve_connection(stream: TcpStream, dispatcher: Arc<Dispatcher>) {
         let frame = match connection.read_frame().await {
             Ok(frame) => frame,
             Err(ConnectionEnd::Closed) => return,
-            Err(ConnectionEnd::Io(_)) => return,
+            Err(ConnectionEnd::Io) => return,
             Err(ConnectionEnd::Protocol(reason)) => {
                 let error = redis_protocol::resp2::types::OwnedFrame::Error(format!(
                     "ERR Protocol error: {reason}"

@@ -88,7 +88,10 @@ async fn commit_group(
     let user_bytes: u64 = ops.iter().map(op_user_bytes).sum();
     match writer.commit(&ops).await {
         Ok(receipt) => {
-            assert!(receipt.first_seq <= receipt.last_seq, "a commit assigns sequence numbers");
+            assert!(
+                receipt.first_seq <= receipt.last_seq,
+                "a commit assigns sequence numbers"
+            );
             answer_all(answers, None);
             Ok(user_bytes)
         }
@@ -121,7 +124,10 @@ async fn decide_command(
         let exists = match staged.get(&key) {
             Some(exists) => *exists,
             None => {
-                let read = writer.get(&key).await.map_err(|e| format!("ERR read failed: {e}"))?;
+                let read = writer
+                    .get(&key)
+                    .await
+                    .map_err(|e| format!("ERR read failed: {e}"))?;
                 read.value.is_some()
             }
         };
@@ -241,7 +247,9 @@ pub async fn serve_keys(writer: &mut NodeWriter, batch: &mut Batch) -> Result<()
 
 fn read_error(error: &WriterError) -> ClientError {
     match error {
-        WriterError::Fenced { .. } => format!("FENCED this writer was fenced by a newer one: {error}"),
+        WriterError::Fenced { .. } => {
+            format!("FENCED this writer was fenced by a newer one: {error}")
+        }
         other => format!("ERR read failed: {other}"),
     }
 }

@@ -10,7 +10,7 @@ use crate::writer_serve::{Stop, serve};
 use lsm_core::roles::writer::{Writer, WriterOptions};
 use std::time::Duration;
 use stores::{RealStore, SystemClock};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 
 pub type NodeWriter = Writer<RealStore, SystemClock>;
 
@@ -25,6 +25,26 @@ pub struct WriterHost {
     pub schedule: Schedule,
     /// Distinguishes this process's incarnations' write tags from every other process's.
     pub process_tag: String,
+}
+
+/// Runs the writer on a thread of its own with a single-threaded runtime: core's writer
+/// futures are not `Send` (they hold borrows of the manifest across awaits), and one thread
+/// is all a `&mut self` writer can use anyway. The receiver hears why it stopped.
+pub fn spawn_writer_thread(
+    host: WriterHost,
+    requests: mpsc::Receiver<Request>,
+) -> std::io::Result<oneshot::Receiver<Stop>> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let (stopped, stop) = oneshot::channel();
+    std::thread::Builder::new()
+        .name("writer".to_string())
+        .spawn(move || {
+            let why = runtime.block_on(run_writer(host, requests));
+            let _ = stopped.send(why);
+        })?;
+    Ok(stop)
 }
 
 /// Runs until the channel closes. Returns why it stopped serving, for the exit status.
@@ -49,8 +69,11 @@ pub async fn run_writer(host: WriterHost, mut requests: mpsc::Receiver<Request>)
             }
             Stop::Fenced => {
                 eprintln!("sediment: writer {tag} fenced: a newer writer took over");
-                answer_forever(&mut requests, "FENCED this writer was fenced by a newer one")
-                    .await;
+                answer_forever(
+                    &mut requests,
+                    "FENCED this writer was fenced by a newer one",
+                )
+                .await;
                 return Stop::Fenced;
             }
             Stop::Closed => return Stop::Closed,

@@ -10,14 +10,19 @@ fn run_with(config_text: &str) -> (i32, String) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("sediment.toml");
     std::fs::write(&path, config_text).unwrap();
-    let output = sediment().args(["inspect", "-c"]).arg(&path).output().unwrap();
+    let output = sediment()
+        .args(["inspect", "-c"])
+        .arg(&path)
+        .output()
+        .unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr).to_string();
     (output.status.code().unwrap(), stderr)
 }
 
 #[test]
 fn unknown_key_exits_2_naming_it() {
-    let (code, stderr) = run_with("[storage]\nurl = \"file:///tmp/x\"\n[lsm]\nwrite_bufer_size = 1\n");
+    let (code, stderr) =
+        run_with("[storage]\nurl = \"file:///tmp/x\"\n[lsm]\nwrite_bufer_size = 1\n");
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("write_bufer_size"), "{stderr}");
     let (code, stderr) = run_with("[storage]\nurl = \"file:///tmp/x\"\n[servr]\nlisten = \"x\"\n");
@@ -28,7 +33,10 @@ fn unknown_key_exits_2_naming_it() {
 #[test]
 fn bad_value_exits_2_naming_the_key() {
     let cases = [
-        ("[lsm]\nlevel0_file_num_compaction_trigger = \"four\"\n", "level0_file_num_compaction_trigger"),
+        (
+            "[lsm]\nlevel0_file_num_compaction_trigger = \"four\"\n",
+            "level0_file_num_compaction_trigger",
+        ),
         ("[lsm]\nstyle = \"tiered\"\n", "style"),
         ("[lsm]\nwrite_buffer_size = 0\n", "lsm.write_buffer_size"),
         ("[lsm]\nsize_ratio = 3\n", "lsm.size_ratio"),

@@ -4,9 +4,9 @@
 
 use super::{ReadCost, Writer, WriterError};
 use crate::clock::Clock;
-use crate::entry::Entry;
 use crate::codec::DecodeError;
 use crate::compaction::ExecuteError;
+use crate::entry::Entry;
 use crate::layout::sst_path;
 use crate::merge::{MergeError, MergeOptions, MergingIterator, NoFilter};
 use crate::sst::SstMeta;
@@ -63,7 +63,9 @@ impl<S: ObjectStore, C: Clock> Writer<S, C> {
                 continue;
             }
             assert!(
-                found.last().is_none_or(|(key, _): &(Bytes, Bytes)| key < &entry.key.user_key),
+                found
+                    .last()
+                    .is_none_or(|(key, _): &(Bytes, Bytes)| key < &entry.key.user_key),
                 "a merge yields each user key once, in order"
             );
             found.push((entry.key.user_key.clone(), entry.value.clone()));
@@ -192,7 +194,10 @@ mod tests {
                 run(writer.flush()).expect("flushes");
             }
         }
-        assert!(writer.manifest().l0.len() >= 2, "the scan must cross tables");
+        assert!(
+            writer.manifest().l0.len() >= 2,
+            "the scan must cross tables"
+        );
         let all = run(writer.scan(.., usize::MAX)).expect("scans");
         let expected: Vec<(Bytes, Bytes)> = model
             .iter()
