@@ -1,6 +1,8 @@
 //! Starting `sediment` processes on a temporary bucket, and a client for them.
 #![allow(dead_code)]
 
+pub mod history;
+
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
