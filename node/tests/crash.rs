@@ -15,8 +15,8 @@ use redis::Commands;
 use sim::lincheck::models::kv_register::{KvInput, KvOutput, KvRegisterModel};
 use sim::lincheck::{CheckOptions, Verdict, check};
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, AtomicU16, AtomicU64, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU16, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 use support::history::Recorder;
 use support::{Process, connect, free_port, spawn, write_config};
@@ -45,7 +45,10 @@ impl Rng {
 }
 
 fn env_u64(name: &str, default: u64) -> u64 {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 struct Shared {
@@ -69,7 +72,8 @@ fn client_loop(shared: Arc<Shared>, seed: u64) {
             };
             match client.get_connection_with_timeout(Duration::from_millis(500)) {
                 Ok(c) => {
-                    c.set_read_timeout(Some(Duration::from_millis(1500))).unwrap();
+                    c.set_read_timeout(Some(Duration::from_millis(1500)))
+                        .unwrap();
                     connection = Some(c);
                 }
                 Err(_) => {
@@ -98,7 +102,8 @@ fn client_loop(shared: Arc<Shared>, seed: u64) {
         match result {
             Ok(output) => shared.recorder.completed(client_id, call_ns, input, output),
             Err(error) => {
-                let definite = error.kind() == redis::ErrorKind::Server(redis::ServerErrorKind::ResponseError)
+                let definite = error.kind()
+                    == redis::ErrorKind::Server(redis::ServerErrorKind::ResponseError)
                     || error.to_string().contains("FENCED")
                     || error.to_string().contains("not applied");
                 let unknown = error.to_string().contains("UNKNOWN");
@@ -122,7 +127,11 @@ fn inspect(config: &Path) -> serde_json::Value {
         .arg(config)
         .output()
         .unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     serde_json::from_slice(&output.stdout).unwrap()
 }
 
@@ -228,7 +237,10 @@ fn zombie_episode(
     let bucket = dir.path().join("bucket");
     let text = std::fs::read_to_string(dir.path().join("sediment.toml"))
         .unwrap()
-        .replace(&format!("127.0.0.1:{old_port}"), &format!("127.0.0.1:{new_port}"));
+        .replace(
+            &format!("127.0.0.1:{old_port}"),
+            &format!("127.0.0.1:{new_port}"),
+        );
     assert!(text.contains(&bucket.display().to_string()));
     let new_config = new_dir.join("sediment.toml");
     std::fs::write(&new_config, text).unwrap();
@@ -237,7 +249,9 @@ fn zombie_episode(
     shared.port.store(new_port, Ordering::SeqCst);
     signal(&old, "CONT");
     let mut zombie = connect(old_port);
-    zombie.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    zombie
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
     let refused: redis::RedisResult<()> = zombie.set("k00", 999_999_999u64);
     let error = refused.expect_err("a zombie writer acknowledged a write");
     assert!(error.to_string().contains("FENCED"), "{error}");
@@ -258,7 +272,10 @@ fn check_c4(config: &Path) {
         if l0 < L0_TRIGGER && pending == 0 {
             return;
         }
-        assert!(Instant::now() < deadline, "C4: L0 {l0}, pending {pending}: {report:#}");
+        assert!(
+            Instant::now() < deadline,
+            "C4: L0 {l0}, pending {pending}: {report:#}"
+        );
         std::thread::sleep(Duration::from_millis(300));
     }
 }
@@ -289,7 +306,10 @@ fn check_c3(dir: &Path) {
         }
         for id in &referenced {
             let path = sst_path(*id);
-            assert!(store.head(&path).await.is_ok(), "C3: {path} is referenced but missing");
+            assert!(
+                store.head(&path).await.is_ok(),
+                "C3: {path} is referenced but missing"
+            );
         }
         println!("C3: {} referenced tables all present", referenced.len());
     });
