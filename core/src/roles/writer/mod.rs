@@ -21,6 +21,7 @@ mod options;
 mod read;
 mod recovery;
 mod remote;
+mod scan;
 mod stats;
 
 pub use checkpoint::WRITER_CHECKPOINT_NAME;

@@ -71,7 +71,7 @@ impl<S: ObjectStore, C: Clock> Writer<S, C> {
         l0.chain(levels).cloned().collect()
     }
 
-    async fn reader_for(
+    pub(super) async fn reader_for(
         &mut self,
         meta: &SstMeta,
         cost: &mut ReadCost,

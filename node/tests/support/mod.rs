@@ -1,0 +1,76 @@
+//! Starting `sediment` processes on a temporary bucket, and a client for them.
+#![allow(dead_code)]
+
+pub mod history;
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub fn sediment() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_sediment"))
+}
+
+/// A port nobody listens on right now.
+pub fn free_port() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind an ephemeral port");
+    listener.local_addr().expect("local address").port()
+}
+
+/// Writes a config for a file:// bucket under `dir` with `lsm` lines added.
+pub fn write_config(dir: &Path, port: u16, lsm: &str) -> PathBuf {
+    let bucket = dir.join("bucket");
+    std::fs::create_dir_all(&bucket).expect("bucket directory");
+    let text = format!(
+        "[storage]\nurl = \"file://{}\"\n\n[lsm]\n{lsm}\n\n[server]\nlisten = \"127.0.0.1:{port}\"\n",
+        bucket.display()
+    );
+    let path = dir.join("sediment.toml");
+    std::fs::write(&path, text).expect("write the config");
+    path
+}
+
+/// A child process killed when dropped.
+pub struct Process(pub Child);
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+pub fn spawn(args: &[&str], config: &Path) -> Process {
+    let child = sediment()
+        .args(args)
+        .arg("-c")
+        .arg(config)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start sediment");
+    Process(child)
+}
+
+/// Connects once the server answers PING.
+pub fn connect(port: u16) -> redis::Connection {
+    let client = redis::Client::open(format!("redis://127.0.0.1:{port}/")).expect("client");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Ok(mut connection) = client.get_connection()
+            && redis::cmd("PING").query::<String>(&mut connection).is_ok()
+        {
+            return connection;
+        }
+        assert!(Instant::now() < deadline, "the server never answered PING");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// The `name:value` field of an INFO text.
+pub fn info_field(info: &str, name: &str) -> Option<String> {
+    info.lines()
+        .find_map(|line| line.strip_prefix(&format!("{name}:")))
+        .map(|value| value.trim().to_string())
+}
