@@ -217,6 +217,7 @@ async fn finish_fault_phase(world: &World, phase: FaultPhase) -> Result<Supervis
     }
     let faults_end_s = sim_elapsed().as_secs_f64();
     phase.stop.store(true, Ordering::Relaxed);
+    world.shared.faults_stopped.store(true, Ordering::Relaxed);
     let supervisor = phase
         .supervising
         .await
