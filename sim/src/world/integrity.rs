@@ -294,8 +294,13 @@ impl IntegrityObserver {
 }
 
 impl StoreObserver for IntegrityObserver {
+    fn on_request(&self, node: &str, _path: &str, write: bool) {
+        if write {
+            self.windows.on_write_from(node);
+        }
+    }
+
     fn on_mutation(&self, mutation: &AppliedMutation, store: &StoreState) {
-        self.windows.on_mutation_from(&mutation.node);
         let mut state = self.lock();
         match &mutation.change {
             MutationChange::Put { bytes, .. } if parse_manifest_path(&mutation.path).is_some() => {

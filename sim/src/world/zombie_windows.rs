@@ -2,8 +2,8 @@
 //! edits each new manifest version made (from the epoch audit's classification), the
 //! supervisor holds a long pause until the paused process's successor has moved on
 //! (flushed, compacted, checkpointed) and marks the process a zombie with what it missed,
-//! and the observer counts a window reached when a marked zombie's mutation then applies in
-//! the store. Shared between the observer and the supervisor (both outlive every node).
+//! and the observer counts a window reached when a marked zombie then sends the store a
+//! write (a put or delete, whether the store applies it or its condition refuses it). Shared between the observer and the supervisor (both outlive every node).
 
 use super::epoch_audit::Changes;
 use std::collections::BTreeMap;
@@ -67,8 +67,8 @@ impl ZombieWindows {
         *lock(&self.edits)
     }
 
-    /// `node`, a `role` process, resumes as a zombie that missed `edits`; its next applied
-    /// mutation reaches those windows. Empty `edits` forget the node.
+    /// `node`, a `role` process, resumes as a zombie that missed `edits`; its next write
+    /// reaches those windows. Empty `edits` forget the node.
     pub fn mark_zombie(&self, node: &str, role: &'static str, edits: Vec<&'static str>) {
         let mut zombies = lock(&self.zombies);
         if edits.is_empty() {
@@ -83,8 +83,8 @@ impl ZombieWindows {
         lock(&self.zombies).remove(node);
     }
 
-    /// A mutation sent by `node` applied in the store.
-    pub fn on_mutation_from(&self, node: &str) {
+    /// The store is about to execute a write sent by `node`.
+    pub fn on_write_from(&self, node: &str) {
         let Some((role, edits)) = lock(&self.zombies).remove(node) else {
             return;
         };
@@ -117,10 +117,10 @@ mod tests {
         let missed = windows.edits().moved_since(&before);
         assert_eq!(missed, ["flush", "checkpoint"]);
         windows.mark_zombie("writer-0", "writer", missed);
-        windows.on_mutation_from("writer-1");
+        windows.on_write_from("writer-1");
         assert!(windows.hits().is_empty());
-        windows.on_mutation_from("writer-0");
-        windows.on_mutation_from("writer-0");
+        windows.on_write_from("writer-0");
+        windows.on_write_from("writer-0");
         let hits = windows.hits();
         assert_eq!(hits.get("zombie-writer:flush"), Some(&1));
         assert_eq!(hits.get("zombie-writer:checkpoint"), Some(&1));
@@ -132,7 +132,7 @@ mod tests {
         let windows = ZombieWindows::default();
         windows.mark_zombie("compactor-1", "compactor", vec!["compaction"]);
         windows.forget("compactor-1");
-        windows.on_mutation_from("compactor-1");
+        windows.on_write_from("compactor-1");
         assert!(windows.hits().is_empty());
     }
 }
