@@ -39,11 +39,15 @@ pub enum Bug {
     /// A remote result with no outputs makes the primary delete the job's input tables at
     /// once, as if they were outputs to clean up, instead of leaving them pending.
     RemoteEmptyOutputDeletesInput,
+    /// Manifest apply accepts an edit carrying an older writer or compactor epoch than the
+    /// manifest's (only a newer one is refused), and the compaction install's own epoch
+    /// pre-check defers to apply: a fenced zombie's flush, checkpoint or compaction lands.
+    StaleEpochAccepted,
 }
 
 impl Bug {
     /// Every bug, in the order `sim bugs` lists them.
-    pub const ALL: [Bug; 10] = [
+    pub const ALL: [Bug; 11] = [
         Bug::GcNoCheckpointWait,
         Bug::GcWallclockOrphans,
         Bug::WriterNoFence,
@@ -54,6 +58,7 @@ impl Bug {
         Bug::TombstoneDropEarly,
         Bug::WalReplayOffByOne,
         Bug::RemoteEmptyOutputDeletesInput,
+        Bug::StaleEpochAccepted,
     ];
 
     /// The name the command line uses.
@@ -69,6 +74,7 @@ impl Bug {
             Bug::WalReplayOffByOne => "wal-replay-off-by-one",
             Bug::RemoteStaleInstall => "remote-stale-install",
             Bug::RemoteEmptyOutputDeletesInput => "remote-empty-output-deletes-input",
+            Bug::StaleEpochAccepted => "stale-epoch-accepted",
         }
     }
 
@@ -104,6 +110,9 @@ impl Bug {
             }
             Bug::RemoteEmptyOutputDeletesInput => {
                 "A remote result with no outputs makes the primary delete the job's inputs at once instead of leaving them on the pending list for GC."
+            }
+            Bug::StaleEpochAccepted => {
+                "Manifest apply accepts an edit from an older writer or compactor epoch, so a fenced zombie's flush, checkpoint or compaction is installed."
             }
         }
     }

@@ -1005,3 +1005,53 @@ proptest! {
         }
     }
 }
+
+/// The `stale-epoch-accepted` bug: apply takes a fenced writer's flush and a fenced
+/// compactor's compaction, which the correct apply refuses; a newer epoch stays refused.
+#[cfg(feature = "bugs")]
+#[test]
+fn stale_epoch_accepted_bug_takes_fenced_edits() {
+    use lsm_core::bugs::{Bug, Bugs};
+    use lsm_core::manifest::apply_with;
+    let bug = Bugs::only(Bug::StaleEpochAccepted);
+    let m = applied(
+        &populated(),
+        Edit::FenceWriter {
+            new_epoch: Epoch(2),
+        },
+    );
+    let m = applied(
+        &m,
+        Edit::FenceCompactor {
+            new_epoch: Epoch(3),
+        },
+    );
+    let stale_flush = Edit::Flush {
+        writer_epoch: Epoch(1),
+        sst: sst(4, 0, 1, (31, 31)),
+        wal_replay_point: m.wal_replay_point,
+        last_seq: SeqNum(31),
+    };
+    assert!(apply(&m, &stale_flush).is_err());
+    let taken = apply_with(&m, &stale_flush, bug).unwrap();
+    assert_eq!(taken.writer_epoch, Epoch(2));
+    assert!(taken.is_live(SstId(4)));
+    let stale_compaction = Edit::Compaction {
+        compactor_epoch: Epoch(2),
+        removed: ids(&[10]),
+        added: vec![(1, sst(20, 0, 40, (1, 1)))],
+        force_delete: false,
+    };
+    assert!(apply(&m, &stale_compaction).is_err());
+    assert!(apply_with(&m, &stale_compaction, bug).is_ok());
+    let future = Edit::Flush {
+        writer_epoch: Epoch(9),
+        sst: sst(5, 0, 1, (32, 32)),
+        wal_replay_point: m.wal_replay_point,
+        last_seq: SeqNum(32),
+    };
+    assert!(matches!(
+        apply_with(&m, &future, bug),
+        Err(ManifestError::FutureEpoch { .. })
+    ));
+}

@@ -28,7 +28,8 @@ pub fn apply(base: &Manifest, edit: &Edit) -> Result<Manifest, ManifestError> {
     transition(base, edit, Bugs::NONE)
 }
 
-/// [`apply`] with injected defects (`l0-remove-by-position`); only with the `bugs` feature.
+/// [`apply`] with injected defects (`l0-remove-by-position`, `stale-epoch-accepted`); only
+/// with the `bugs` feature.
 #[cfg(feature = "bugs")]
 pub fn apply_with(base: &Manifest, edit: &Edit, bugs: Bugs) -> Result<Manifest, ManifestError> {
     transition(base, edit, bugs)
@@ -39,6 +40,10 @@ fn transition(
     edit: &Edit,
     #[cfg(feature = "bugs")] bugs: Bugs,
 ) -> Result<Manifest, ManifestError> {
+    #[cfg(feature = "bugs")]
+    let accept_stale = bugs.has(Bug::StaleEpochAccepted);
+    #[cfg(not(feature = "bugs"))]
+    let accept_stale = false;
     let mut next = base.clone();
     next.version = ManifestVersion(base.version.0.checked_add(1).ok_or(
         ManifestError::Overflow {
@@ -52,7 +57,7 @@ fn transition(
             wal_replay_point,
             last_seq,
         } => {
-            require_current(Role::Writer, *writer_epoch, base.writer_epoch)?;
+            require_current(Role::Writer, *writer_epoch, base.writer_epoch, accept_stale)?;
             apply_flush(&mut next, sst, *wal_replay_point, *last_seq)?;
         }
         Edit::WriterSetWal {
@@ -60,7 +65,7 @@ fn transition(
             wal_replay_point,
             last_seq,
         } => {
-            require_current(Role::Writer, *writer_epoch, base.writer_epoch)?;
+            require_current(Role::Writer, *writer_epoch, base.writer_epoch, accept_stale)?;
             set_wal_fields(&mut next, *wal_replay_point, *last_seq)?;
         }
         Edit::FenceWriter { new_epoch } => {
@@ -77,7 +82,12 @@ fn transition(
             added,
             force_delete,
         } => {
-            require_current(Role::Compactor, *compactor_epoch, base.compactor_epoch)?;
+            require_current(
+                Role::Compactor,
+                *compactor_epoch,
+                base.compactor_epoch,
+                accept_stale,
+            )?;
             apply_compaction(
                 &mut next,
                 removed,
@@ -93,7 +103,7 @@ fn transition(
             checkpoint,
             release,
         } => {
-            require_current(Role::Writer, *writer_epoch, base.writer_epoch)?;
+            require_current(Role::Writer, *writer_epoch, base.writer_epoch, accept_stale)?;
             if let Some(flush) = flush {
                 apply_flush(
                     &mut next,
@@ -120,14 +130,18 @@ fn transition(
     Ok(next)
 }
 
-/// A non-fence edit must carry exactly the current epoch of its role.
+/// A non-fence edit must carry exactly the current epoch of its role. `accept_stale` is
+/// only ever true under the `stale-epoch-accepted` bug: an older epoch then passes.
 fn require_current(
     role: Role,
     edit_epoch: Epoch,
     current_epoch: Epoch,
+    accept_stale: bool,
 ) -> Result<(), ManifestError> {
     match edit_epoch.cmp(&current_epoch) {
         Ordering::Equal => Ok(()),
+        // BUG (`stale-epoch-accepted`): a fenced incarnation's edit is taken.
+        Ordering::Less if accept_stale => Ok(()),
         Ordering::Less => Err(ManifestError::StaleEpoch {
             role,
             edit_epoch,

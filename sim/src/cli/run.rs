@@ -66,6 +66,11 @@ pub struct RunArgs {
     /// Inject a named protocol bug (`sim bugs` lists them).
     #[arg(long, value_enum, hide_possible_values = true)]
     pub bug: Option<BugName>,
+    /// The long-pause regime: some writer, compactor and worker pauses are held until the
+    /// paused process's successor has flushed, compacted or checkpointed (drawn under
+    /// swarm when absent).
+    #[arg(long)]
+    pub long_pauses: bool,
     /// Multiply every fault rate (store faults, process incidents, clock jumps) by this
     /// factor in 0..=1 (`sim shrink` uses it); default 1.
     #[arg(long)]
@@ -291,6 +296,7 @@ fn overrides(args: &RunArgs) -> Result<Overrides, String> {
         durability: args.durability.map(Into::into),
         force_delete: args.force_delete,
         bug: args.bug.map(|BugName(bug)| bug),
+        long_pauses: args.long_pauses,
         fault_scale_permille,
         workload: workload_override(args.workload.as_deref())?,
         ttl_share_permille,
@@ -331,6 +337,9 @@ pub fn option_args(args: &RunArgs) -> Vec<String> {
     push("durability", args.durability.map(value_name));
     if args.force_delete {
         words.push("--force-delete".to_string());
+    }
+    if args.long_pauses {
+        words.push("--long-pauses".to_string());
     }
     let mut push = |name: &str, value: Option<String>| {
         if let Some(value) = value {

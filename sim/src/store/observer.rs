@@ -44,6 +44,11 @@ pub enum MutationChange {
 /// fails the run, which is what a check wants.
 pub trait StoreObserver: Send + Sync {
     fn on_mutation(&self, mutation: &AppliedMutation, state: &StoreState);
+
+    /// Called for every request the store executes, before it executes (so a write is
+    /// seen whether or not its condition then refuses it): `write` for puts and deletes.
+    /// Same rules as [`StoreObserver::on_mutation`]. Nothing by default.
+    fn on_request(&self, _node: &str, _path: &str, _write: bool) {}
 }
 
 impl<F> StoreObserver for F

@@ -180,6 +180,14 @@ impl StoreCore {
     /// Executes the request against the state; reports a mutation to trace and observers.
     fn apply(&self, node: &str, request_id: u64, body: RequestBody) -> ReplyBody {
         let mut state = lock(&self.state);
+        let (path, write) = match &body {
+            RequestBody::Get { path, .. } | RequestBody::Head { path } => (path, false),
+            RequestBody::List { prefix } => (prefix, false),
+            RequestBody::Put { path, .. } | RequestBody::Delete { path } => (path, true),
+        };
+        for observer in lock(&self.observers).iter() {
+            observer.on_request(node, path, write);
+        }
         let (reply, change, path) = match body {
             RequestBody::Get { path, range } => return ReplyBody::Get(state.get(&path, range)),
             RequestBody::Head { path } => return ReplyBody::Head(state.head(&path)),

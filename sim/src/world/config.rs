@@ -177,6 +177,9 @@ pub struct LsmShape {
     /// checkpoint (Garnet's default; the embedded topology only, since only the writer
     /// knows when it checkpoints).
     pub log_compaction_frequency_ms: u64,
+    /// `wal` mode: a failed flush makes the writer take a checkpoint at once, while the
+    /// flush is still pending (drawn from its own stream; `writer_host.rs`).
+    pub checkpoint_after_failed_flush: bool,
 }
 
 /// A bug as the command line and `sim bugs` name it.
@@ -252,6 +255,8 @@ pub struct Overrides {
     pub force_delete: bool,
     /// An injected protocol bug.
     pub bug: Option<Bug>,
+    /// `--long-pauses`: the long-pause regime whatever the fault level draws.
+    pub long_pauses: bool,
     /// Every fault rate times this many thousandths (`--fault-scale`); `None`: 1000.
     pub fault_scale_permille: Option<u32>,
     /// A `workloads` preset name (checked by the caller); `None`: the drawn client shape.
@@ -291,6 +296,10 @@ pub struct ProcessFaults {
     /// A writer paused longer than this is replaced by one on the standby host; when the
     /// paused one resumes it is a zombie.
     pub failover_after_ms: u64,
+    /// The long-pause regime (`--long-pauses`, or drawn under swarm): some pauses are held
+    /// until the paused process's successor has flushed, compacted or checkpointed
+    /// (`supervisor.rs`).
+    pub long_pauses: bool,
 }
 
 impl ProcessFaults {
@@ -302,6 +311,7 @@ impl ProcessFaults {
             restart_delay_ms_max: 0,
             pause_ms_max: 0,
             failover_after_ms: 0,
+            long_pauses: false,
         }
     }
 
@@ -313,6 +323,7 @@ impl ProcessFaults {
             restart_delay_ms_max: 3_000,
             pause_ms_max: 6_000,
             failover_after_ms: 3_000,
+            long_pauses: false,
         }
     }
 
@@ -324,6 +335,7 @@ impl ProcessFaults {
             restart_delay_ms_max: 5_000,
             pause_ms_max: 15_000,
             failover_after_ms: 3_000,
+            long_pauses: false,
         }
     }
 
@@ -338,6 +350,7 @@ impl ProcessFaults {
             restart_delay_ms_max: rng::uniform_u64(rng, 100, 10_000),
             pause_ms_max: rng::uniform_u64(rng, 500, 20_000),
             failover_after_ms: rng::uniform_u64(rng, 1_000, 8_000),
+            long_pauses: false,
         }
     }
 }

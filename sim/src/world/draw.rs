@@ -27,6 +27,7 @@ impl WorldConfig {
             fault_scale::scale_clocks(&mut clocks, fault_scale);
             fault_scale::scale_processes(&mut processes, fault_scale);
         }
+        processes.long_pauses = draw_long_pauses(seed, fault_level, overrides);
         let log = LogDraw::draw(seed);
         let writer = draw_writer(seed, overrides, &log);
         let clients = draw_clients(seed, overrides);
@@ -83,6 +84,21 @@ fn draw_faults(
             (store, clocks, ProcessFaults::swarm(&mut faults_rng))
         }
     }
+}
+
+/// Chance that a swarm world runs the long-pause regime.
+const LONG_PAUSES_CHANCE: f64 = 0.3;
+/// Chance that a world's writer checkpoints at once after a failed flush.
+const CHECKPOINT_AFTER_FAILED_FLUSH_CHANCE: f64 = 0.5;
+
+/// The long-pause regime: fixed by `--long-pauses`, else drawn under swarm (its own stream,
+/// so no other draw changes).
+fn draw_long_pauses(seed: u64, fault_level: FaultLevel, overrides: &Overrides) -> bool {
+    let drawn = rng::chance(
+        &mut rng::stream(seed, "config/long-pauses"),
+        LONG_PAUSES_CHANCE,
+    );
+    overrides.long_pauses || (fault_level == FaultLevel::Swarm && drawn)
 }
 
 /// The log style's draws (one stream): whether swarm testing picks it, its strategy and
@@ -215,5 +231,9 @@ fn draw_lsm_shape(
         remote: RemoteShape::draw(seed, fault_level),
         log_max_segments: log.max_segments,
         log_compaction_frequency_ms: log.frequency_ms,
+        checkpoint_after_failed_flush: rng::chance(
+            &mut rng::stream(seed, "config/checkpoint-after-failed-flush"),
+            CHECKPOINT_AFTER_FAILED_FLUSH_CHANCE,
+        ),
     }
 }

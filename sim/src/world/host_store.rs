@@ -11,21 +11,54 @@ use lsm_core::store::{
 use std::future::Future;
 use std::sync::Arc;
 
+/// In worlds that checkpoint after a failed flush (`checkpoint_after_failed_flush`), the
+/// writer's SST uploads fail (transiently, as a 503 would) for `length_ms` out of every
+/// `every_ms` of sim time, longer than the retry policy rides out: a flush then fails and
+/// stays pending while the writer goes on, which is the window the checkpoint lands in.
+#[derive(Clone, Copy, Debug)]
+struct UploadOutage {
+    every_ms: u64,
+    length_ms: u64,
+}
+
+impl UploadOutage {
+    fn draw(shared: &Shared) -> Option<UploadOutage> {
+        let config = &shared.config;
+        let wal = config.lsm.durability == lsm_core::roles::writer::Durability::Wal;
+        if !config.lsm.checkpoint_after_failed_flush || !wal || config.fault_scale <= 0.0 {
+            return None;
+        }
+        let mut stream = crate::rng::stream(config.seed, "writer/upload-outage");
+        Some(UploadOutage {
+            every_ms: crate::rng::uniform_u64(&mut stream, 30_000, 90_000),
+            length_ms: crate::rng::uniform_u64(&mut stream, 7_000, 12_000),
+        })
+    }
+
+    fn active(&self) -> bool {
+        let now_ms = crate::clock::sim_elapsed().as_millis() as u64;
+        now_ms % self.every_ms >= self.every_ms - self.length_ms
+    }
+}
+
 #[derive(Clone)]
 pub struct HostStore {
     inner: SimStore,
     shared: Arc<Shared>,
     host: usize,
     name: String,
+    upload_outage: Option<UploadOutage>,
 }
 
 impl HostStore {
     pub fn new(inner: SimStore, shared: Arc<Shared>, host: usize) -> HostStore {
+        let upload_outage = UploadOutage::draw(&shared);
         HostStore {
             inner,
             shared,
             host,
             name: writer_host_name(host),
+            upload_outage,
         }
     }
 
@@ -105,6 +138,19 @@ impl ObjectStore for HostStore {
         attributes: Attributes,
     ) -> Result<ETag, StoreError> {
         let op = StoreOp::for_put(&mode);
+        let outage = self.upload_outage.is_some_and(|outage| outage.active())
+            && protocol_step(op, path) == "sst-upload"
+            && !self
+                .shared
+                .faults_stopped
+                .load(std::sync::atomic::Ordering::Relaxed);
+        if outage {
+            self.shared.coverage.hit("upload-outage", "sst-upload");
+            return Err(StoreError::Transient {
+                path: path.to_string(),
+                detail: "the writer's SST uploads are out (upload outage)".to_string(),
+            });
+        }
         self.counted(op, path, self.inner.put(path, bytes, mode, attributes))
             .await
     }

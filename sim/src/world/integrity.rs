@@ -1,16 +1,20 @@
 //! Checks that watch the store itself, at the moment each mutation applies: every manifest
 //! version ever written decodes and satisfies core's invariants and never moves an epoch or
 //! WAL field backwards (manifest invariants), and no object the newest manifest needs goes
-//! missing (C3: at every delete, at every new manifest, and at the end).
+//! missing (C3: at every delete, at every new manifest, and at the end). Each new version
+//! is also audited against its predecessor (the epoch audit, `epoch_audit.rs`) the moment
+//! it lands.
 
 use super::checkpoint_watch::CheckpointWatch;
+use super::epoch_audit;
 use super::violations::Violations;
+use super::zombie_windows::ZombieWindows;
 use crate::store::{AppliedMutation, MutationChange, StoreObserver, StoreState};
 use crate::trace::{Trace, TraceEvent};
 use lsm_core::layout::{parse_sst_path, parse_wal_path, sst_path, wal_path};
 use lsm_core::manifest::{Manifest, decode_manifest, parse_manifest_path};
 use lsm_core::store::GetRange;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 #[derive(Default)]
 struct State {
@@ -22,6 +26,9 @@ struct State {
     checkpoints: CheckpointWatch,
     /// Tables that went onto a pending list (deletion deferred).
     pending_added: u64,
+    /// The epoch audit's findings, and the versions it compared with their predecessor.
+    epoch_audit: Violations,
+    versions_audited: u64,
 }
 
 /// Every this many manifest versions, every listed checkpoint is read again (C2).
@@ -36,6 +43,8 @@ pub struct IntegrityObserver {
     state: Mutex<State>,
     /// Samples the run at each new manifest, for the reports.
     pub timeline: super::timeline::TimelineRecorder,
+    /// The edits counted for the long-pause regime, and the zombie windows it reaches.
+    pub windows: Arc<ZombieWindows>,
 }
 
 /// What the observer found.
@@ -53,6 +62,9 @@ pub struct IntegrityReport {
     pub checkpoint_verifications: u64,
     pub recoveries_checked: u64,
     pub pending_added: u64,
+    /// The epoch audit (`epoch-audit`).
+    pub epoch_audit: Violations,
+    pub versions_audited: u64,
 }
 
 impl IntegrityObserver {
@@ -62,6 +74,7 @@ impl IntegrityObserver {
             check_recovery,
             state: Mutex::new(State::default()),
             timeline: Default::default(),
+            windows: Arc::new(ZombieWindows::default()),
         }
     }
 
@@ -91,6 +104,8 @@ impl IntegrityObserver {
             checkpoint_verifications: state.checkpoints.verifications,
             recoveries_checked: state.checkpoints.recoveries_checked,
             pending_added: state.pending_added,
+            epoch_audit: state.epoch_audit.clone(),
+            versions_audited: state.versions_audited,
         }
     }
 
@@ -141,6 +156,7 @@ impl IntegrityObserver {
                     .push(format!("{path}: {regression}"));
             }
         }
+        self.audit_epochs(&manifest, state);
         for missing in missing_tables(&manifest, store) {
             state.reference_integrity.push(format!(
                 "{path} references {missing}, which is not in the store"
@@ -152,6 +168,41 @@ impl IntegrityObserver {
         if state.manifest_versions_seen % CHECKPOINT_VERIFY_EVERY_VERSIONS == 0 {
             let when = format!("after {} manifest versions", state.manifest_versions_seen);
             state.checkpoints.verify(store, &when);
+        }
+    }
+
+    /// The epoch audit of `manifest` against its predecessor, at once: a finding names the
+    /// version, the edit and the epochs, and goes into the trace as it happens.
+    fn audit_epochs(&self, manifest: &Manifest, state: &mut State) {
+        let initial = Manifest::initial();
+        let previous = match &state.newest {
+            Some(newest) => newest,
+            // The first version a role writes is the fence on top of the implicit v0.
+            None if manifest.version.0 == 1 => &initial,
+            None => return,
+        };
+        if manifest.version.0 != previous.version.0 + 1 {
+            if manifest.version > previous.version {
+                state.epoch_audit.push(format!(
+                    "v{} landed without its predecessor (newest seen v{})",
+                    manifest.version.0, previous.version.0
+                ));
+            }
+            return;
+        }
+        let audited = epoch_audit::audit(previous, manifest);
+        state.versions_audited += 1;
+        self.windows.count_edits(&audited.changes);
+        let at_s = crate::clock::sim_elapsed().as_secs_f64();
+        for violation in audited.violations {
+            self.trace.record(
+                "store",
+                TraceEvent::Custom {
+                    kind: "epoch_audit_failed".to_string(),
+                    detail: violation.clone(),
+                },
+            );
+            state.epoch_audit.push(format!("at {at_s:.3}s {violation}"));
         }
     }
 
@@ -243,6 +294,12 @@ impl IntegrityObserver {
 }
 
 impl StoreObserver for IntegrityObserver {
+    fn on_request(&self, node: &str, _path: &str, write: bool) {
+        if write {
+            self.windows.on_write_from(node);
+        }
+    }
+
     fn on_mutation(&self, mutation: &AppliedMutation, store: &StoreState) {
         let mut state = self.lock();
         match &mutation.change {

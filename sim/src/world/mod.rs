@@ -31,6 +31,7 @@ mod config;
 mod coverage;
 mod drain;
 mod draw;
+mod epoch_audit;
 mod fault_scale;
 mod fifo_style;
 mod final_phase;
@@ -58,6 +59,7 @@ mod violations;
 mod worker_host;
 mod workload;
 mod writer_host;
+mod zombie_windows;
 
 pub use amplification_targets::{C5Report, TargetCheck, sst_expansion};
 pub use config::{

@@ -165,7 +165,8 @@ fn start_fault_phase(world: &mut World, hosts: Vec<NodeHandle>, trace: &Trace) -
     let (background, background_clocks) = spawn_background(&world.shared, &world.store, trace);
     world.clocks.extend(background_clocks);
     let stop = Arc::new(AtomicBool::new(false));
-    let mut supervisor = Supervisor::new(world.shared.clone(), hosts, background);
+    let windows = world.integrity.windows.clone();
+    let mut supervisor = Supervisor::new(world.shared.clone(), hosts, background, windows);
     let supervisor_stop = stop.clone();
     let supervising = madsim::task::spawn(async move {
         supervisor.run(supervisor_stop).await;
@@ -233,6 +234,7 @@ async fn finish_fault_phase(world: &World, phase: FaultPhase) -> Result<Supervis
     }
     let faults_end_s = sim_elapsed().as_secs_f64();
     phase.stop.store(true, Ordering::Relaxed);
+    world.shared.faults_stopped.store(true, Ordering::Relaxed);
     let supervisor = phase
         .supervising
         .await
@@ -279,8 +281,8 @@ async fn quiesce(world: &World) -> Result<Rest, String> {
     Ok(await_rest(&world.store, &style, l0_trigger).await)
 }
 
-/// C1, C7 (or why it was skipped), C3, C2, recovery, manifest invariants, edits-valid and
-/// C4, in that order.
+/// C1, C7 (or why it was skipped), C3, C2, recovery, manifest invariants, epoch audit,
+/// edits-valid and C4, in that order.
 fn run_checks(
     world: &World,
     found: &IntegrityReport,
@@ -313,6 +315,7 @@ fn run_checks(
     }
     let invariants = &found.manifest_invariants;
     verdicts.record(checks::no_violations("manifest-invariants", invariants));
+    verdicts.record(checks::no_violations("epoch-audit", &found.epoch_audit));
     let counters = &recovery.counters;
     let refused = (
         counters.edits_refused_invalid,
@@ -397,6 +400,7 @@ fn assemble(
     for (pair, count) in &store_stats.faults_by_step {
         *coverage.entry(pair.clone()).or_insert(0) += count;
     }
+    coverage.extend(world.integrity.windows.hits());
     let counters = &recovery.counters;
     let writer = &end.writer;
     // Compactions of the quiescence phase count too.

@@ -112,6 +112,8 @@ pub struct Shared {
     remote: Mutex<super::remote_tally::RemoteTally>,
     /// Which faults hit which protocol steps.
     pub coverage: super::coverage::Coverage,
+    /// Set when the fault phase ends: faults the world injects itself stop too.
+    pub faults_stopped: std::sync::atomic::AtomicBool,
 }
 
 impl Shared {
@@ -134,6 +136,7 @@ impl Shared {
             workload,
             remote: Mutex::new(super::remote_tally::RemoteTally::default()),
             coverage: super::coverage::Coverage::default(),
+            faults_stopped: std::sync::atomic::AtomicBool::new(false),
         }
     }
 

@@ -27,7 +27,7 @@ use lsm_core::compaction::CompactionStats;
 use lsm_core::compaction::StallState;
 use lsm_core::roles::manifest_io::ManifestIoError;
 use lsm_core::roles::writer::{
-    WRITER_CHECKPOINT_NAME, WriteOp, Writer, WriterError, WriterOptions,
+    Durability, WRITER_CHECKPOINT_NAME, WriteOp, Writer, WriterError, WriterOptions,
 };
 use madsim::net::Endpoint;
 use madsim::time::Instant;
@@ -192,6 +192,8 @@ async fn serve(
     let checkpoint_every = Duration::from_millis(shared.config.lsm.checkpoint_interval_ms.max(1));
     let polls_manifest = shared.config.lsm.topology == Topology::Standalone;
     let mut next_checkpoint = Instant::now() + checkpoint_every;
+    let checkpoint_after_failed_flush = shared.config.lsm.checkpoint_after_failed_flush
+        && shared.config.lsm.durability == Durability::Wal;
     let mut next_poll = Instant::now() + MANIFEST_POLL;
     let mut compaction_due = true;
     let mut background_failed = false;
@@ -259,7 +261,13 @@ async fn serve(
         }
         shared.set_writer_stats(tag, writer.stats());
         match background_step(shared, writer, &mut compaction_due, tag).await {
-            Ok(failed) => background_failed = failed,
+            Ok(failed) => {
+                background_failed = failed;
+                // The window of a checkpoint requested while a failed flush is pending.
+                if failed && checkpoint_after_failed_flush && writer.flush_pending() {
+                    next_checkpoint = Instant::now();
+                }
+            }
             Err(stop) => return stop,
         }
         if let Some(primary) = primary.as_mut() {
@@ -281,6 +289,7 @@ async fn serve(
             }
             let manifest = writer.manifest();
             let unchanged = writer.memtable_size_bytes() == 0
+                && !writer.flush_pending()
                 && manifest
                     .checkpoints
                     .iter()
@@ -302,8 +311,17 @@ async fn serve(
 
 /// A periodic checkpoint; a failure other than fencing waits for the next period.
 async fn take_checkpoint(shared: &Shared, writer: &mut HostWriter, tag: &str) -> Result<(), Stop> {
+    // The serve loop awaits every flush, so a flush still pending here has failed.
+    let failed_flush_pending =
+        shared.config.lsm.durability == Durability::Wal && writer.flush_pending();
+    if failed_flush_pending {
+        shared.coverage.hit("checkpoint-failed-flush", "requested");
+    }
     match writer.checkpoint(WRITER_CHECKPOINT_NAME).await {
         Ok(checkpoint) => {
+            if failed_flush_pending {
+                shared.coverage.hit("checkpoint-failed-flush", "landed");
+            }
             shared.note(
                 tag,
                 "checkpoint",

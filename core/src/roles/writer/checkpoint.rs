@@ -10,7 +10,6 @@ use super::{Writer, WriterError};
 use crate::clock::Clock;
 use crate::manifest::Checkpoint;
 use crate::manifest::decide::{self, CheckpointRequest};
-use crate::roles::manifest_io::install;
 use crate::sst::SstReader;
 use crate::store::ObjectStore;
 
@@ -52,15 +51,9 @@ impl<S: ObjectStore, C: Clock> Writer<S, C> {
             expires_at_ms,
             keep_older,
         };
-        let installed = install(
-            &self.store,
-            &self.clock,
-            &self.options.retry,
-            self.options.cas_attempts_max,
-            &tag,
-            |latest| decide::checkpoint(latest, &request),
-        )
-        .await;
+        let installed = self
+            .install_own(&tag, |latest| decide::checkpoint(latest, &request))
+            .await;
         let (manifest, checkpoint) = match installed {
             Ok(installed) => (installed.manifest, installed.output),
             Err(error) => {

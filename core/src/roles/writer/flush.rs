@@ -7,7 +7,6 @@ use crate::layout::sst_path;
 use crate::manifest::decide::{self, FlushRequest};
 use crate::memtable::Memtable;
 use crate::roles::create::{CreateOutcome, create_resolving};
-use crate::roles::manifest_io::install;
 use crate::sst::{SstMeta, SstReader, build_sst};
 use crate::store::ObjectStore;
 use bytes::Bytes;
@@ -23,6 +22,12 @@ pub(super) struct PendingFlush {
 }
 
 impl<S: ObjectStore, C: Clock> Writer<S, C> {
+    /// True when a frozen memtable waits to be installed (a flush started and has not
+    /// landed yet, for example after a failed upload or install).
+    pub fn flush_pending(&self) -> bool {
+        self.flushing.is_some()
+    }
+
     /// True when a flush is pending, or the memtable has reached its size limit, or it
     /// holds writes from more WAL segments than recovery should have to replay.
     pub fn needs_flush(&self) -> bool {
@@ -65,15 +70,9 @@ impl<S: ObjectStore, C: Clock> Writer<S, C> {
             wal_replay_point: replay_point,
         };
         let tag = self.write_tag(&format!("flush{}", meta.id.0));
-        let installed = install(
-            &self.store,
-            &self.clock,
-            &self.options.retry,
-            self.options.cas_attempts_max,
-            &tag,
-            |latest| Ok(decide::flush(latest, &request)),
-        )
-        .await;
+        let installed = self
+            .install_own(&tag, |latest| Ok(decide::flush(latest, &request)))
+            .await;
         let manifest = match installed {
             Ok(installed) => installed.manifest,
             Err(error) => {

@@ -36,7 +36,7 @@ pub use stats::{ReadCost, WriterStats};
 
 use crate::clock::Clock;
 use crate::ids::{Epoch, SeqNum, SstId, WalId};
-use crate::manifest::Manifest;
+use crate::manifest::{Manifest, ManifestError};
 use crate::memtable::Memtable;
 use crate::roles::compactor::{CompactorStats, JobEngine};
 use crate::roles::manifest_io::ManifestIoError;
@@ -144,5 +144,27 @@ impl<S: ObjectStore, C: Clock> Writer<S, C> {
 
     fn write_tag(&self, what: &str) -> String {
         format!("writer/e{}/{what}", self.epoch.0)
+    }
+
+    /// Installs what `decide` makes of the newest manifest under this writer's retry policy
+    /// and injected defects (which reach `apply`).
+    async fn install_own<T, F>(
+        &self,
+        tag: &str,
+        decide: F,
+    ) -> Result<crate::roles::manifest_io::Installed<T>, ManifestIoError>
+    where
+        F: Fn(&Manifest) -> Result<crate::manifest::decide::Decision<T>, ManifestError>,
+    {
+        let settings = crate::roles::manifest_io::CasSettings {
+            policy: &self.options.retry,
+            cas_attempts_max: self.options.cas_attempts_max,
+            write_tag: tag,
+            #[cfg(feature = "bugs")]
+            bugs: self.options.bugs,
+        };
+        crate::roles::manifest_io::install_decided(&self.store, &self.clock, &settings, decide)
+            .await
+            .map_err(ManifestIoError::from)
     }
 }
