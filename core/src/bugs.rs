@@ -39,11 +39,15 @@ pub enum Bug {
     /// A remote result with no outputs makes the primary delete the job's input tables at
     /// once, as if they were outputs to clean up, instead of leaving them pending.
     RemoteEmptyOutputDeletesInput,
+    /// The writer trusts its WAL fence alone (acknowledges on create-if-absent, confirms
+    /// leadership by its next segment's absence) while the GC deletes segments below the
+    /// replay point: a zombie re-creates a deleted fence segment and acknowledges.
+    WalGcFenceAba,
 }
 
 impl Bug {
     /// Every bug, in the order `sim bugs` lists them.
-    pub const ALL: [Bug; 10] = [
+    pub const ALL: [Bug; 11] = [
         Bug::GcNoCheckpointWait,
         Bug::GcWallclockOrphans,
         Bug::WriterNoFence,
@@ -54,6 +58,7 @@ impl Bug {
         Bug::TombstoneDropEarly,
         Bug::WalReplayOffByOne,
         Bug::RemoteEmptyOutputDeletesInput,
+        Bug::WalGcFenceAba,
     ];
 
     /// The name the command line uses.
@@ -69,6 +74,7 @@ impl Bug {
             Bug::WalReplayOffByOne => "wal-replay-off-by-one",
             Bug::RemoteStaleInstall => "remote-stale-install",
             Bug::RemoteEmptyOutputDeletesInput => "remote-empty-output-deletes-input",
+            Bug::WalGcFenceAba => "wal-gc-fence-aba",
         }
     }
 
@@ -104,6 +110,9 @@ impl Bug {
             }
             Bug::RemoteEmptyOutputDeletesInput => {
                 "A remote result with no outputs makes the primary delete the job's inputs at once instead of leaving them on the pending list for GC."
+            }
+            Bug::WalGcFenceAba => {
+                "The GC deletes WAL segments below the replay point, fences included, while the writer trusts its fence alone: a zombie re-creates a deleted fence segment and acknowledges a write no recovery replays."
             }
         }
     }
