@@ -22,6 +22,8 @@ struct State {
     checkpoints: CheckpointWatch,
     /// Tables that went onto a pending list (deletion deferred).
     pending_added: u64,
+    /// Deleted manifest versions created again by a stale installer.
+    manifest_versions_recreated: u64,
 }
 
 /// Every this many manifest versions, every listed checkpoint is read again (C2).
@@ -53,6 +55,7 @@ pub struct IntegrityReport {
     pub checkpoint_verifications: u64,
     pub recoveries_checked: u64,
     pub pending_added: u64,
+    pub manifest_versions_recreated: u64,
 }
 
 impl IntegrityObserver {
@@ -91,6 +94,7 @@ impl IntegrityObserver {
             checkpoint_verifications: state.checkpoints.verifications,
             recoveries_checked: state.checkpoints.recoveries_checked,
             pending_added: state.pending_added,
+            manifest_versions_recreated: state.manifest_versions_recreated,
         }
     }
 
@@ -133,6 +137,25 @@ impl IntegrityObserver {
                 "{path} holds manifest version {}",
                 manifest.version.0
             ));
+        }
+        if state
+            .newest
+            .as_ref()
+            .is_some_and(|newest| manifest.version <= newest.version)
+        {
+            // Create-if-absent refuses an existing version, so this one had been deleted by
+            // the garbage collector and an installer that read its predecessor long ago
+            // created it again. It is never the newest, so no reader sees it; the installer
+            // must not take it for an install (core reports the outcome unknown).
+            state.manifest_versions_recreated += 1;
+            self.trace.record(
+                "store",
+                TraceEvent::Custom {
+                    kind: "manifest_recreated".to_string(),
+                    detail: format!("v{}", manifest.version.0),
+                },
+            );
+            return;
         }
         if let Some(previous) = &state.newest {
             for regression in regressions(previous, &manifest) {
@@ -238,6 +261,17 @@ impl IntegrityObserver {
             state
                 .reference_integrity
                 .push(format!("{path} deleted: it is the newest manifest"));
+        }
+        if let Some(version) = parse_manifest_path(path)
+            && let Some(checkpoint) = newest
+                .checkpoints
+                .iter()
+                .find(|checkpoint| checkpoint.manifest_version == version)
+        {
+            state.reference_integrity.push(format!(
+                "{path} deleted while checkpoint {} of manifest v{} names it",
+                checkpoint.id, newest.version.0
+            ));
         }
     }
 }

@@ -22,6 +22,7 @@
 
 mod amplification_targets;
 mod background_nodes;
+mod bucket;
 mod checkpoint_watch;
 mod checks;
 mod client;

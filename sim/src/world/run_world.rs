@@ -11,7 +11,7 @@ use super::drain::drain_main;
 use super::final_phase::{FinalReads, await_recovery, final_reads};
 use super::integrity::{IntegrityObserver, IntegrityReport};
 use super::log_style;
-use super::options::{L0_COMPACTION_TRIGGER, writer_options};
+use super::options::{L0_COMPACTION_TRIGGER, gc_options, writer_options};
 use super::outcome::Amplification;
 use super::protocol::{WRITER_HOSTS, client_ip, writer_host_address, writer_host_name};
 use super::quiescence::{Rest, await_rest};
@@ -259,7 +259,8 @@ async fn quiesce(world: &World) -> Result<Rest, String> {
         .compaction
         .ok_or_else(|| "the world's writer has no compaction style".to_string())?;
     let l0_trigger = log_style::rest_l0_trigger(config).unwrap_or(L0_COMPACTION_TRIGGER);
-    Ok(await_rest(&world.store, &style, l0_trigger).await)
+    let manifests_kept = gc_options(config).manifest_versions_kept;
+    Ok(await_rest(&world.store, &style, l0_trigger, manifests_kept).await)
 }
 
 /// C1, C3, C2, recovery, manifest invariants, edits-valid and C4, in that order.
@@ -291,6 +292,7 @@ fn run_checks(
     verdicts.record(checks::edits_valid(refused.0, refused.1));
     let unanswered = &recovery.finals.unanswered;
     verdicts.record(checks::c4_liveness(recovery.recovered, unanswered, rest));
+    verdicts.record(checks::c4_bucket_bounded(&rest.bucket));
     Ok(verdicts)
 }
 
