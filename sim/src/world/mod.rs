@@ -54,6 +54,7 @@ mod summaries;
 mod supervisor;
 mod timeline;
 mod violations;
+mod wal_fence_watch;
 mod worker_host;
 mod workload;
 mod writer_host;

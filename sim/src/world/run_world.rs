@@ -100,6 +100,7 @@ async fn set_up(config: &WorldConfig, trace: &Trace) -> Result<(World, Vec<NodeH
     }
     store.add_observer(integrity.clone());
     let shared = Arc::new(Shared::new(config.clone(), trace.clone()));
+    store.add_observer(shared.wal_fence.clone());
     integrity.timeline.attach(shared.clone());
     let (hosts, clocks) = start_writer_hosts(&shared, &store, trace);
     let world = World {
@@ -260,7 +261,14 @@ async fn quiesce(world: &World) -> Result<Rest, String> {
         .ok_or_else(|| "the world's writer has no compaction style".to_string())?;
     let l0_trigger = log_style::rest_l0_trigger(config).unwrap_or(L0_COMPACTION_TRIGGER);
     let manifests_kept = gc_options(config).manifest_versions_kept;
-    Ok(await_rest(&world.store, &style, l0_trigger, manifests_kept).await)
+    let rest = await_rest(&world.store, &style, l0_trigger, manifests_kept).await;
+    let (created, recreated) = world.shared.wal_fence.creations();
+    let detail = format!(
+        "{}; {created} WAL segments created in the run, {recreated} re-created after deletion",
+        rest.bucket.describe()
+    );
+    world.shared.note("main", "bucket_at_rest", detail);
+    Ok(rest)
 }
 
 /// C1, C3, C2, recovery, manifest invariants, edits-valid and C4, in that order.
@@ -281,6 +289,10 @@ fn run_checks(
     verdicts.record(checks::no_violations("C2", &found.checkpoint_stability));
     if config.lsm.durability == Durability::Checkpoint {
         verdicts.record(checks::no_violations("recovery", &found.recovery));
+    }
+    if config.lsm.durability == Durability::Wal {
+        let acked = world.shared.wal_fence.violations();
+        verdicts.record(checks::no_violations("wal-fence-aba", &acked));
     }
     let invariants = &found.manifest_invariants;
     verdicts.record(checks::no_violations("manifest-invariants", invariants));
