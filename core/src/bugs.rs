@@ -18,8 +18,9 @@ pub enum Bug {
     /// GC collects unreferenced tables once it has seen them unreferenced for a while by
     /// its own wall clock, whatever epoch minted them: a clock jump kills in-flight outputs.
     GcWallclockOrphans,
-    /// The writer's WAL segments are written with overwrite instead of create-if-absent, so
-    /// a zombie writer's write is not refused by the segment a newer writer created.
+    /// The writer's WAL segments are written with overwrite instead of create-if-absent, and
+    /// acknowledged on that alone (no epoch check), so a zombie writer's write is not refused
+    /// by the segment a newer writer created.
     WriterNoFence,
     /// A compaction install re-validates nothing on the newest manifest: not the compactor
     /// epoch (the edit carries the newest one) and not that the inputs are still live
@@ -88,7 +89,7 @@ impl Bug {
                 "GC collects unreferenced tables by wall-clock age alone, so a clock jump kills the outputs of in-flight flushes and compactions."
             }
             Bug::WriterNoFence => {
-                "The writer's WAL writes overwrite instead of create-if-absent, so a zombie writer is not fenced by its successor's WAL segment."
+                "The writer's WAL writes overwrite instead of create-if-absent and it acknowledges on them alone, so a zombie writer is not fenced by its successor's WAL segment."
             }
             Bug::CompactorNoRevalidate => {
                 "The compactor installs without re-checking its epoch or that its inputs are still live on the newest manifest."

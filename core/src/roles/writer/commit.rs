@@ -85,11 +85,7 @@ impl<S: ObjectStore, C: Clock> Writer<S, C> {
         // The segment is durable; acknowledge it only while still the writer (a zombie may
         // have re-created a fence the garbage collector deleted). Not acknowledged is not
         // "not durable": a successor may have replayed it, so the outcome is unknown.
-        #[cfg(feature = "bugs")]
-        let trusts_fence = self.options.bugs.has(Bug::WalGcFenceAba);
-        #[cfg(not(feature = "bugs"))]
-        let trusts_fence = false;
-        if !trusts_fence && !matches!(self.epoch_still_current().await, Ok(true)) {
+        if !self.trusts_wal_fence_alone() && !matches!(self.epoch_still_current().await, Ok(true)) {
             let unknown = WriterError::Unresolved {
                 path: wal_path(wal_id),
             };
@@ -118,7 +114,7 @@ impl<S: ObjectStore, C: Clock> Writer<S, C> {
         self.check_running()?;
         self.stats.leadership_checks += 1;
         #[cfg(feature = "bugs")]
-        if self.options.durability == Durability::Wal && self.options.bugs.has(Bug::WalGcFenceAba) {
+        if self.options.durability == Durability::Wal && self.trusts_wal_fence_alone() {
             return self.probe_next_segment().await;
         }
         if self.epoch_still_current().await? {
@@ -131,8 +127,21 @@ impl<S: ObjectStore, C: Clock> Writer<S, C> {
         Err(self.stop_if_terminal(fenced))
     }
 
+    /// Whether an injected bug makes this writer trust its WAL fence alone, as the
+    /// protocol did before the garbage collector deleted segments: `wal-gc-fence-aba`, and
+    /// `writer-no-fence`, whose overwritten segments the epoch check would otherwise fence.
     #[cfg(feature = "bugs")]
-    /// BUG (`wal-gc-fence-aba`): leadership by the absence of the segment this writer would
+    fn trusts_wal_fence_alone(&self) -> bool {
+        self.options.bugs.has(Bug::WalGcFenceAba) || self.options.bugs.has(Bug::WriterNoFence)
+    }
+
+    #[cfg(not(feature = "bugs"))]
+    fn trusts_wal_fence_alone(&self) -> bool {
+        false
+    }
+
+    #[cfg(feature = "bugs")]
+    /// BUG (`wal-gc-fence-aba`, `writer-no-fence`): leadership by the absence of the segment this writer would
     /// write next, which proves nothing once the garbage collector deleted that segment.
     async fn probe_next_segment(&mut self) -> Result<(), WriterError> {
         let path = wal_path(self.next_wal_id);
