@@ -36,16 +36,14 @@ fn listed(store: &MemoryStore, prefix: &str) -> Vec<String> {
         .collect()
 }
 
+type MemoryWriter = Writer<Arc<MemoryStore>, TestClock>;
+
 /// A zombie, the successor that fenced it, and the successor's flush past the fence; the
 /// collector then deletes the fence. Returns (zombie, successor, fence id).
 fn fence_deleted(
     store: &Arc<MemoryStore>,
     options: WriterOptions,
-) -> (
-    Writer<Arc<MemoryStore>, TestClock>,
-    Writer<Arc<MemoryStore>, TestClock>,
-    WalId,
-) {
+) -> (MemoryWriter, MemoryWriter, WalId) {
     let mut zombie = open(store.clone(), "zombie", options.clone());
     block_on(zombie.commit(&[put("a", "1")])).unwrap();
     let fence = zombie.next_wal_id();
