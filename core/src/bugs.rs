@@ -18,8 +18,9 @@ pub enum Bug {
     /// GC collects unreferenced tables once it has seen them unreferenced for a while by
     /// its own wall clock, whatever epoch minted them: a clock jump kills in-flight outputs.
     GcWallclockOrphans,
-    /// The writer's WAL segments are written with overwrite instead of create-if-absent, so
-    /// a zombie writer's write is not refused by the segment a newer writer created.
+    /// The writer's WAL segments are written with overwrite instead of create-if-absent, and
+    /// acknowledged on that alone (no epoch check), so a zombie writer's write is not refused
+    /// by the segment a newer writer created.
     WriterNoFence,
     /// A compaction install re-validates nothing on the newest manifest: not the compactor
     /// epoch (the edit carries the newest one) and not that the inputs are still live
@@ -43,11 +44,15 @@ pub enum Bug {
     /// manifest's (only a newer one is refused), and the compaction install's own epoch
     /// pre-check defers to apply: a fenced zombie's flush, checkpoint or compaction lands.
     StaleEpochAccepted,
+    /// The writer trusts its WAL fence alone (acknowledges on create-if-absent, confirms
+    /// leadership by its next segment's absence) while the GC deletes segments below the
+    /// replay point: a zombie re-creates a deleted fence segment and acknowledges.
+    WalGcFenceAba,
 }
 
 impl Bug {
     /// Every bug, in the order `sim bugs` lists them.
-    pub const ALL: [Bug; 11] = [
+    pub const ALL: [Bug; 12] = [
         Bug::GcNoCheckpointWait,
         Bug::GcWallclockOrphans,
         Bug::WriterNoFence,
@@ -59,6 +64,7 @@ impl Bug {
         Bug::WalReplayOffByOne,
         Bug::RemoteEmptyOutputDeletesInput,
         Bug::StaleEpochAccepted,
+        Bug::WalGcFenceAba,
     ];
 
     /// The name the command line uses.
@@ -75,6 +81,7 @@ impl Bug {
             Bug::RemoteStaleInstall => "remote-stale-install",
             Bug::RemoteEmptyOutputDeletesInput => "remote-empty-output-deletes-input",
             Bug::StaleEpochAccepted => "stale-epoch-accepted",
+            Bug::WalGcFenceAba => "wal-gc-fence-aba",
         }
     }
 
@@ -88,7 +95,7 @@ impl Bug {
                 "GC collects unreferenced tables by wall-clock age alone, so a clock jump kills the outputs of in-flight flushes and compactions."
             }
             Bug::WriterNoFence => {
-                "The writer's WAL writes overwrite instead of create-if-absent, so a zombie writer is not fenced by its successor's WAL segment."
+                "The writer's WAL writes overwrite instead of create-if-absent and it acknowledges on them alone, so a zombie writer is not fenced by its successor's WAL segment."
             }
             Bug::CompactorNoRevalidate => {
                 "The compactor installs without re-checking its epoch or that its inputs are still live on the newest manifest."
@@ -113,6 +120,9 @@ impl Bug {
             }
             Bug::StaleEpochAccepted => {
                 "Manifest apply accepts an edit from an older writer or compactor epoch, so a fenced zombie's flush, checkpoint or compaction is installed."
+            }
+            Bug::WalGcFenceAba => {
+                "The GC deletes WAL segments below the replay point, fences included, while the writer trusts its fence alone: a zombie re-creates a deleted fence segment and acknowledges a write no recovery replays."
             }
         }
     }

@@ -3,7 +3,9 @@
 //! Compaction never deletes its inputs: they go onto the manifest's pending list with the
 //! version that obsoleted them. [`plan_gc`] decides, from one manifest, one listing of
 //! `sst/` and the collector's own wall clock, which checkpoints have expired, which pending
-//! tables may go, and which unreferenced uploads are orphans. The role driver
+//! tables may go, and which unreferenced uploads are orphans. [`plan_wal_gc`] and
+//! [`plan_manifest_gc`] collect the rest of the bucket: WAL segments below the replay point
+//! and manifest versions beyond the newest few that no checkpoint names. The role driver
 //! ([`crate::roles::gc`]) lists first, then reads the manifest, plans, removes the expired
 //! checkpoints, deletes, and only then purges the pending entries it deleted.
 //!
@@ -36,15 +38,19 @@
 //! Pinned readers of manifest versions that no checkpoint names are not protected: a reader
 //! that must keep its tables takes a checkpoint.
 
+mod manifests;
 mod options;
 mod plan;
 mod tmp;
+mod wal;
 #[cfg(feature = "bugs")]
 mod wallclock_orphans;
 
-pub use options::GcOptions;
+pub use manifests::{MANIFEST_VERSIONS_KEPT_MIN, plan_manifest_gc};
+pub use options::{GcOptions, GcOptionsError};
 pub use plan::{GcDelete, GcKept, GcPlan, plan_gc};
 pub use tmp::plan_tmp_gc;
+pub use wal::plan_wal_gc;
 #[cfg(feature = "bugs")]
 pub use wallclock_orphans::{WALLCLOCK_ORPHAN_AGE_MS, wallclock_orphans};
 

@@ -173,3 +173,118 @@ fn deletions_per_pass_are_bounded_pending_first() {
     assert_eq!(plan.delete_count(), 0);
     assert_eq!(plan.kept.deferred_by_bound, 4);
 }
+
+fn listed_path(path: String) -> ObjectMeta {
+    ObjectMeta {
+        path,
+        size_bytes: 1,
+        etag: ETag("e".into()),
+        attributes: Default::default(),
+    }
+}
+
+fn wal_listing(ids: &[u64]) -> Vec<ObjectMeta> {
+    ids.iter()
+        .map(|id| listed_path(crate::layout::wal_path(crate::ids::WalId(*id))))
+        .collect()
+}
+
+#[test]
+fn wal_segments_wholly_below_the_replay_point_go_lowest_first() {
+    let mut m = manifest_with_pending(vec![]);
+    m.wal_replay_point = crate::ids::WalId(5);
+    let mut listing = wal_listing(&[7, 1, 4, 5, 6, 2]);
+    listing.push(listed_path("wal/not-a-segment".into()));
+    let ids: Vec<u64> = plan_wal_gc(&m, &listing, 100)
+        .iter()
+        .map(|id| id.0)
+        .collect();
+    assert_eq!(ids, vec![1, 2, 4]);
+}
+
+#[test]
+fn wal_deletions_per_pass_are_bounded() {
+    let mut m = manifest_with_pending(vec![]);
+    m.wal_replay_point = crate::ids::WalId(50);
+    let listing = wal_listing(&(0..40).collect::<Vec<_>>());
+    assert_eq!(plan_wal_gc(&m, &listing, 3).len(), 3);
+    assert!(plan_wal_gc(&m, &listing, 0).is_empty());
+}
+
+#[test]
+fn wal_at_or_after_the_replay_point_is_never_planned_whatever_the_checkpoints() {
+    // A checkpoint's content is its version's tables: it never holds a segment back, and
+    // no checkpoint lets a segment at or after the replay point go.
+    let mut m = manifest_with_pending(vec![checkpoint(1, 2, None)]);
+    m.wal_replay_point = crate::ids::WalId(3);
+    let ids: Vec<u64> = plan_wal_gc(&m, &wal_listing(&[0, 1, 2, 3, 4]), 100)
+        .iter()
+        .map(|id| id.0)
+        .collect();
+    assert_eq!(ids, vec![0, 1, 2]);
+}
+
+fn manifest_listing(versions: std::ops::RangeInclusive<u64>) -> Vec<ObjectMeta> {
+    versions
+        .map(|version| listed_path(crate::layout::manifest_path(ManifestVersion(version))))
+        .collect()
+}
+
+fn versions_planned(m: &Manifest, listing: &[ObjectMeta], kept: u64) -> Vec<u64> {
+    plan_manifest_gc(m, listing, kept, 1000)
+        .iter()
+        .map(|version| version.0)
+        .collect()
+}
+
+#[test]
+fn manifest_versions_keep_the_newest_n_by_version_number() {
+    let m = manifest_with_pending(vec![]);
+    assert_eq!(
+        versions_planned(&m, &manifest_listing(1..=10), 4),
+        vec![1, 2, 3, 4, 5, 6]
+    );
+    assert!(versions_planned(&m, &manifest_listing(7..=10), 4).is_empty());
+    assert!(versions_planned(&m, &[], 4).is_empty());
+    // Gaps left by earlier passes do not make older versions count as newer.
+    let mut sparse = manifest_listing(2..=2);
+    sparse.extend(manifest_listing(9..=10));
+    assert_eq!(versions_planned(&m, &sparse, 4), vec![2]);
+}
+
+#[test]
+fn manifest_versions_a_checkpoint_names_are_kept_expired_or_not() {
+    let m = manifest_with_pending(vec![checkpoint(1, 2, Some(0)), checkpoint(2, 5, None)]);
+    assert_eq!(
+        versions_planned(&m, &manifest_listing(1..=12), 4),
+        vec![1, 3, 4, 6, 7, 8]
+    );
+}
+
+#[test]
+fn manifest_deletions_per_pass_are_bounded_oldest_first() {
+    let m = manifest_with_pending(vec![]);
+    let planned = plan_manifest_gc(&m, &manifest_listing(1..=20), 4, 3);
+    assert_eq!(
+        planned,
+        vec![ManifestVersion(1), ManifestVersion(2), ManifestVersion(3)]
+    );
+}
+
+#[test]
+fn keeping_fewer_manifest_versions_than_the_minimum_is_a_typed_error() {
+    for kept in 0..MANIFEST_VERSIONS_KEPT_MIN {
+        let options = GcOptions {
+            manifest_versions_kept: kept,
+            ..GcOptions::default()
+        };
+        assert_eq!(
+            options.validate(),
+            Err(GcOptionsError::TooFewManifestVersionsKept {
+                kept,
+                min: MANIFEST_VERSIONS_KEPT_MIN
+            })
+        );
+    }
+    assert_eq!(GcOptions::default().validate(), Ok(()));
+}

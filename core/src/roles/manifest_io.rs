@@ -9,6 +9,8 @@ use super::retry::{RetryPolicy, retry_idempotent};
 #[cfg(feature = "bugs")]
 use crate::bugs::Bugs;
 use crate::clock::Clock;
+use crate::gc::MANIFEST_VERSIONS_KEPT_MIN;
+use crate::ids::ManifestVersion;
 use crate::layout::{MANIFEST_PREFIX, manifest_path, parse_manifest_path};
 use crate::manifest::decide::Decision;
 use crate::manifest::{
@@ -55,6 +57,10 @@ impl fmt::Display for ManifestIoError {
 
 impl std::error::Error for ManifestIoError {}
 
+/// Listings of `manifest/` one read makes, at most, when the version it listed as newest
+/// is deleted (by manifest garbage collection) before it could be read.
+pub const MANIFEST_RELIST_MAX: u32 = 8;
+
 /// Reads the newest manifest. Before any manifest exists the tree is the implicit
 /// [`Manifest::initial`] (version 0, never stored), and the first install writes version 1.
 pub async fn read_latest_manifest<S: ObjectStore, C: Clock>(
@@ -62,17 +68,53 @@ pub async fn read_latest_manifest<S: ObjectStore, C: Clock>(
     clock: &C,
     policy: &RetryPolicy,
 ) -> Result<Manifest, ManifestIoError> {
+    let newer = read_manifest_newer_than(store, clock, policy, None).await?;
+    Ok(newer.unwrap_or_else(Manifest::initial))
+}
+
+/// The newest manifest if its version is above `known` (any stored one for `None`), else
+/// `None`: one listing when nothing changed. A version deleted between the listing and the
+/// read (only an older one can be: the collector never deletes the newest) makes it list
+/// again, at most [`MANIFEST_RELIST_MAX`] times.
+pub async fn read_manifest_newer_than<S: ObjectStore, C: Clock>(
+    store: &S,
+    clock: &C,
+    policy: &RetryPolicy,
+    known: Option<ManifestVersion>,
+) -> Result<Option<Manifest>, ManifestIoError> {
+    let mut last_error = None;
+    for _ in 0..MANIFEST_RELIST_MAX {
+        let Some(version) = newest_listed_version(store, clock, policy).await? else {
+            return Ok(None);
+        };
+        if known.is_some_and(|known| version <= known) {
+            return Ok(None);
+        }
+        match read_manifest(store, clock, policy, &manifest_path(version)).await {
+            Ok(manifest) => return Ok(Some(manifest)),
+            Err(error @ ManifestIoError::Store(StoreError::NotFound { .. })) => {
+                last_error = Some(error);
+            }
+            Err(error) => return Err(error),
+        }
+    }
+    let error = last_error.expect("every listing found a version");
+    Err(error)
+}
+
+/// The highest version `manifest/` lists, if any.
+pub async fn newest_listed_version<S: ObjectStore, C: Clock>(
+    store: &S,
+    clock: &C,
+    policy: &RetryPolicy,
+) -> Result<Option<ManifestVersion>, ManifestIoError> {
     let listed = retry_idempotent(clock, policy, || store.list(MANIFEST_PREFIX))
         .await
         .map_err(ManifestIoError::Store)?;
-    let newest = listed
+    Ok(listed
         .iter()
         .filter_map(|meta| parse_manifest_path(&meta.path))
-        .max();
-    let Some(version) = newest else {
-        return Ok(Manifest::initial());
-    };
-    read_manifest(store, clock, policy, &manifest_path(version)).await
+        .max())
 }
 
 /// Reads and decodes one manifest object.
@@ -158,6 +200,33 @@ where
         .map_err(ManifestIoError::from)
 }
 
+/// After creating `created`: if the newest listed version is [`MANIFEST_VERSIONS_KEPT_MIN`]
+/// or more above it, the create may have re-created a version the collector had deleted
+/// (its predecessor read long ago, before a pause): no reader would ever see it, so the
+/// install's outcome is unknown. Below that bound no collector can have deleted `created`
+/// (see [`crate::gc::plan_manifest_gc`]), so the create was the install.
+async fn confirm_not_recreated<S: ObjectStore, C: Clock>(
+    store: &S,
+    clock: &C,
+    policy: &RetryPolicy,
+    created: ManifestVersion,
+    path: &str,
+) -> Result<(), ManifestIoError> {
+    let newest = newest_listed_version(store, clock, policy).await?;
+    // A listing without the version just created breaks the store's contract: unknown too.
+    match newest {
+        Some(newest)
+            if newest >= created
+                && newest.0 < created.0.saturating_add(MANIFEST_VERSIONS_KEPT_MIN) =>
+        {
+            Ok(())
+        }
+        _ => Err(ManifestIoError::Unresolved {
+            path: path.to_string(),
+        }),
+    }
+}
+
 /// How an install retries and tags its writes.
 #[derive(Clone, Copy, Debug)]
 pub struct CasSettings<'a> {
@@ -213,6 +282,9 @@ where
         let tag = format!("{}/cas{attempt}", settings.write_tag);
         match create_resolving(store, clock, settings.policy, &path, bytes, &tag).await {
             Ok(CreateOutcome::Created) => {
+                confirm_not_recreated(store, clock, settings.policy, next.version, &path)
+                    .await
+                    .map_err(io)?;
                 return Ok(Installed {
                     manifest: next,
                     output,

@@ -1,6 +1,7 @@
 //! The end-of-run checks, one function each, each returning its outcome; [`Verdicts`]
 //! collects them into the report's `checks` and `failures`, in the order they ran.
 
+use super::bucket::Bucket;
 use super::c7::{TtlContext, TtlHistory};
 use super::config::{WorldConfig, WorldStyle};
 use super::fifo_style;
@@ -135,6 +136,12 @@ pub fn c4_liveness(recovered: bool, unanswered: &[u64], rest: &Rest) -> CheckOut
             "no writer served again after the faults stopped".to_string()
         }
     })
+}
+
+/// C4-bucket-bounded: at rest no WAL segment is left below the replay point, the WAL tail
+/// and the manifest versions are within their bounds (`bucket.rs`).
+pub fn c4_bucket_bounded(bucket: &Bucket) -> CheckOutcome {
+    CheckOutcome::new("C4-bucket-bounded", bucket.bounded(), || bucket.describe())
 }
 
 /// Whether the style drops tables by design, so that a recovery may lose keys (never

@@ -1,7 +1,8 @@
 //! The garbage collector's node: every `gc_interval_ms` on its own clock it runs one pass
 //! of core's [`GarbageCollector`] — expire checkpoints by its wall clock, delete pending
 //! tables no checkpoint needs once a newer checkpoint exists (Garnet's rule), delete
-//! orphans of fenced epochs — and the supervisor kills, restarts and pauses it like the
+//! orphans of fenced epochs, WAL segments below the replay point, manifest versions beyond
+//! the newest kept — and the supervisor kills, restarts and pauses it like the
 //! other processes.
 
 use super::options::gc_options;
@@ -44,18 +45,22 @@ pub async fn gc_main(shared: Arc<Shared>, store: SimStore, clock: SimClock) {
                 let changes = pass.pending_deleted
                     + pass.orphans_deleted
                     + pass.checkpoints_expired
-                    + pass.tmp_deleted;
+                    + pass.tmp_deleted
+                    + pass.wal_deleted
+                    + pass.manifests_deleted;
                 if changes > 0 {
                     shared.note(
                         &tag,
                         "gc_pass",
                         format!(
-                            "v{} pending_deleted={} orphans_deleted={} checkpoints_expired={} tmp_deleted={}",
+                            "v{} pending_deleted={} orphans_deleted={} checkpoints_expired={} tmp_deleted={} wal_deleted={} manifests_deleted={}",
                             pass.manifest_version.0,
                             pass.pending_deleted,
                             pass.orphans_deleted,
                             pass.checkpoints_expired,
-                            pass.tmp_deleted
+                            pass.tmp_deleted,
+                            pass.wal_deleted,
+                            pass.manifests_deleted
                         ),
                     );
                 }

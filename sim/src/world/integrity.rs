@@ -29,6 +29,8 @@ struct State {
     /// The epoch audit's findings, and the versions it compared with their predecessor.
     epoch_audit: Violations,
     versions_audited: u64,
+    /// Deleted manifest versions created again by a stale installer.
+    manifest_versions_recreated: u64,
 }
 
 /// Every this many manifest versions, every listed checkpoint is read again (C2).
@@ -65,6 +67,7 @@ pub struct IntegrityReport {
     /// The epoch audit (`epoch-audit`).
     pub epoch_audit: Violations,
     pub versions_audited: u64,
+    pub manifest_versions_recreated: u64,
 }
 
 impl IntegrityObserver {
@@ -106,6 +109,7 @@ impl IntegrityObserver {
             pending_added: state.pending_added,
             epoch_audit: state.epoch_audit.clone(),
             versions_audited: state.versions_audited,
+            manifest_versions_recreated: state.manifest_versions_recreated,
         }
     }
 
@@ -148,6 +152,25 @@ impl IntegrityObserver {
                 "{path} holds manifest version {}",
                 manifest.version.0
             ));
+        }
+        if state
+            .newest
+            .as_ref()
+            .is_some_and(|newest| manifest.version <= newest.version)
+        {
+            // Create-if-absent refuses an existing version, so this one had been deleted by
+            // the garbage collector and an installer that read its predecessor long ago
+            // created it again. It is never the newest, so no reader sees it; the installer
+            // must not take it for an install (core reports the outcome unknown).
+            state.manifest_versions_recreated += 1;
+            self.trace.record(
+                "store",
+                TraceEvent::Custom {
+                    kind: "manifest_recreated".to_string(),
+                    detail: format!("v{}", manifest.version.0),
+                },
+            );
+            return;
         }
         if let Some(previous) = &state.newest {
             for regression in regressions(previous, &manifest) {
@@ -289,6 +312,17 @@ impl IntegrityObserver {
             state
                 .reference_integrity
                 .push(format!("{path} deleted: it is the newest manifest"));
+        }
+        if let Some(version) = parse_manifest_path(path)
+            && let Some(checkpoint) = newest
+                .checkpoints
+                .iter()
+                .find(|checkpoint| checkpoint.manifest_version == version)
+        {
+            state.reference_integrity.push(format!(
+                "{path} deleted while checkpoint {} of manifest v{} names it",
+                checkpoint.id, newest.version.0
+            ));
         }
     }
 }

@@ -22,6 +22,7 @@
 
 mod amplification_targets;
 mod background_nodes;
+mod bucket;
 mod c7;
 mod checkpoint_watch;
 mod checks;
@@ -56,6 +57,7 @@ mod supervisor;
 mod timeline;
 mod ttl;
 mod violations;
+mod wal_fence_watch;
 mod worker_host;
 mod workload;
 mod writer_host;

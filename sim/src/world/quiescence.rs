@@ -5,8 +5,10 @@
 //! than every compaction, then a GC pass), no orphan left that the garbage collector may
 //! collect (an unreferenced table of a fenced epoch), and no temporary output of a remote
 //! job left (the primary purges a job's prefix when it closes the job and sweeps `tmp/`;
-//! the garbage collector collects fenced primaries'). C5 measures at this rest.
+//! the garbage collector collects fenced primaries'), and the bucket bounded (`bucket.rs`).
+//! C5 measures at this rest.
 
+use super::bucket::Bucket;
 use super::store_view::newest_manifest;
 use crate::clock::{EPOCH_BASE_MS, sim_elapsed};
 use crate::store::{StoreNode, StoreState};
@@ -32,31 +34,40 @@ pub struct Rest {
     /// Temporary outputs of remote jobs still in the store: once the tree is at rest no
     /// job is open, so every one of them is past its bound.
     pub tmp_objects: usize,
+    /// WAL segments and manifest versions, and their bounds (C4-bucket-bounded).
+    pub bucket: Bucket,
     pub waited_ms: u64,
 }
 
 impl Rest {
     pub fn describe(&self) -> String {
         format!(
-            "after {} ms: picker {}, L0 {} tables (trigger {}), {} pending deletion, {} collectable orphans, {} temporary objects",
+            "after {} ms: picker {}, L0 {} tables (trigger {}), {} pending deletion, {} collectable orphans, {} temporary objects, {}",
             self.waited_ms,
             if self.picker_idle { "idle" } else { "busy" },
             self.l0_tables,
             self.l0_trigger,
             self.pending,
             self.collectable_orphans,
-            self.tmp_objects
+            self.tmp_objects,
+            self.bucket.describe()
         )
     }
 }
 
 /// Waits (boundedly) for rest; `style` is the strategy every compactor of the run uses.
-pub async fn await_rest(store: &StoreNode, style: &CompactionStyle, l0_trigger: usize) -> Rest {
+/// `manifests_kept` is the collector's `manifest_versions_kept`.
+pub async fn await_rest(
+    store: &StoreNode,
+    style: &CompactionStyle,
+    l0_trigger: usize,
+    manifests_kept: u64,
+) -> Rest {
     let polls = QUIESCE_WAIT.as_millis() / QUIESCE_POLL.as_millis();
     let mut rest = Rest::default();
     for poll in 0..=polls {
         let now_ms = EPOCH_BASE_MS + sim_elapsed().as_millis() as u64;
-        rest = store.with_state(|state| measure(state, style, l0_trigger, now_ms));
+        rest = store.with_state(|state| measure(state, style, l0_trigger, now_ms, manifests_kept));
         rest.waited_ms = (poll * QUIESCE_POLL.as_millis()) as u64;
         if rest.reached {
             return rest;
@@ -66,7 +77,13 @@ pub async fn await_rest(store: &StoreNode, style: &CompactionStyle, l0_trigger: 
     rest
 }
 
-fn measure(state: &StoreState, style: &CompactionStyle, l0_trigger: usize, now_ms: u64) -> Rest {
+fn measure(
+    state: &StoreState,
+    style: &CompactionStyle,
+    l0_trigger: usize,
+    now_ms: u64,
+    manifests_kept: u64,
+) -> Rest {
     let Some(newest) = newest_manifest(state) else {
         return Rest::default();
     };
@@ -92,18 +109,21 @@ fn measure(state: &StoreState, style: &CompactionStyle, l0_trigger: usize, now_m
     // the definition of rest.
     let l0_settled = !matches!(style, CompactionStyle::Leveled(_)) || l0_tables < l0_trigger.max(1);
     let tmp_objects = state.list(TMP_PREFIX).len();
+    let bucket = Bucket::measure(state, &newest, manifests_kept);
     Rest {
         reached: picker_idle
             && l0_settled
             && pending == 0
             && collectable_orphans == 0
-            && tmp_objects == 0,
+            && tmp_objects == 0
+            && bucket.bounded(),
         picker_idle,
         l0_tables,
         l0_trigger,
         pending,
         collectable_orphans,
         tmp_objects,
+        bucket,
         waited_ms: 0,
     }
 }

@@ -12,7 +12,7 @@ use super::drain::drain_main;
 use super::final_phase::{FinalReads, await_recovery, final_reads};
 use super::integrity::{IntegrityObserver, IntegrityReport};
 use super::log_style;
-use super::options::{L0_COMPACTION_TRIGGER, writer_options};
+use super::options::{L0_COMPACTION_TRIGGER, gc_options, writer_options};
 use super::outcome::Amplification;
 use super::protocol::{WRITER_HOSTS, client_ip, writer_host_address, writer_host_name};
 use super::quiescence::{Rest, await_rest};
@@ -116,6 +116,7 @@ async fn set_up(config: &WorldConfig, trace: &Trace) -> Result<(World, Vec<NodeH
     let bucket = Arc::new(BucketMeter::new());
     store.add_observer(bucket.clone());
     let shared = Arc::new(Shared::new(config.clone(), trace.clone()));
+    store.add_observer(shared.wal_fence.clone());
     integrity.timeline.attach(shared.clone());
     let (hosts, clocks) = start_writer_hosts(&shared, &store, trace);
     let world = World {
@@ -278,7 +279,15 @@ async fn quiesce(world: &World) -> Result<Rest, String> {
         .compaction
         .ok_or_else(|| "the world's writer has no compaction style".to_string())?;
     let l0_trigger = log_style::rest_l0_trigger(config).unwrap_or(L0_COMPACTION_TRIGGER);
-    Ok(await_rest(&world.store, &style, l0_trigger).await)
+    let manifests_kept = gc_options(config).manifest_versions_kept;
+    let rest = await_rest(&world.store, &style, l0_trigger, manifests_kept).await;
+    let (created, recreated) = world.shared.wal_fence.creations();
+    let detail = format!(
+        "{}; {created} WAL segments created in the run, {recreated} re-created after deletion",
+        rest.bucket.describe()
+    );
+    world.shared.note("main", "bucket_at_rest", detail);
+    Ok(rest)
 }
 
 /// C1, C7 (or why it was skipped), C3, C2, recovery, manifest invariants, epoch audit,
@@ -313,6 +322,10 @@ fn run_checks(
     } else {
         verdicts.skip("recovery", checks::RECOVERY_SKIPPED_WAL);
     }
+    if config.lsm.durability == Durability::Wal {
+        let acked = world.shared.wal_fence.violations();
+        verdicts.record(checks::no_violations("wal-fence-aba", &acked));
+    }
     let invariants = &found.manifest_invariants;
     verdicts.record(checks::no_violations("manifest-invariants", invariants));
     verdicts.record(checks::no_violations("epoch-audit", &found.epoch_audit));
@@ -324,6 +337,7 @@ fn run_checks(
     verdicts.record(checks::edits_valid(refused.0, refused.1));
     let unanswered = &recovery.finals.unanswered;
     verdicts.record(checks::c4_liveness(recovery.recovered, unanswered, rest));
+    verdicts.record(checks::c4_bucket_bounded(&rest.bucket));
     Ok(verdicts)
 }
 

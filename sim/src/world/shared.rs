@@ -10,7 +10,7 @@ use hdrhistogram::Histogram;
 use lsm_core::compaction::log::LogCompactionStats;
 use lsm_core::roles::writer::WriterStats;
 use std::collections::BTreeMap;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 pub type KvOperation = Operation<KvInput<u64, u64>, KvOutput<u64>>;
 
@@ -114,12 +114,16 @@ pub struct Shared {
     pub coverage: super::coverage::Coverage,
     /// Set when the fault phase ends: faults the world injects itself stop too.
     pub faults_stopped: std::sync::atomic::AtomicBool,
+    /// Deleted WAL segments created again, and acknowledgements of them.
+    pub wal_fence: Arc<super::wal_fence_watch::WalFenceWatch>,
 }
 
 impl Shared {
     pub fn new(config: WorldConfig, trace: Trace) -> Shared {
         let workload = super::workload::WorkloadState::new(&config);
+        let wal_fence = Arc::new(super::wal_fence_watch::WalFenceWatch::new(trace.clone()));
         Shared {
+            wal_fence,
             config,
             trace,
             routing: Mutex::new(Routing::default()),

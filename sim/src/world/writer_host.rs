@@ -460,7 +460,8 @@ async fn handle_batch(
     let mut stop = None;
     if !ops.is_empty() {
         let (answer, outcome) = match writer.commit(&ops).await {
-            Ok(_) => {
+            Ok(receipt) => {
+                shared.wal_fence.on_acknowledged(tag, receipt.wal_id);
                 let user_bytes: u64 = ops.iter().map(op_user_bytes).sum();
                 let writes = ops.len() as u64;
                 shared.count(|c| {

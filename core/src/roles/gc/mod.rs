@@ -9,7 +9,10 @@
 //!    and re-plan on the manifest that holds the removal: a pending table is deleted only
 //!    once the checkpoints that protected it are gone from the manifest.
 //! 4. Delete the objects (idempotent deletes, transient errors retried).
-//! 5. THEN purge the deleted tables from the pending list by a `PurgePending` CAS, keeping
+//! 5. Collect the rest of the bucket, best effort: temporary outputs of fenced primaries,
+//!    WAL segments below the replay point, manifest versions beyond the newest few that no
+//!    checkpoint names (`manifest/` is listed before the manifest is read).
+//! 6. THEN purge the deleted tables from the pending list by a `PurgePending` CAS, keeping
 //!    only ids still pending on the newest manifest. Delete-then-purge: a crash in between
 //!    leaves a pending entry whose object is gone, which the next pass deletes again (a
 //!    no-op) and purges. Purge-then-delete would leak the object.
@@ -25,16 +28,16 @@ use crate::bugs::Bug;
 use crate::clock::Clock;
 #[cfg(feature = "bugs")]
 use crate::entry::WallMs;
-use crate::gc::{GcOptions, GcPlan, plan_gc, plan_tmp_gc};
+use crate::gc::{GcOptions, GcPlan, plan_gc, plan_manifest_gc, plan_tmp_gc, plan_wal_gc};
 #[cfg(feature = "bugs")]
 use crate::gc::{WALLCLOCK_ORPHAN_AGE_MS, wallclock_orphans};
 use crate::ids::{CheckpointId, SstId};
-use crate::layout::{SST_PREFIX, TMP_PREFIX};
+use crate::layout::{MANIFEST_PREFIX, SST_PREFIX, TMP_PREFIX, WAL_PREFIX, manifest_path, wal_path};
 use crate::manifest::Manifest;
 use crate::manifest::decide::{expire_checkpoints, purge_pending};
 use crate::roles::manifest_io::{ManifestIoError, install, read_latest_manifest};
 use crate::roles::retry::retry_idempotent;
-use crate::store::ObjectStore;
+use crate::store::{ObjectMeta, ObjectStore};
 #[cfg(feature = "bugs")]
 use std::collections::BTreeMap;
 use std::collections::BTreeSet;
@@ -54,7 +57,9 @@ pub struct GarbageCollector<S, C> {
 }
 
 impl<S: ObjectStore, C: Clock> GarbageCollector<S, C> {
+    /// `options` must be valid ([`GcOptions::validate`]): the caller checks user input.
     pub fn new(store: S, clock: C, options: GcOptions) -> Self {
+        assert_eq!(options.validate(), Ok(()), "invalid GcOptions");
         GarbageCollector {
             store,
             clock,
@@ -108,6 +113,8 @@ impl<S: ObjectStore, C: Clock> GarbageCollector<S, C> {
         })
         .await
         .map_err(GcError::from_store)?;
+        // Listed before the manifest is read, as `plan_manifest_gc` requires.
+        let listed_manifests = self.list_best_effort(MANIFEST_PREFIX).await;
         let manifest = read_latest_manifest(&self.store, &self.clock, &self.options.retry)
             .await
             .map_err(GcError::from_manifest)?;
@@ -142,6 +149,9 @@ impl<S: ObjectStore, C: Clock> GarbageCollector<S, C> {
             plan.orphans_to_delete.extend(extra);
         }
         self.collect_tmp(&manifest, pass).await;
+        self.collect_wal(&manifest, pass).await;
+        self.collect_manifests(&manifest, listed_manifests.as_deref(), pass)
+            .await;
         let (deleted_pending, failure) = self.delete_planned(&plan, pass).await;
         if !deleted_pending.is_empty() {
             let purged = self.purge(&deleted_pending, &pass_tag, pass).await;
@@ -169,6 +179,63 @@ impl<S: ObjectStore, C: Clock> GarbageCollector<S, C> {
             })
             .await;
             pass.tmp_deleted += u64::from(deleted.is_ok());
+        }
+    }
+
+    /// A listing of `prefix`, or `None` when it failed for good (that part of the pass waits
+    /// for the next one).
+    async fn list_best_effort(&self, prefix: &str) -> Option<Vec<ObjectMeta>> {
+        retry_idempotent(&self.clock, &self.options.retry, || self.store.list(prefix))
+            .await
+            .ok()
+    }
+
+    /// Deletes the WAL segments below the replay point of `manifest`, lowest first (best
+    /// effort). Why a deleted fence segment cannot be re-created harmfully: [`plan_wal_gc`].
+    async fn collect_wal(&self, manifest: &Manifest, pass: &mut GcPassStats) {
+        let Some(listed) = self.list_best_effort(WAL_PREFIX).await else {
+            return;
+        };
+        for id in plan_wal_gc(manifest, &listed, self.options.deletes_per_pass_max) {
+            assert!(id < manifest.wal_replay_point, "segment {id} is replayed");
+            let path = wal_path(id);
+            let deleted = retry_idempotent(&self.clock, &self.options.retry, || {
+                self.store.delete(&path)
+            })
+            .await;
+            if deleted.is_err() {
+                return;
+            }
+            pass.wal_deleted += 1;
+        }
+    }
+
+    /// Deletes the manifest versions `plan_manifest_gc` lets go (best effort). `listed` was
+    /// taken before `manifest` was read.
+    async fn collect_manifests(
+        &self,
+        manifest: &Manifest,
+        listed: Option<&[ObjectMeta]>,
+        pass: &mut GcPassStats,
+    ) {
+        let Some(listed) = listed else { return };
+        let versions = plan_manifest_gc(
+            manifest,
+            listed,
+            self.options.manifest_versions_kept,
+            self.options.deletes_per_pass_max,
+        );
+        for version in versions {
+            assert!(version < manifest.version, "v{version} is the newest");
+            let path = manifest_path(version);
+            let deleted = retry_idempotent(&self.clock, &self.options.retry, || {
+                self.store.delete(&path)
+            })
+            .await;
+            if deleted.is_err() {
+                return;
+            }
+            pass.manifests_deleted += 1;
         }
     }
 

@@ -18,6 +18,10 @@ pub struct GcPassStats {
     pub orphans_deleted: u64,
     /// Temporary objects of remote jobs of fenced primaries deleted.
     pub tmp_deleted: u64,
+    /// WAL segments below the replay point deleted.
+    pub wal_deleted: u64,
+    /// Manifest versions deleted.
+    pub manifests_deleted: u64,
     /// Bytes of the deleted objects, as the listing showed them.
     pub bytes_deleted: u64,
     /// Manifest installs that lost a race and were re-applied on the newest manifest.
@@ -35,6 +39,8 @@ pub struct GcStats {
     pub pending_purged: u64,
     pub orphans_deleted: u64,
     pub tmp_deleted: u64,
+    pub wal_deleted: u64,
+    pub manifests_deleted: u64,
     pub bytes_deleted: u64,
     pub cas_conflicts: u64,
     /// Passes that ended in an error.
@@ -48,6 +54,8 @@ impl GcStats {
         self.pending_purged += pass.pending_purged;
         self.orphans_deleted += pass.orphans_deleted;
         self.tmp_deleted += pass.tmp_deleted;
+        self.wal_deleted += pass.wal_deleted;
+        self.manifests_deleted += pass.manifests_deleted;
         self.bytes_deleted += pass.bytes_deleted;
         self.cas_conflicts += pass.cas_conflicts;
     }

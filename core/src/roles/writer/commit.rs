@@ -10,6 +10,7 @@ use crate::ids::{SeqNum, WalId};
 use crate::layout::WRITE_TAG_ATTRIBUTE;
 use crate::layout::wal_path;
 use crate::roles::create::CreateOutcome;
+#[cfg(feature = "bugs")]
 use crate::roles::retry::retry_idempotent;
 #[cfg(feature = "bugs")]
 use crate::store::{Attributes, PutMode};
@@ -81,6 +82,15 @@ impl<S: ObjectStore, C: Clock> Writer<S, C> {
             }
             Err(error) => return Err(self.stop_if_terminal(error)),
         };
+        // The segment is durable; acknowledge it only while still the writer (a zombie may
+        // have re-created a fence the garbage collector deleted). Not acknowledged is not
+        // "not durable": a successor may have replayed it, so the outcome is unknown.
+        if !self.trusts_wal_fence_alone() && !matches!(self.epoch_still_current().await, Ok(true)) {
+            let unknown = WriterError::Unresolved {
+                path: wal_path(wal_id),
+            };
+            return Err(self.stop_if_terminal(unknown));
+        }
         for entry in batch.entries {
             self.memtable.insert(entry).map_err(WriterError::Memtable)?;
         }
@@ -96,17 +106,44 @@ impl<S: ObjectStore, C: Clock> Writer<S, C> {
         })
     }
 
-    /// Confirms no newer writer has taken over: a new writer's first act after recovery is
-    /// to create the WAL segment this one would write next. While it is absent, every write
-    /// any writer acknowledged is in this writer's memtable or SSTs, so a read served now is
-    /// current. Call before answering reads.
+    /// Confirms no newer writer has taken over: the newest manifest still names this
+    /// writer's epoch. A newer writer bumps the epoch before it replays the WAL, so while
+    /// the epoch is this one's, every write any writer acknowledged is in this writer's
+    /// memtable or SSTs, and a read served now is current. Call before answering reads.
     pub async fn confirm_leadership(&mut self) -> Result<(), WriterError> {
         self.check_running()?;
         self.stats.leadership_checks += 1;
-        if self.options.durability == Durability::Checkpoint {
-            // Without a WAL to fence, the manifest's writer epoch is the only witness.
-            return self.refresh_manifest().await.map(|_| ());
+        #[cfg(feature = "bugs")]
+        if self.options.durability == Durability::Wal && self.trusts_wal_fence_alone() {
+            return self.probe_next_segment().await;
         }
+        if self.epoch_still_current().await? {
+            return Ok(());
+        }
+        let fenced = WriterError::Fenced {
+            epoch: self.epoch,
+            detail: "the newest manifest names a newer writer epoch".to_string(),
+        };
+        Err(self.stop_if_terminal(fenced))
+    }
+
+    /// Whether an injected bug makes this writer trust its WAL fence alone, as the
+    /// protocol did before the garbage collector deleted segments: `wal-gc-fence-aba`, and
+    /// `writer-no-fence`, whose overwritten segments the epoch check would otherwise fence.
+    #[cfg(feature = "bugs")]
+    fn trusts_wal_fence_alone(&self) -> bool {
+        self.options.bugs.has(Bug::WalGcFenceAba) || self.options.bugs.has(Bug::WriterNoFence)
+    }
+
+    #[cfg(not(feature = "bugs"))]
+    fn trusts_wal_fence_alone(&self) -> bool {
+        false
+    }
+
+    #[cfg(feature = "bugs")]
+    /// BUG (`wal-gc-fence-aba`, `writer-no-fence`): leadership by the absence of the segment this writer would
+    /// write next, which proves nothing once the garbage collector deleted that segment.
+    async fn probe_next_segment(&mut self) -> Result<(), WriterError> {
         let path = wal_path(self.next_wal_id);
         let probe =
             retry_idempotent(&self.clock, &self.options.retry, || self.store.head(&path)).await;

@@ -17,6 +17,7 @@ mod commit;
 mod compact;
 mod error;
 mod flush;
+mod leadership;
 mod options;
 mod read;
 mod recovery;
