@@ -181,8 +181,14 @@ impl RemotePrimary {
             .map(|(counter, _)| *counter)
             .collect();
         let excess = closed.len().saturating_sub(self.options.closed_keep);
+        let open_before = self.jobs.len() - closed.len();
         for counter in closed.into_iter().take(excess) {
             self.jobs.remove(&counter);
         }
+        assert_eq!(
+            self.jobs.values().filter(|record| record.is_open()).count(),
+            open_before,
+            "trimming forgets closed jobs only"
+        );
     }
 }

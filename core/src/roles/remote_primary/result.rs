@@ -125,10 +125,14 @@ impl RemotePrimary {
         Ok(verdict)
     }
 
+    /// In flight or abandoned → closed: a job is closed by its first result only.
     fn close(&mut self, counter: u64) {
-        if let Some(record) = self.jobs.get_mut(&counter) {
-            record.state = JobState::Closed { expired: false };
-        }
+        let record = self
+            .jobs
+            .get_mut(&counter)
+            .expect("a result is closed only for a job on record");
+        assert!(record.is_open(), "a closed job is never closed again");
+        record.state = JobState::Closed { expired: false };
     }
 
     /// Everything between a valid-looking result and the manifest: the stale pre-check,

@@ -59,6 +59,10 @@ impl RemotePrimary {
             }
         }
         for counter in timed_out {
+            assert!(
+                matches!(self.jobs[&counter].state, JobState::Abandoned { .. }),
+                "a timed-out job is abandoned until its result or its expiry"
+            );
             self.stats.jobs_timed_out += 1;
             if let Some(record) = self.jobs.get(&counter).cloned() {
                 self.handle_failure(port, &record).await?;
@@ -185,6 +189,10 @@ impl RemotePrimary {
             counter: self.next_job_counter,
         };
         self.next_job_counter = self.next_job_counter.checked_add(1)?;
+        assert!(
+            !self.jobs.contains_key(&id.counter),
+            "a fresh job counter has no record yet"
+        );
         Some(RemoteJob {
             id,
             manifest_version: port.manifest().version,
@@ -206,7 +214,11 @@ impl RemotePrimary {
         now: Duration,
     ) {
         self.stats.jobs_scheduled += 1;
-        self.jobs.insert(
+        assert!(
+            job.id.counter < self.next_job_counter,
+            "a registered job's counter was handed out by new_job"
+        );
+        let replaced = self.jobs.insert(
             job.id.counter,
             JobRecord {
                 job: job.clone(),
@@ -215,6 +227,10 @@ impl RemotePrimary {
                 deadline: now.saturating_add(self.options.job_timeout),
                 state: JobState::InFlight,
             },
+        );
+        assert!(
+            replaced.is_none(),
+            "a job counter names exactly one dispatch"
         );
         self.queued.push(Dispatch { job, attempt });
     }
