@@ -8,7 +8,7 @@ use lsm_core::roles::writer::{Writer, WriterError, WriterOptions};
 use lsm_core::store::MemoryStore;
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use writer_support::{Fault, FaultyStore, TestClock, block_on, delete, put, read};
+use writer_support::{Fault, RuleStore, TestClock, block_on, delete, put, read};
 
 fn small_options() -> WriterOptions {
     WriterOptions {
@@ -179,7 +179,7 @@ fn commits_are_honest_about_unknown_outcomes() {
         let memory = Arc::new(MemoryStore::new());
         let mut certain: BTreeMap<String, String> = BTreeMap::new();
         let mut maybe: BTreeMap<String, String> = BTreeMap::new();
-        let faulty = FaultyStore::new(memory.clone(), pattern);
+        let faulty = RuleStore::cycling_puts(memory.clone(), pattern);
         let mut writer = match block_on(Writer::open(
             faulty.clone(),
             TestClock::default(),

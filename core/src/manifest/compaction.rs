@@ -42,6 +42,7 @@ pub(crate) fn apply_compaction(
     #[cfg(not(feature = "bugs"))]
     let gone = take_removed(next, removed);
     let moved: BTreeSet<SstId> = added.iter().map(|(_, sst)| sst.id).collect();
+    let pending_before = next.pending_deletion.len();
     if !force_delete {
         let obsoleted_at = next.version;
         let deleted = gone.into_iter().filter(|sst| !moved.contains(&sst.id));
@@ -49,6 +50,17 @@ pub(crate) fn apply_compaction(
             .extend(deleted.map(|sst| PendingDeletion { sst, obsoleted_at }));
     }
     insert_outputs(next, added);
+    // Postconditions: outputs live, and no table just made pending is live again.
+    assert!(
+        added.iter().all(|(_, sst)| next.is_live(sst.id)),
+        "every output is live after the compaction"
+    );
+    assert!(
+        next.pending_deletion[pending_before..]
+            .iter()
+            .all(|pending| !next.is_live(pending.sst.id)),
+        "a table pending deletion is not live"
+    );
     Ok(())
 }
 
@@ -194,6 +206,12 @@ fn take_removed(next: &mut Manifest, removed: &BTreeSet<SstId>) -> Vec<SstMeta> 
         *run = kept;
         gone.extend(taken);
     }
+    // Every removed id was checked live, and ids are unique across the tree.
+    assert_eq!(
+        gone.len(),
+        removed.len(),
+        "every input leaves the tree once"
+    );
     gone
 }
 

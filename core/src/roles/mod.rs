@@ -12,5 +12,6 @@ pub mod create;
 pub mod gc;
 pub mod manifest_io;
 pub mod remote;
+pub mod remote_primary;
 pub mod retry;
 pub mod writer;

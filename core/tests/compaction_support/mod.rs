@@ -2,6 +2,8 @@
 //! small tree that runs plans with the real merge and the real manifest `apply`.
 #![allow(dead_code, clippy::unwrap_used)]
 
+pub mod leveled;
+
 use bytes::Bytes;
 use lsm_core::compaction::{
     Busy, CompactionJobInfo, CompactionListener, CompactionPlan, CompactionStyle, execute,

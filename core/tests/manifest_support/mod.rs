@@ -3,6 +3,8 @@
 //! writer, a compactor and a garbage collector would build them).
 #![allow(dead_code, clippy::unwrap_used)]
 
+pub mod apply;
+
 use bytes::Bytes;
 use lsm_core::ids::{CheckpointId, Epoch, ManifestVersion, SeqNum, SstId, WalId};
 use lsm_core::manifest::{Checkpoint, Edit, MAX_LEVELS, Manifest, apply, check_invariants};

@@ -5,16 +5,18 @@
 
 use bytes::Bytes;
 use lsm_core::clock::Clock;
-use lsm_core::store::{
-    Attributes, ETag, GetRange, GetResult, MemoryStore, ObjectMeta, ObjectStore, PutMode,
-    StoreError,
-};
+use lsm_core::store::{MemoryStore, ObjectStore};
 use std::future::Future;
 use std::pin::pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
+
+mod rule_store;
+// Each test crate uses a part of the support; the rule store is re-exported for all.
+#[allow(unused_imports)]
+pub use rule_store::{Action, Hook, Request, Rule, RuleStore};
 
 pub fn block_on<F: Future>(future: F) -> F::Output {
     let mut future = pin!(future);
@@ -49,7 +51,7 @@ impl Clock for TestClock {
     }
 }
 
-/// What the faulty store does to the Nth mutating request.
+/// What the rule store does to a request a fault rule matches.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Fault {
     None,
@@ -59,82 +61,6 @@ pub enum Fault {
     LostReplyApplied,
     /// Not applied, and the caller hears nothing.
     LostReplyDropped,
-}
-
-/// A memory store whose puts and deletes fail per a fixed schedule, cycling through it.
-#[derive(Clone)]
-pub struct FaultyStore {
-    pub inner: Arc<MemoryStore>,
-    schedule: Arc<Vec<Fault>>,
-    mutations: Arc<AtomicU64>,
-}
-
-impl FaultyStore {
-    pub fn new(inner: Arc<MemoryStore>, schedule: Vec<Fault>) -> FaultyStore {
-        FaultyStore {
-            inner,
-            schedule: Arc::new(schedule),
-            mutations: Arc::new(AtomicU64::new(0)),
-        }
-    }
-
-    fn next_fault(&self) -> Fault {
-        let n = self.mutations.fetch_add(1, Ordering::SeqCst) as usize;
-        if self.schedule.is_empty() {
-            Fault::None
-        } else {
-            self.schedule[n % self.schedule.len()]
-        }
-    }
-}
-
-impl ObjectStore for FaultyStore {
-    fn get(
-        &self,
-        path: &str,
-        range: GetRange,
-    ) -> impl Future<Output = Result<GetResult, StoreError>> + Send {
-        self.inner.get(path, range)
-    }
-
-    fn head(&self, path: &str) -> impl Future<Output = Result<ObjectMeta, StoreError>> + Send {
-        self.inner.head(path)
-    }
-
-    async fn put(
-        &self,
-        path: &str,
-        bytes: Bytes,
-        mode: PutMode,
-        attributes: Attributes,
-    ) -> Result<ETag, StoreError> {
-        let lost = StoreError::UnknownOutcome {
-            path: path.to_string(),
-        };
-        match self.next_fault() {
-            Fault::None => self.inner.put(path, bytes, mode, attributes).await,
-            Fault::Transient => Err(StoreError::Transient {
-                path: path.to_string(),
-                detail: "injected".into(),
-            }),
-            Fault::LostReplyApplied => {
-                let _ = self.inner.put(path, bytes, mode, attributes).await;
-                Err(lost)
-            }
-            Fault::LostReplyDropped => Err(lost),
-        }
-    }
-
-    fn delete(&self, path: &str) -> impl Future<Output = Result<(), StoreError>> + Send {
-        self.inner.delete(path)
-    }
-
-    fn list(
-        &self,
-        prefix: &str,
-    ) -> impl Future<Output = Result<Vec<ObjectMeta>, StoreError>> + Send {
-        self.inner.list(prefix)
-    }
 }
 
 /// A put of `key` to `value`, without expiry.
@@ -185,126 +111,6 @@ pub fn manifest_object_count(store: &MemoryStore) -> usize {
     block_on(store.list(lsm_core::layout::MANIFEST_PREFIX))
         .unwrap()
         .len()
-}
-
-/// A hook run once, with the inner store, before the next manifest put goes through.
-pub type ManifestPutHook = Box<dyn FnOnce(&MemoryStore) + Send>;
-
-/// A memory store whose next puts and deletes fail as queued (then behave), which logs the
-/// paths it deleted, and which can stage a rival manifest write just before the next one.
-#[derive(Clone)]
-pub struct ControlledStore {
-    pub inner: Arc<MemoryStore>,
-    put_faults: Arc<std::sync::Mutex<std::collections::VecDeque<Fault>>>,
-    delete_faults: Arc<std::sync::Mutex<std::collections::VecDeque<Fault>>>,
-    deleted: Arc<std::sync::Mutex<Vec<String>>>,
-    before_manifest_put: Arc<std::sync::Mutex<Option<ManifestPutHook>>>,
-}
-
-impl ControlledStore {
-    pub fn new(inner: Arc<MemoryStore>) -> ControlledStore {
-        ControlledStore {
-            inner,
-            put_faults: Default::default(),
-            delete_faults: Default::default(),
-            deleted: Default::default(),
-            before_manifest_put: Default::default(),
-        }
-    }
-
-    pub fn fail_next_puts(&self, faults: impl IntoIterator<Item = Fault>) {
-        self.put_faults.lock().unwrap().extend(faults);
-    }
-
-    pub fn fail_next_deletes(&self, faults: impl IntoIterator<Item = Fault>) {
-        self.delete_faults.lock().unwrap().extend(faults);
-    }
-
-    /// Paths whose delete reached the store, in order.
-    pub fn deleted_paths(&self) -> Vec<String> {
-        self.deleted.lock().unwrap().clone()
-    }
-
-    pub fn before_next_manifest_put(&self, hook: ManifestPutHook) {
-        *self.before_manifest_put.lock().unwrap() = Some(hook);
-    }
-
-    fn pop(queue: &std::sync::Mutex<std::collections::VecDeque<Fault>>) -> Fault {
-        queue.lock().unwrap().pop_front().unwrap_or(Fault::None)
-    }
-}
-
-impl ObjectStore for ControlledStore {
-    fn get(
-        &self,
-        path: &str,
-        range: GetRange,
-    ) -> impl Future<Output = Result<GetResult, StoreError>> + Send {
-        self.inner.get(path, range)
-    }
-
-    fn head(&self, path: &str) -> impl Future<Output = Result<ObjectMeta, StoreError>> + Send {
-        self.inner.head(path)
-    }
-
-    async fn put(
-        &self,
-        path: &str,
-        bytes: Bytes,
-        mode: PutMode,
-        attributes: Attributes,
-    ) -> Result<ETag, StoreError> {
-        if path.starts_with(lsm_core::layout::MANIFEST_PREFIX) {
-            let hook = self.before_manifest_put.lock().unwrap().take();
-            if let Some(hook) = hook {
-                hook(&self.inner);
-            }
-        }
-        let lost = StoreError::UnknownOutcome {
-            path: path.to_string(),
-        };
-        match Self::pop(&self.put_faults) {
-            Fault::None => self.inner.put(path, bytes, mode, attributes).await,
-            Fault::Transient => Err(StoreError::Transient {
-                path: path.to_string(),
-                detail: "injected".into(),
-            }),
-            Fault::LostReplyApplied => {
-                let _ = self.inner.put(path, bytes, mode, attributes).await;
-                Err(lost)
-            }
-            Fault::LostReplyDropped => Err(lost),
-        }
-    }
-
-    async fn delete(&self, path: &str) -> Result<(), StoreError> {
-        let lost = StoreError::UnknownOutcome {
-            path: path.to_string(),
-        };
-        let fault = Self::pop(&self.delete_faults);
-        if matches!(fault, Fault::None | Fault::LostReplyApplied) {
-            self.deleted.lock().unwrap().push(path.to_string());
-        }
-        match fault {
-            Fault::None => self.inner.delete(path).await,
-            Fault::Transient => Err(StoreError::Transient {
-                path: path.to_string(),
-                detail: "injected".into(),
-            }),
-            Fault::LostReplyApplied => {
-                let _ = self.inner.delete(path).await;
-                Err(lost)
-            }
-            Fault::LostReplyDropped => Err(lost),
-        }
-    }
-
-    fn list(
-        &self,
-        prefix: &str,
-    ) -> impl Future<Output = Result<Vec<ObjectMeta>, StoreError>> + Send {
-        self.inner.list(prefix)
-    }
 }
 
 /// Installs a checkpoint of the newest manifest version; returns it.

@@ -9,6 +9,7 @@ use super::options::compactor_options;
 use super::shared::Shared;
 use crate::clock::SimClock;
 use crate::store::SimStore;
+use lsm_core::roles::compaction_job::{CompactionJob, JobOutput};
 use lsm_core::roles::compactor::CompactorError;
 use lsm_core::roles::compactor::{Compactor, CompactorOptions, JobOutcome, run_job};
 use lsm_core::roles::manifest_io::ManifestIoError;
@@ -88,7 +89,7 @@ async fn run(
     tag: &str,
     poll: Duration,
 ) {
-    let (mut orphans_counted, mut forced_counted) = (0, 0);
+    let mut counted = DeletionsCounted::default();
     loop {
         if let Err(error) = compactor.refresh().await {
             if error.is_fenced() {
@@ -98,22 +99,7 @@ async fn run(
             madsim::time::sleep(poll).await;
             continue;
         }
-        let mut running = Vec::new();
-        loop {
-            let job = match compactor.start_job() {
-                Ok(Some(job)) => job,
-                Ok(None) => break,
-                Err(error) => {
-                    shared.note(tag, "compactor_start_failed", error.to_string());
-                    break;
-                }
-            };
-            let (store, clock) = (store.clone(), clock.clone());
-            running.push(madsim::task::spawn(async move {
-                let result = run_job(&store, &clock, &job).await;
-                (job, result)
-            }));
-        }
+        let running = start_jobs(shared, store, clock, compactor, tag);
         if running.is_empty() {
             madsim::time::sleep(poll).await;
             continue;
@@ -126,46 +112,110 @@ async fn run(
         shared.coverage.set_activity(name, Some("compaction"));
         clock.note_jumps();
         let jumps_before = clock.jumps_applied();
-        let mut fenced = false;
-        let mut failed = false;
-        for task in running {
-            let Ok((job, result)) = task.await else {
-                // The node is being killed: its tasks end with it.
-                return;
-            };
-            match compactor.finish_job(job, result).await {
-                Ok(outcome) => record_installed(shared, tag, outcome),
-                Err(error) if error.is_fenced() => {
-                    shared.count(|c| c.compactor_installs_fenced += 1);
-                    fenced = true;
-                }
-                Err(error) => {
-                    if let CompactorError::Manifest(ManifestIoError::Rejected(rejected)) = &error
-                        && !rejected.is_fenced()
-                    {
-                        shared.edit_refused(tag, rejected.to_string());
-                    }
-                    shared.count(|c| c.compactor_jobs_failed += 1);
-                    shared.note(tag, "compaction_failed", error.to_string());
-                    failed = true;
-                }
-            }
-        }
+        let Some(finished) = finish_jobs(shared, compactor, tag, running).await else {
+            // The node is being killed: its tasks end with it.
+            return;
+        };
         clock.note_jumps();
         if clock.jumps_applied() != jumps_before {
             shared.coverage.hit("clock-jump", "compaction");
         }
         shared.coverage.set_activity(name, None);
-        if fenced {
+        if finished.fenced {
             return;
         }
-        if failed {
+        if finished.failed {
             madsim::time::sleep(poll).await;
         }
+        counted.count_new(shared, compactor);
+    }
+}
+
+type RunningJob = madsim::task::JoinHandle<(CompactionJob, Result<JobOutput, CompactorError>)>;
+
+/// Starts every job the compactor will start now, each in its own task.
+fn start_jobs(
+    shared: &Shared,
+    store: &SimStore,
+    clock: &SimClock,
+    compactor: &mut HostCompactor,
+    tag: &str,
+) -> Vec<RunningJob> {
+    let mut running = Vec::new();
+    loop {
+        let job = match compactor.start_job() {
+            Ok(Some(job)) => job,
+            Ok(None) => return running,
+            Err(error) => {
+                shared.note(tag, "compactor_start_failed", error.to_string());
+                return running;
+            }
+        };
+        let (store, clock) = (store.clone(), clock.clone());
+        running.push(madsim::task::spawn(async move {
+            let result = run_job(&store, &clock, &job).await;
+            (job, result)
+        }));
+    }
+}
+
+/// How one round of jobs ended.
+struct Finished {
+    fenced: bool,
+    failed: bool,
+}
+
+/// Installs every running job's result in start order; `None` when the node is being
+/// killed (its tasks end with it).
+async fn finish_jobs(
+    shared: &Shared,
+    compactor: &mut HostCompactor,
+    tag: &str,
+    running: Vec<RunningJob>,
+) -> Option<Finished> {
+    let mut finished = Finished {
+        fenced: false,
+        failed: false,
+    };
+    for task in running {
+        let Ok((job, result)) = task.await else {
+            return None;
+        };
+        match compactor.finish_job(job, result).await {
+            Ok(outcome) => record_installed(shared, tag, outcome),
+            Err(error) if error.is_fenced() => {
+                shared.count(|c| c.compactor_installs_fenced += 1);
+                finished.fenced = true;
+            }
+            Err(error) => {
+                if let CompactorError::Manifest(ManifestIoError::Rejected(rejected)) = &error
+                    && !rejected.is_fenced()
+                {
+                    shared.edit_refused(tag, rejected.to_string());
+                }
+                shared.count(|c| c.compactor_jobs_failed += 1);
+                shared.note(tag, "compaction_failed", error.to_string());
+                finished.failed = true;
+            }
+        }
+    }
+    Some(finished)
+}
+
+/// The compactor's cumulative deletion counts already added to the shared counters.
+#[derive(Default)]
+struct DeletionsCounted {
+    orphans: u64,
+    forced: u64,
+}
+
+impl DeletionsCounted {
+    /// Adds what the compactor deleted since the last call.
+    fn count_new(&mut self, shared: &Shared, compactor: &HostCompactor) {
         let stats = compactor.stats();
-        let new_orphans = stats.orphans_deleted - orphans_counted;
-        let new_forced = stats.inputs_force_deleted - forced_counted;
-        (orphans_counted, forced_counted) = (stats.orphans_deleted, stats.inputs_force_deleted);
+        let new_orphans = stats.orphans_deleted - self.orphans;
+        let new_forced = stats.inputs_force_deleted - self.forced;
+        (self.orphans, self.forced) = (stats.orphans_deleted, stats.inputs_force_deleted);
         shared.count(|c| {
             c.compactor_orphans_deleted += new_orphans;
             c.compactor_inputs_force_deleted += new_forced;

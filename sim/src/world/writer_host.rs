@@ -179,7 +179,7 @@ async fn reply(endpoint: &Endpoint, to: SocketAddr, request_id: u64, reply: Clie
     let _ = endpoint.send_to_raw(to, request_id, Box::new(reply)).await;
 }
 
-/// Serves until the incarnation must stop.
+/// Serves until the incarnation must stop: one pass per step of the loop.
 async fn serve(
     shared: &Shared,
     writer: &mut HostWriter,
@@ -187,126 +187,210 @@ async fn serve(
     endpoint: &Endpoint,
     tag: &str,
 ) -> Stop {
-    let window = Duration::from_millis(shared.config.writer.commit_window_ms);
-    let batch_max = shared.config.writer.commit_entries_max.max(1);
-    let checkpoint_every = Duration::from_millis(shared.config.lsm.checkpoint_interval_ms.max(1));
-    let polls_manifest = shared.config.lsm.topology == Topology::Standalone;
-    let mut next_checkpoint = Instant::now() + checkpoint_every;
-    let checkpoint_after_failed_flush = shared.config.lsm.checkpoint_after_failed_flush
-        && shared.config.lsm.durability == Durability::Wal;
-    let mut next_poll = Instant::now() + MANIFEST_POLL;
-    let mut compaction_due = true;
-    let mut background_failed = false;
+    let mut schedule = Schedule::new(shared);
     // Topology `remote`: this writer is the primary; its compactions run on the workers.
     let mut primary = (shared.config.lsm.topology == Topology::Remote)
         .then(|| PrimaryHost::new(&shared.config, writer));
     if primary.is_some() {
-        compaction_due = false;
+        schedule.compaction_due = false;
     }
-    // The log style compacts on Garnet's schedule: before each checkpoint, or on a timer.
-    // (Standalone: the compactor's node runs the timer; the writer only flushes.)
-    let log_period = log_style::compaction_period(&shared.config).filter(|_| !polls_manifest);
-    let log_before_checkpoint = log_style::compacts_before_checkpoint(&shared.config);
-    let log_scheduled = log_period.is_some() || log_before_checkpoint;
-    let mut next_log_compaction = log_period.map(|period| Instant::now() + period);
     loop {
-        if log_scheduled {
-            compaction_due = false;
-        }
-        if let (Some(period), Some(due)) = (log_period, next_log_compaction)
-            && Instant::now() >= due
-        {
-            next_log_compaction = Some(Instant::now() + period);
-            if let Err(stop) = compact_log(shared, writer, tag).await {
-                return stop;
-            }
-        }
-        let stalled = matches!(writer.stall_state(), StallState::Stopped { .. });
-        let background_due = writer.needs_flush() || compaction_due;
-        if stalled {
-            // RocksDB's stop rule: no write until compaction brings L0 back down.
-            let started = Instant::now();
-            madsim::time::sleep(STALL_POLL).await;
-            let stalled_ms = started.elapsed().as_millis() as u64;
-            shared.count(|c| c.stall_ms += stalled_ms);
-            next_poll = Instant::now();
-            // Only compaction ends a stall: keep trying (no flush will re-arm it).
-            compaction_due = primary.is_none();
-        } else if inbox.is_empty() {
-            let mut timer = next_checkpoint.min(if polls_manifest {
-                next_poll
-            } else {
-                next_checkpoint
-            });
-            if primary.is_some() {
-                timer = timer.min(Instant::now() + REMOTE_POLL);
-            }
-            let timer = next_log_compaction.map_or(timer, |due| timer.min(due));
-            let until_timer = timer.saturating_duration_since(Instant::now());
-            if !background_due {
-                let _ = madsim::time::timeout(until_timer, inbox.ready()).await;
-            } else if background_failed {
-                let wait = BACKGROUND_RETRY_DELAY.min(until_timer);
-                let _ = madsim::time::timeout(wait, inbox.ready()).await;
-            }
-        }
-        if !stalled && !inbox.is_empty() {
-            if !window.is_zero() {
-                madsim::time::sleep(window).await;
-            }
-            let batch = inbox.drain(batch_max);
-            if let Err(stop) = handle_batch(shared, writer, endpoint, batch, tag).await {
-                return stop;
-            }
-        }
-        shared.set_writer_stats(tag, writer.stats());
-        match background_step(shared, writer, &mut compaction_due, tag).await {
-            Ok(failed) => {
-                background_failed = failed;
-                // The window of a checkpoint requested while a failed flush is pending.
-                if failed && checkpoint_after_failed_flush && writer.flush_pending() {
-                    next_checkpoint = Instant::now();
-                }
-            }
-            Err(stop) => return stop,
-        }
-        if let Some(primary) = primary.as_mut() {
-            compaction_due = false;
-            let stepped = primary.step(shared, writer, results, endpoint, tag).await;
-            if let Err(error) = stepped
-                && let Err(stop) = stop_or_retry(shared, tag, "remote_failed", error)
-            {
-                return stop;
-            }
-        }
-        if Instant::now() >= next_checkpoint {
-            next_checkpoint = Instant::now() + checkpoint_every;
-            // Re-arm the embedded compactor now and then: a pick that found nothing (or
-            // went stale) is not re-armed by a flush while the writer is idle.
-            compaction_due = primary.is_none();
-            if log_before_checkpoint && let Err(stop) = compact_log(shared, writer, tag).await {
-                return stop;
-            }
-            let manifest = writer.manifest();
-            let unchanged = writer.memtable_size_bytes() == 0
-                && !writer.flush_pending()
-                && manifest
-                    .checkpoints
-                    .iter()
-                    .any(|checkpoint| checkpoint.manifest_version == manifest.version);
-            if !unchanged && let Err(stop) = take_checkpoint(shared, writer, tag).await {
-                return stop;
-            }
-        }
-        if polls_manifest && Instant::now() >= next_poll {
-            next_poll = Instant::now() + MANIFEST_POLL;
-            if let Err(error) = writer.refresh_manifest().await
-                && let Err(stop) = stop_or_retry(shared, tag, "manifest_poll_failed", error)
-            {
-                return stop;
-            }
+        let passed = serve_pass(
+            shared,
+            writer,
+            &mut schedule,
+            primary.as_mut(),
+            (inbox, results),
+            endpoint,
+            tag,
+        )
+        .await;
+        if let Err(stop) = passed {
+            return stop;
         }
     }
+}
+
+/// The serve loop's settings, timers and flags, carried from one pass to the next.
+struct Schedule {
+    window: Duration,
+    batch_max: usize,
+    checkpoint_every: Duration,
+    /// Without its own compactor the writer re-reads the manifest on a timer.
+    polls_manifest: bool,
+    next_checkpoint: Instant,
+    /// A failed flush brings the next checkpoint forward (`wal` worlds that draw it), so
+    /// the window of a checkpoint taken while a flush is pending is reached.
+    checkpoint_after_failed_flush: bool,
+    next_poll: Instant,
+    compaction_due: bool,
+    background_failed: bool,
+    /// The log style's compaction timer (Garnet's schedule); `None` without one.
+    log_period: Option<Duration>,
+    log_before_checkpoint: bool,
+    next_log_compaction: Option<Instant>,
+}
+
+impl Schedule {
+    fn new(shared: &Shared) -> Schedule {
+        let checkpoint_every =
+            Duration::from_millis(shared.config.lsm.checkpoint_interval_ms.max(1));
+        let polls_manifest = shared.config.lsm.topology == Topology::Standalone;
+        // The log style compacts on Garnet's schedule: before each checkpoint, or on a timer.
+        // (Standalone: the compactor's node runs the timer; the writer only flushes.)
+        let log_period = log_style::compaction_period(&shared.config).filter(|_| !polls_manifest);
+        Schedule {
+            window: Duration::from_millis(shared.config.writer.commit_window_ms),
+            batch_max: shared.config.writer.commit_entries_max.max(1),
+            checkpoint_every,
+            polls_manifest,
+            next_checkpoint: Instant::now() + checkpoint_every,
+            checkpoint_after_failed_flush: shared.config.lsm.checkpoint_after_failed_flush
+                && shared.config.lsm.durability == Durability::Wal,
+            next_poll: Instant::now() + MANIFEST_POLL,
+            compaction_due: true,
+            background_failed: false,
+            log_period,
+            log_before_checkpoint: log_style::compacts_before_checkpoint(&shared.config),
+            next_log_compaction: log_period.map(|period| Instant::now() + period),
+        }
+    }
+
+    /// The log style compacts only on its schedule, never because a flush re-armed it.
+    fn log_scheduled(&self) -> bool {
+        self.log_period.is_some() || self.log_before_checkpoint
+    }
+}
+
+/// One pass: the log timer, a wait for work, a batch, background work, the remote
+/// primary, a checkpoint and a manifest poll when due.
+async fn serve_pass(
+    shared: &Shared,
+    writer: &mut HostWriter,
+    schedule: &mut Schedule,
+    primary: Option<&mut PrimaryHost>,
+    (inbox, results): (&Inbox, &ResultInbox),
+    endpoint: &Endpoint,
+    tag: &str,
+) -> Result<(), Stop> {
+    if schedule.log_scheduled() {
+        schedule.compaction_due = false;
+    }
+    if let (Some(period), Some(due)) = (schedule.log_period, schedule.next_log_compaction)
+        && Instant::now() >= due
+    {
+        schedule.next_log_compaction = Some(Instant::now() + period);
+        compact_log(shared, writer, tag).await?;
+    }
+    let remote = primary.is_some();
+    let stalled = wait_for_work(shared, writer, schedule, remote, inbox).await;
+    if !stalled && !inbox.is_empty() {
+        if !schedule.window.is_zero() {
+            madsim::time::sleep(schedule.window).await;
+        }
+        let batch = inbox.drain(schedule.batch_max);
+        handle_batch(shared, writer, endpoint, batch, tag).await?;
+    }
+    shared.set_writer_stats(tag, writer.stats());
+    schedule.background_failed =
+        background_step(shared, writer, &mut schedule.compaction_due, tag).await?;
+    // The window of a checkpoint requested while a failed flush is pending.
+    if schedule.background_failed
+        && schedule.checkpoint_after_failed_flush
+        && writer.flush_pending()
+    {
+        schedule.next_checkpoint = Instant::now();
+    }
+    if let Some(primary) = primary {
+        schedule.compaction_due = false;
+        let stepped = primary.step(shared, writer, results, endpoint, tag).await;
+        if let Err(error) = stepped {
+            stop_or_retry(shared, tag, "remote_failed", error)?;
+        }
+    }
+    checkpoint_if_due(shared, writer, schedule, remote, tag).await?;
+    if schedule.polls_manifest && Instant::now() >= schedule.next_poll {
+        schedule.next_poll = Instant::now() + MANIFEST_POLL;
+        if let Err(error) = writer.refresh_manifest().await {
+            stop_or_retry(shared, tag, "manifest_poll_failed", error)?;
+        }
+    }
+    Ok(())
+}
+
+/// Sleeps out a write stall, or waits for a request or the next timer when idle. Returns
+/// whether writes are stalled.
+async fn wait_for_work(
+    shared: &Shared,
+    writer: &HostWriter,
+    schedule: &mut Schedule,
+    remote: bool,
+    inbox: &Inbox,
+) -> bool {
+    let stalled = matches!(writer.stall_state(), StallState::Stopped { .. });
+    let background_due = writer.needs_flush() || schedule.compaction_due;
+    if stalled {
+        // RocksDB's stop rule: no write until compaction brings L0 back down.
+        let started = Instant::now();
+        madsim::time::sleep(STALL_POLL).await;
+        let stalled_ms = started.elapsed().as_millis() as u64;
+        shared.count(|c| c.stall_ms += stalled_ms);
+        schedule.next_poll = Instant::now();
+        // Only compaction ends a stall: keep trying (no flush will re-arm it).
+        schedule.compaction_due = !remote;
+    } else if inbox.is_empty() {
+        let mut timer = schedule.next_checkpoint.min(if schedule.polls_manifest {
+            schedule.next_poll
+        } else {
+            schedule.next_checkpoint
+        });
+        if remote {
+            timer = timer.min(Instant::now() + REMOTE_POLL);
+        }
+        let timer = schedule
+            .next_log_compaction
+            .map_or(timer, |due| timer.min(due));
+        let until_timer = timer.saturating_duration_since(Instant::now());
+        if !background_due {
+            let _ = madsim::time::timeout(until_timer, inbox.ready()).await;
+        } else if schedule.background_failed {
+            let wait = BACKGROUND_RETRY_DELAY.min(until_timer);
+            let _ = madsim::time::timeout(wait, inbox.ready()).await;
+        }
+    }
+    stalled
+}
+
+/// At each checkpoint period: re-arm the embedded compactor, compact the log style, and
+/// take a checkpoint unless nothing changed since the last one.
+async fn checkpoint_if_due(
+    shared: &Shared,
+    writer: &mut HostWriter,
+    schedule: &mut Schedule,
+    remote: bool,
+    tag: &str,
+) -> Result<(), Stop> {
+    if Instant::now() < schedule.next_checkpoint {
+        return Ok(());
+    }
+    schedule.next_checkpoint = Instant::now() + schedule.checkpoint_every;
+    // Re-arm the embedded compactor now and then: a pick that found nothing (or went
+    // stale) is not re-armed by a flush while the writer is idle.
+    schedule.compaction_due = !remote;
+    if schedule.log_before_checkpoint {
+        compact_log(shared, writer, tag).await?;
+    }
+    let manifest = writer.manifest();
+    let unchanged = writer.memtable_size_bytes() == 0
+        && !writer.flush_pending()
+        && manifest
+            .checkpoints
+            .iter()
+            .any(|checkpoint| checkpoint.manifest_version == manifest.version);
+    if !unchanged {
+        take_checkpoint(shared, writer, tag).await?;
+    }
+    Ok(())
 }
 
 /// A periodic checkpoint; a failure other than fencing waits for the next period.
@@ -422,7 +506,8 @@ fn stop_or_retry(shared: &Shared, tag: &str, kind: &str, error: WriterError) -> 
     }
 }
 
-/// Commits the batch's writes as one group, then serves its reads.
+/// One group commit: the batch's writes as one WAL commit, then its reads (after the
+/// writes, and after confirming this writer still leads).
 async fn handle_batch(
     shared: &Shared,
     writer: &mut HostWriter,
@@ -430,76 +515,111 @@ async fn handle_batch(
     batch: Vec<(ClientRequest, SocketAddr)>,
     tag: &str,
 ) -> Result<(), Stop> {
-    let value_size = shared.config.clients.value_bytes;
-    let mut ops = Vec::new();
-    let mut writers = Vec::new();
-    let mut readers = Vec::new();
+    let split = split_batch(batch, shared.config.clients.value_bytes);
+    let stop = if split.ops.is_empty() {
+        None
+    } else {
+        commit_writes(shared, writer, endpoint, &split.ops, split.writers, tag).await
+    };
+    if split.readers.is_empty() {
+        return stop.map_or(Ok(()), Err);
+    }
+    if stop.is_some() {
+        for (request_id, from, _) in split.readers {
+            reply(endpoint, from, request_id, ClientReply::NotLeader).await;
+        }
+        return stop.map_or(Ok(()), Err);
+    }
+    serve_reads(shared, writer, endpoint, split.readers).await
+}
+
+/// A batch sorted into one commit's operations, who waits for it, and the reads.
+struct SplitBatch {
+    ops: Vec<WriteOp>,
+    writers: Vec<(u64, SocketAddr)>,
+    readers: Vec<(u64, SocketAddr, u64)>,
+}
+
+fn split_batch(batch: Vec<(ClientRequest, SocketAddr)>, value_size: u32) -> SplitBatch {
+    let mut split = SplitBatch {
+        ops: Vec::new(),
+        writers: Vec::new(),
+        readers: Vec::new(),
+    };
     for (request, from) in batch {
         match request.command {
-            KvCommand::Get { key } => readers.push((request.request_id, from, key)),
+            KvCommand::Get { key } => split.readers.push((request.request_id, from, key)),
             KvCommand::Put {
                 key,
                 value,
                 expires_at_ms,
             } => {
-                ops.push(WriteOp::Put {
+                split.ops.push(WriteOp::Put {
                     key: key_bytes(key),
                     value: value_bytes(value, value_size),
                     expires_at_ms,
                 });
-                writers.push((request.request_id, from));
+                split.writers.push((request.request_id, from));
             }
             KvCommand::Delete { key } => {
-                ops.push(WriteOp::Delete {
+                split.ops.push(WriteOp::Delete {
                     key: key_bytes(key),
                 });
-                writers.push((request.request_id, from));
+                split.writers.push((request.request_id, from));
             }
         }
     }
-    let mut stop = None;
-    if !ops.is_empty() {
-        let (answer, outcome) = match writer.commit(&ops).await {
-            Ok(receipt) => {
-                shared.wal_fence.on_acknowledged(tag, receipt.wal_id);
-                let user_bytes: u64 = ops.iter().map(op_user_bytes).sum();
-                let writes = ops.len() as u64;
-                shared.count(|c| {
-                    c.user_bytes_written += user_bytes;
-                    c.user_writes += writes;
-                });
-                (ClientReply::Written, None)
-            }
-            Err(error @ WriterError::Fenced { .. }) => {
-                (ClientReply::NotLeader, Some((Stop::Fenced, error)))
-            }
-            Err(error) if error.outcome_unknown() => (
-                ClientReply::Unknown(error.to_string()),
-                Some((Stop::Poisoned, error)),
-            ),
-            Err(error @ WriterError::Poisoned) => (
-                ClientReply::Failed(error.to_string()),
-                Some((Stop::Poisoned, error)),
-            ),
-            Err(error) => (ClientReply::Failed(error.to_string()), None),
-        };
-        for (request_id, from) in writers {
-            reply(endpoint, from, request_id, answer.clone()).await;
+    split
+}
+
+/// Commits `ops` and answers every writer; returns why the incarnation must stop, if so.
+async fn commit_writes(
+    shared: &Shared,
+    writer: &mut HostWriter,
+    endpoint: &Endpoint,
+    ops: &[WriteOp],
+    writers: Vec<(u64, SocketAddr)>,
+    tag: &str,
+) -> Option<Stop> {
+    let (answer, outcome) = match writer.commit(ops).await {
+        Ok(receipt) => {
+            shared.wal_fence.on_acknowledged(tag, receipt.wal_id);
+            let user_bytes: u64 = ops.iter().map(op_user_bytes).sum();
+            let writes = ops.len() as u64;
+            shared.count(|c| {
+                c.user_bytes_written += user_bytes;
+                c.user_writes += writes;
+            });
+            (ClientReply::Written, None)
         }
-        if let Some((why, error)) = outcome {
-            shared.note(tag, "commit_stopped", error.to_string());
-            stop = Some(why);
+        Err(error @ WriterError::Fenced { .. }) => {
+            (ClientReply::NotLeader, Some((Stop::Fenced, error)))
         }
+        Err(error) if error.outcome_unknown() => (
+            ClientReply::Unknown(error.to_string()),
+            Some((Stop::Poisoned, error)),
+        ),
+        Err(error @ WriterError::Poisoned) => (
+            ClientReply::Failed(error.to_string()),
+            Some((Stop::Poisoned, error)),
+        ),
+        Err(error) => (ClientReply::Failed(error.to_string()), None),
+    };
+    for (request_id, from) in writers {
+        reply(endpoint, from, request_id, answer.clone()).await;
     }
-    if readers.is_empty() {
-        return stop.map_or(Ok(()), Err);
-    }
-    if stop.is_some() {
-        for (request_id, from, _) in readers {
-            reply(endpoint, from, request_id, ClientReply::NotLeader).await;
-        }
-        return stop.map_or(Ok(()), Err);
-    }
+    let (why, error) = outcome?;
+    shared.note(tag, "commit_stopped", error.to_string());
+    Some(why)
+}
+
+/// Answers the batch's reads once this writer has confirmed it still leads.
+async fn serve_reads(
+    shared: &Shared,
+    writer: &mut HostWriter,
+    endpoint: &Endpoint,
+    readers: Vec<(u64, SocketAddr, u64)>,
+) -> Result<(), Stop> {
     // Every read in the batch arrived before this check, so a read served after it cannot
     // miss a write a newer writer acknowledged.
     if let Err(error) = writer.confirm_leadership().await {

@@ -146,6 +146,19 @@ pub fn merge_inputs(
     })?;
     // Every output carries one of the job's reserved ids.
     assert!(output.outputs.len() as u64 <= ids.count_max);
+    // Paired with the remote primary's `check_metadata`, which refuses a worker's outputs
+    // otherwise: ids in drawing order and, at a sorted level, ranges in order.
+    for pair in output.outputs.windows(2) {
+        let (before, after) = (&pair[0].1, &pair[1].1);
+        assert!(
+            before.id < after.id,
+            "outputs take the block's ids in order"
+        );
+        assert!(
+            job.plan.output_level == 0 || before.largest_key < after.smallest_key,
+            "outputs of a sorted level are ordered and do not overlap"
+        );
+    }
     output.stats.log = log_stats.map(|mut log| {
         log.records_copied = output.stats.merge.entries_out;
         log

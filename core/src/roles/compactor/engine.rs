@@ -10,12 +10,12 @@
 //!
 //! [`Compactor`]: super::Compactor
 
-use super::CompactorError;
 use super::stats::CompactorStats;
+use super::{CompactorError, CompactorOptions};
 #[cfg(feature = "bugs")]
-use crate::bugs::{Bug, Bugs};
+use crate::bugs::Bug;
 use crate::clock::Clock;
-use crate::compaction::{Busy, CompactionPlan, CompactionStats, CompactionStyle};
+use crate::compaction::{Busy, CompactionPlan, CompactionStats};
 use crate::entry::WallMs;
 use crate::ids::{Epoch, ManifestVersion, SstId};
 use crate::manifest::Manifest;
@@ -24,30 +24,12 @@ use crate::roles::compaction_job::{
     OutputIds, delete_tables, install_job,
 };
 use crate::roles::manifest_io::{ManifestIoError, read_latest_manifest};
-use crate::roles::retry::RetryPolicy;
-use crate::sst::SstOptions;
 use crate::store::ObjectStore;
 use std::collections::BTreeSet;
 
 /// Output ids reserved per job: a merge writes at most this many tables (the counter has 36
 /// bits, so an incarnation can start 2^20 jobs before it must be reopened).
 pub const OUTPUT_IDS_PER_JOB: u64 = 1 << 16;
-
-/// What the engine needs to know about how to build, install and clean up a job.
-#[derive(Clone, Debug, PartialEq)]
-pub struct EngineOptions {
-    pub style: CompactionStyle,
-    pub sst: SstOptions,
-    pub retry: RetryPolicy,
-    pub cas_attempts_max: u32,
-    /// Jobs running at once at most (at least one).
-    pub max_concurrent_compactions: usize,
-    /// Unsafe on purpose: inputs are deleted at install instead of going onto the pending
-    /// list. The style's own switch (the log style's `compaction_force_delete`) adds to it.
-    pub force_delete: bool,
-    #[cfg(feature = "bugs")]
-    pub bugs: Bugs,
-}
 
 /// How a finished job ended, short of an error.
 // One per job, and `CompactionStats` carries the log style's costs: boxing it buys nothing.
@@ -84,7 +66,7 @@ impl Finished {
 /// blocks and its statistics.
 #[derive(Clone, Debug)]
 pub struct JobEngine {
-    options: EngineOptions,
+    options: CompactorOptions,
     /// Prefix of every write tag; unique to the incarnation.
     tag: String,
     epoch: Epoch,
@@ -104,7 +86,7 @@ impl JobEngine {
     /// The engine of an incarnation that holds compactor epoch `epoch` (and, embedded in a
     /// writer, writer epoch `writer_epoch`). `tag` prefixes its write tags.
     pub fn new(
-        options: EngineOptions,
+        options: CompactorOptions,
         tag: String,
         epoch: Epoch,
         writer_epoch: Option<Epoch>,
@@ -126,7 +108,7 @@ impl JobEngine {
         self.epoch
     }
 
-    pub fn options(&self) -> &EngineOptions {
+    pub fn options(&self) -> &CompactorOptions {
         &self.options
     }
 
@@ -266,7 +248,18 @@ impl JobEngine {
         };
         let job = CompactionJob::new(plan, manifest, &self.options.style, settings)
             .map_err(CompactorError::Plan)?;
+        let running_before = self.busy.running.len();
         self.busy.register(&job.plan, manifest);
+        // Paired with `finish_job`'s release: one Busy entry per running job.
+        assert_eq!(
+            self.busy.running.len(),
+            running_before + 1,
+            "a started job holds one Busy entry"
+        );
+        assert!(
+            self.busy.any_busy(job.plan.input_ids().into_iter()),
+            "a running job's inputs are busy"
+        );
         self.stats.jobs_started += 1;
         Ok(job)
     }
@@ -347,6 +340,12 @@ impl JobEngine {
             };
             match install_job(store, clock, request).await {
                 Ok(InstallOutcome::Installed(manifest)) => {
+                    // Paired with `landed`: an installed job's outputs are in the manifest.
+                    let referenced = manifest.referenced_sst_ids();
+                    assert!(
+                        metas.iter().all(|meta| referenced.contains(&meta.id)),
+                        "an installed job's outputs are referenced by the manifest"
+                    );
                     let force_deleted = if self.force_delete() {
                         let kept: BTreeSet<SstId> = metas.iter().map(|meta| meta.id).collect();
                         let removed = job.plan.input_ids();

@@ -70,6 +70,10 @@ impl<S: ObjectStore + Clone, C: Clock + Clone> Compactor<S, C> {
                 stats, manifest, ..
             } => {
                 let manifest_version = manifest.version;
+                assert!(
+                    manifest_version > self.manifest.version,
+                    "an installed job moves the compactor's manifest forward"
+                );
                 self.manifest = manifest;
                 Ok(JobOutcome::Installed {
                     stats,
@@ -78,6 +82,10 @@ impl<S: ObjectStore + Clone, C: Clock + Clone> Compactor<S, C> {
             }
             Finished::Stale { id, refreshed } => {
                 if let Some(latest) = refreshed {
+                    assert!(
+                        latest.version >= self.manifest.version,
+                        "the compactor's manifest never moves back"
+                    );
                     self.manifest = latest;
                 }
                 Ok(JobOutcome::Stale { id })

@@ -22,7 +22,7 @@ mod jobs;
 mod options;
 mod stats;
 
-pub use engine::{EngineOptions, Finished, JobEngine, OUTPUT_IDS_PER_JOB};
+pub use engine::{Finished, JobEngine, OUTPUT_IDS_PER_JOB};
 pub use error::CompactorError;
 pub use jobs::{JobOutcome, run_job};
 pub use options::CompactorOptions;
@@ -64,14 +64,18 @@ impl<S: ObjectStore + Clone, C: Clock + Clone> Compactor<S, C> {
             |latest| fence_compactor(latest, None),
         )
         .await;
-        let manifest = fenced
-            .map(|installed| installed.manifest)
-            .map_err(|error| match error {
-                ManifestIoError::Unresolved { path } => CompactorError::Unresolved { path },
-                other => CompactorError::Manifest(other),
-            })?;
+        let installed = fenced.map_err(|error| match error {
+            ManifestIoError::Unresolved { path } => CompactorError::Unresolved { path },
+            other => CompactorError::Manifest(other),
+        })?;
+        // Paired with `decide::fence_compactor`: the manifest names the epoch it claimed.
+        assert_eq!(
+            installed.manifest.compactor_epoch, installed.output,
+            "a compactor fence installs the epoch it claimed"
+        );
+        let manifest = installed.manifest;
         let engine = JobEngine::new(
-            options.engine_options(),
+            options,
             format!("compactor/{tag}"),
             manifest.compactor_epoch,
             None,
@@ -117,6 +121,10 @@ impl<S: ObjectStore + Clone, C: Clock + Clone> Compactor<S, C> {
             .await
             .map_err(CompactorError::Manifest)?;
         self.engine.check_epochs(&latest)?;
+        assert!(
+            latest.version >= self.manifest.version,
+            "the compactor's manifest never moves back"
+        );
         self.manifest = latest;
         Ok(())
     }

@@ -1,6 +1,5 @@
 //! Standalone compactor configuration.
 
-use super::EngineOptions;
 #[cfg(feature = "bugs")]
 use crate::bugs::Bugs;
 use crate::compaction::CompactionStyle;
@@ -41,22 +40,6 @@ impl Default for CompactorOptions {
             force_delete: false,
             #[cfg(feature = "bugs")]
             bugs: Bugs::NONE,
-        }
-    }
-}
-
-impl CompactorOptions {
-    /// What the job engine takes of these options.
-    pub fn engine_options(&self) -> EngineOptions {
-        EngineOptions {
-            style: self.style.clone(),
-            sst: self.sst,
-            retry: self.retry,
-            cas_attempts_max: self.cas_attempts_max,
-            max_concurrent_compactions: self.max_concurrent_compactions,
-            force_delete: self.force_delete,
-            #[cfg(feature = "bugs")]
-            bugs: self.bugs,
         }
     }
 }

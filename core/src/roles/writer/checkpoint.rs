@@ -64,6 +64,22 @@ impl<S: ObjectStore, C: Clock> Writer<S, C> {
                 return Err(error);
             }
         };
+        // Paired with `decide::checkpoint`: the checkpoint names the version its edit made,
+        // and that version holds it and every write of the flush it carried.
+        assert_eq!(
+            manifest.version, checkpoint.manifest_version,
+            "a checkpoint names the version its install created"
+        );
+        assert!(
+            manifest.checkpoints.contains(&checkpoint),
+            "the installed manifest holds the checkpoint"
+        );
+        if let Some(flushing) = &self.flushing {
+            assert!(
+                manifest.last_seq >= flushing.meta.largest_seq,
+                "a checkpoint's manifest covers its flush's writes"
+            );
+        }
         self.manifest = manifest;
         if let Some(flushed) = self.flushing.take() {
             if let Ok(reader) = SstReader::open(flushed.encoded) {

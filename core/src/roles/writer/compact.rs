@@ -98,6 +98,10 @@ impl<S: ObjectStore, C: Clock> Writer<S, C> {
                 manifest,
                 force_deleted,
             }) => {
+                assert!(
+                    manifest.version > self.manifest.version,
+                    "an installed compaction moves the writer's manifest forward"
+                );
                 self.manifest = manifest;
                 self.stats.compactions += 1;
                 self.stats.manifest_installs += 1;
@@ -115,6 +119,10 @@ impl<S: ObjectStore, C: Clock> Writer<S, C> {
             Ok(Finished::Stale { refreshed, .. }) => {
                 self.stats.compactions_stale += 1;
                 if let Some(latest) = refreshed {
+                    assert!(
+                        latest.version >= self.manifest.version,
+                        "the writer's manifest never moves back"
+                    );
                     self.manifest = latest;
                 }
                 match self.compactor.as_ref().and_then(|e| e.fenced().cloned()) {
@@ -176,9 +184,10 @@ fn job_error(error: JobError) -> WriterError {
         JobError::OutputIdsExhausted {
             compactor_epoch,
             first_counter,
-            ..
-        } => WriterError::IdCollision {
-            path: format!("compactor epoch {compactor_epoch} sst counter {first_counter}"),
+            count_max,
+        } => WriterError::SstIdsExhausted {
+            epoch: compactor_epoch,
+            counter: first_counter.saturating_add(count_max),
         },
     }
 }

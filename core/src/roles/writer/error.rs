@@ -50,6 +50,13 @@ pub enum WriterError {
     IdCollision {
         path: String,
     },
+    /// The incarnation of `epoch` has no SST id left: `counter` does not fit an id (a
+    /// flush, or the last of a compaction job's block). Reopening under a new epoch
+    /// starts the counter again.
+    SstIdsExhausted {
+        epoch: Epoch,
+        counter: u64,
+    },
     /// Recovery kept losing the WAL fence race.
     FenceContention {
         attempts: u32,
@@ -85,6 +92,12 @@ impl fmt::Display for WriterError {
             WriterError::Build(error) => write!(f, "SST build: {error:?}"),
             WriterError::Memtable(error) => write!(f, "memtable: {error}"),
             WriterError::IdCollision { path } => write!(f, "{path}: id already taken"),
+            WriterError::SstIdsExhausted { epoch, counter } => {
+                write!(
+                    f,
+                    "epoch {epoch}: SST counter {counter} exhausts the id space"
+                )
+            }
             WriterError::FenceContention { attempts } => {
                 write!(f, "lost the WAL fence race {attempts} times")
             }

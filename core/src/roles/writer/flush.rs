@@ -85,6 +85,16 @@ impl<S: ObjectStore, C: Clock> Writer<S, C> {
                 return Err(error);
             }
         };
+        // Paired with `decide::flush`'s rule: the flush holds once the replay point is past.
+        assert!(
+            manifest.writer_epoch == self.epoch && manifest.wal_replay_point >= replay_point,
+            "an installed flush leaves the replay point at or past {}",
+            replay_point.0
+        );
+        assert!(
+            manifest.version >= self.manifest.version,
+            "the writer's manifest never moves back"
+        );
         self.manifest = manifest;
         if let Ok(reader) = SstReader::open(encoded) {
             self.cache_reader(meta.id, reader);
@@ -111,13 +121,16 @@ impl<S: ObjectStore, C: Clock> Writer<S, C> {
     }
 
     pub(super) fn freeze_for_flush(&mut self) -> Result<(), WriterError> {
-        let memtable = std::mem::take(&mut self.memtable);
+        assert!(self.flushing.is_none(), "one flush in flight at a time");
         let counter = self.next_sst_counter;
+        // Checked before the memtable is taken: running out of ids must not drop its writes.
         let id = SstId::compose(IdRole::Writer, self.epoch, counter).ok_or(
-            WriterError::IdCollision {
-                path: format!("writer epoch {} sst counter {counter}", self.epoch),
+            WriterError::SstIdsExhausted {
+                epoch: self.epoch,
+                counter,
             },
         )?;
+        let memtable = std::mem::take(&mut self.memtable);
         self.next_sst_counter += 1;
         // Like RocksDB's flush with no snapshots: only each key's newest version survives
         // (tombstones included — older data may lie below).

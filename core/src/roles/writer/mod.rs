@@ -19,20 +19,20 @@ mod error;
 mod flush;
 mod leadership;
 mod options;
+mod primary_port;
 mod read;
 mod recovery;
-mod remote;
 mod scan;
 mod stats;
 
+pub use crate::roles::remote_primary::{
+    Dispatch, PrimaryPort, RemoteFallback, RemoteOptions, RemotePrimary, RemoteStats, ResultVerdict,
+};
 pub use checkpoint::WRITER_CHECKPOINT_NAME;
 pub use commit::{CommitReceipt, WriteOp};
 pub use error::WriterError;
 pub use options::{Durability, WriterOptions};
 pub use read::ReadResult;
-pub use remote::{
-    Dispatch, RemoteFallback, RemoteOptions, RemotePrimary, RemoteStats, ResultVerdict,
-};
 pub use stats::{ReadCost, WriterStats};
 
 use crate::clock::Clock;

@@ -3,6 +3,7 @@
 #[cfg(feature = "bugs")]
 use crate::bugs::Bugs;
 use crate::compaction::CompactionStyle;
+use crate::roles::compactor::CompactorOptions;
 use crate::roles::retry::RetryPolicy;
 use crate::sst::SstOptions;
 
@@ -84,5 +85,25 @@ impl Default for WriterOptions {
             #[cfg(feature = "bugs")]
             bugs: Bugs::NONE,
         }
+    }
+}
+
+impl WriterOptions {
+    /// The embedded compactor's options: the writer's compaction style run in-process (one
+    /// job at a time); `None` without embedded compaction.
+    pub fn embedded_compactor(&self) -> Option<CompactorOptions> {
+        if self.no_compactor {
+            return None;
+        }
+        Some(CompactorOptions {
+            style: self.compaction.clone()?,
+            sst: self.sst,
+            retry: self.retry,
+            cas_attempts_max: self.cas_attempts_max,
+            max_concurrent_compactions: 1,
+            force_delete: self.force_delete,
+            #[cfg(feature = "bugs")]
+            bugs: self.bugs,
+        })
     }
 }

@@ -103,6 +103,10 @@ impl<S: ObjectStore, C: Clock> Writer<S, C> {
             }
         }
         self.sst_cache.insert(id, reader);
+        assert!(
+            self.sst_cache.len() <= self.options.sst_cache_entries_max.max(1),
+            "the reader cache stays within its bound"
+        );
     }
 }
 

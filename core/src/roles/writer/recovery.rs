@@ -10,7 +10,7 @@ use crate::layout::{WAL_PREFIX, parse_wal_path, wal_path};
 use crate::manifest::Manifest;
 use crate::manifest::decide;
 use crate::memtable::Memtable;
-use crate::roles::compactor::{EngineOptions, JobEngine};
+use crate::roles::compactor::JobEngine;
 use crate::roles::create::CreateOutcome;
 use crate::roles::manifest_io::{ManifestIoError, install};
 use crate::roles::retry::retry_idempotent;
@@ -42,7 +42,7 @@ impl<S: ObjectStore, C: Clock> Writer<S, C> {
         .await;
         let manifest = fenced.map_err(open_error)?.manifest;
         let epoch = manifest.writer_epoch;
-        let (manifest, compactor) = match embedded_engine_options(&options) {
+        let (manifest, compactor) = match options.embedded_compactor() {
             Some(engine_options) => {
                 let manifest = fence_compactor(&store, &clock, &options, tag, epoch).await?;
                 let engine = JobEngine::new(
@@ -207,24 +207,6 @@ async fn fence_compactor<S: ObjectStore, C: Clock>(
             },
             other => open_error(other),
         })
-}
-
-/// The embedded compactor's engine options: the writer's compaction style run in-process
-/// (one job at a time); `None` without embedded compaction.
-fn embedded_engine_options(options: &WriterOptions) -> Option<EngineOptions> {
-    if options.no_compactor {
-        return None;
-    }
-    Some(EngineOptions {
-        style: options.compaction.clone()?,
-        sst: options.sst,
-        retry: options.retry,
-        cas_attempts_max: options.cas_attempts_max,
-        max_concurrent_compactions: 1,
-        force_delete: options.force_delete,
-        #[cfg(feature = "bugs")]
-        bugs: options.bugs,
-    })
 }
 
 fn open_error(error: ManifestIoError) -> WriterError {

@@ -2,6 +2,7 @@
 //! live, outputs present and exactly as described), copy the outputs to their final names,
 //! install by manifest CAS (inputs onto the pending list), delete the temporary prefix.
 
+use super::port::PrimaryPort;
 use super::schedule::inputs_live;
 use super::validate::{Rejection, fetch_validated};
 use super::{JobRecord, JobState, RemotePrimary, ResultVerdict};
@@ -18,8 +19,8 @@ use crate::roles::create::{CreateOutcome, create_resolving};
 use crate::roles::manifest_io::ManifestIoError;
 use crate::roles::remote::{RemoteOutcome, RemoteResult};
 use crate::roles::retry::retry_idempotent;
-use crate::roles::writer::{Writer, WriterError};
-use crate::sst::{SstMeta, SstReader};
+use crate::roles::writer::WriterError;
+use crate::sst::SstMeta;
 use crate::store::{GetRange, ObjectStore};
 use bytes::Bytes;
 
@@ -27,13 +28,13 @@ impl RemotePrimary {
     /// Handles one result. Never installs a job twice: a result for a closed job is a
     /// duplicate, and the install itself re-validates every input on the newest manifest.
     /// Errors are only the writer's terminal ones (fenced, unresolved install).
-    pub async fn on_result<S: ObjectStore, C: Clock>(
+    pub async fn on_result<P: PrimaryPort>(
         &mut self,
-        writer: &mut Writer<S, C>,
+        port: &mut P,
         result: RemoteResult,
     ) -> Result<ResultVerdict, WriterError> {
-        writer.check_running()?;
-        let received_at = writer.clock.monotonic();
+        port.check_running()?;
+        let received_at = port.clock().monotonic();
         let id = result.job;
         if Some(id.compactor_epoch) != self.compactor_epoch {
             self.stats.foreign_results += 1;
@@ -43,7 +44,7 @@ impl RemotePrimary {
             if id.counter < self.next_job_counter {
                 // Closed and forgotten: late or duplicate, either way never installed now.
                 self.stats.late_rejected += 1;
-                self.clean_prefix(writer, &id.tmp_prefix()).await;
+                self.clean_prefix(port, &id.tmp_prefix()).await;
                 return Ok(ResultVerdict::LateRejected);
             }
             self.stats.foreign_results += 1;
@@ -51,7 +52,7 @@ impl RemotePrimary {
         };
         let late = match record.state {
             JobState::Closed { expired } => {
-                self.clean_prefix(writer, &id.tmp_prefix()).await;
+                self.clean_prefix(port, &id.tmp_prefix()).await;
                 if expired {
                     self.stats.late_results += 1;
                     self.stats.late_rejected += 1;
@@ -74,14 +75,14 @@ impl RemotePrimary {
             }
             RemoteOutcome::Compacted { outputs, stats } => {
                 let install = self
-                    .validate_and_install(writer, &record, &outputs, stats)
+                    .validate_and_install(port, &record, &outputs, stats)
                     .await?;
                 match install {
                     Installed::Done { stats, outputs } => {
                         self.stats.jobs_succeeded += 1;
                         self.stats.late_installed += u64::from(late);
                         self.stats.empty_outputs += u64::from(outputs == 0);
-                        let now = writer.clock.monotonic();
+                        let now = port.clock().monotonic();
                         ResultVerdict::Installed {
                             stats,
                             outputs,
@@ -109,7 +110,7 @@ impl RemotePrimary {
                 }
             }
         };
-        self.clean_prefix(writer, &id.tmp_prefix()).await;
+        self.clean_prefix(port, &id.tmp_prefix()).await;
         let retry_plan = matches!(
             verdict,
             ResultVerdict::Failed { .. }
@@ -118,23 +119,27 @@ impl RemotePrimary {
         );
         // A late job's plan was already re-sent or compacted locally when it timed out.
         if retry_plan && !late {
-            self.handle_failure(writer, &record).await?;
+            self.handle_failure(port, &record).await?;
         }
         self.trim_closed();
         Ok(verdict)
     }
 
+    /// In flight or abandoned → closed: a job is closed by its first result only.
     fn close(&mut self, counter: u64) {
-        if let Some(record) = self.jobs.get_mut(&counter) {
-            record.state = JobState::Closed { expired: false };
-        }
+        let record = self
+            .jobs
+            .get_mut(&counter)
+            .expect("a result is closed only for a job on record");
+        assert!(record.is_open(), "a closed job is never closed again");
+        record.state = JobState::Closed { expired: false };
     }
 
     /// Everything between a valid-looking result and the manifest: the stale pre-check,
     /// output validation, the copies to final names, the install.
-    async fn validate_and_install<S: ObjectStore, C: Clock>(
+    async fn validate_and_install<P: PrimaryPort>(
         &mut self,
-        writer: &mut Writer<S, C>,
+        port: &mut P,
         record: &JobRecord,
         outputs: &[SstMeta],
         stats: CompactionStats,
@@ -142,140 +147,119 @@ impl RemotePrimary {
         let job = &record.job;
         // BUG (`remote-stale-install`): no liveness pre-check here, none in the install.
         #[cfg(feature = "bugs")]
-        let check_live = !writer.options.bugs.has(Bug::RemoteStaleInstall);
+        let check_live = !port.options().bugs.has(Bug::RemoteStaleInstall);
         #[cfg(not(feature = "bugs"))]
         let check_live = true;
-        if check_live && !inputs_live(writer, &job.plan) {
+        if check_live && !inputs_live(port, &job.plan) {
             let id = job
                 .plan
                 .input_ids()
                 .into_iter()
-                .find(|id| !writer.manifest.is_live(*id))
+                .find(|id| !port.manifest().is_live(*id))
                 .expect("inputs_live found an input that is not live");
             return Ok(Installed::Stale { id });
         }
-        let retry = writer.options.retry;
+        let retry = port.options().retry;
         let validated =
-            match fetch_validated(&writer.store, &writer.clock, &retry, job, outputs).await {
+            match fetch_validated(port.store(), port.clock(), &retry, job, outputs).await {
                 Ok(validated) => validated,
                 Err(Rejection::Corrupt(detail)) => return Ok(Installed::Corrupt(detail)),
                 Err(Rejection::Store(error)) => return Ok(Installed::Failed(error.to_string())),
             };
-        let tag = writer.next_compaction_tag(&format!("remote-{}", job.id));
-        let copied = match copy_to_final(writer, &validated, &tag).await {
+        let tag = port.next_install_tag(&format!("remote-{}", job.id));
+        let copied = match copy_to_final(port, &validated, &tag).await {
             Ok(copied) => copied,
             Err((copied, detail)) => {
-                self.delete_copies(writer, &copied).await;
+                self.delete_copies(port, &copied).await;
                 return Ok(Installed::Failed(detail));
             }
         };
-        let Some(compactor_epoch) = writer.compactor_epoch() else {
+        let Some(compactor_epoch) = port.compactor_epoch() else {
             return Ok(Installed::Failed("no compactor epoch".to_string()));
         };
         let request = InstallRequest {
             plan: &job.plan,
             outputs,
             compactor_epoch,
-            writer_epoch: Some(writer.epoch),
-            force_delete: writer.options.force_delete,
+            writer_epoch: Some(port.writer_epoch()),
+            force_delete: port.options().force_delete,
             resolving: false,
             retry: &retry,
-            cas_attempts_max: writer.options.cas_attempts_max,
+            cas_attempts_max: port.options().cas_attempts_max,
             write_tag: &tag,
             #[cfg(feature = "bugs")]
-            bugs: writer.options.bugs,
+            bugs: port.options().bugs,
         };
-        match install_remote_result(&writer.store, &writer.clock, request).await {
+        match install_remote_result(port.store(), port.clock(), request).await {
             Ok(InstallOutcome::Installed(manifest)) => {
-                writer.manifest = manifest;
-                self.after_install(writer, record, &validated, &stats).await;
+                port.record_install(manifest, &validated, stats.input_bytes);
+                self.after_install(port, record, &validated).await;
                 Ok(Installed::Done {
                     stats,
                     outputs: outputs.len(),
                 })
             }
             Ok(InstallOutcome::Stale { id }) => {
-                writer.stats.compactions_stale += 1;
-                self.delete_copies(writer, &copied).await;
+                port.record_stale_install();
+                self.delete_copies(port, &copied).await;
                 Ok(Installed::Stale { id })
             }
             Err(InstallError::Manifest(ManifestIoError::Unresolved { path })) => {
-                Err(writer.stop_if_terminal(WriterError::Unresolved { path }))
+                Err(port.stop_if_terminal(WriterError::Unresolved { path }))
             }
             Err(InstallError::Manifest(ManifestIoError::Rejected(rejected)))
                 if !rejected.is_fenced() =>
             {
                 // Not applied: an invalid edit (see `Installed::RefusedInvalid`).
-                self.delete_copies(writer, &copied).await;
+                self.delete_copies(port, &copied).await;
                 Ok(Installed::RefusedInvalid(rejected.to_string()))
             }
             Err(InstallError::Manifest(error)) => {
-                let error = writer.manifest_error(error);
+                let error = port.manifest_error(error);
                 if matches!(error, WriterError::Fenced { .. }) {
-                    return Err(writer.stop_if_terminal(error));
+                    return Err(port.stop_if_terminal(error));
                 }
                 // Not applied: the copies are unreferenced tables of a current epoch.
-                self.delete_copies(writer, &copied).await;
+                self.delete_copies(port, &copied).await;
                 Ok(Installed::Failed(error.to_string()))
             }
             Err(InstallError::Plan(error)) => {
-                self.delete_copies(writer, &copied).await;
+                self.delete_copies(port, &copied).await;
                 Ok(Installed::Failed(error.to_string()))
             }
         }
     }
 
-    /// The writer's bookkeeping after an install: statistics, reader cache, and the
-    /// inputs' objects under the unsafe `force_delete`.
-    async fn after_install<S: ObjectStore, C: Clock>(
+    /// After an install: the inputs' objects under the unsafe `force_delete`.
+    async fn after_install<P: PrimaryPort>(
         &mut self,
-        writer: &mut Writer<S, C>,
+        port: &mut P,
         record: &JobRecord,
         validated: &[(Bytes, SstMeta)],
-        stats: &CompactionStats,
     ) {
-        writer.stats.compactions += 1;
-        writer.stats.manifest_installs += 1;
-        writer.stats.compaction_input_bytes += stats.input_bytes;
-        writer.stats.compaction_output_bytes += validated
-            .iter()
-            .map(|(_, meta)| meta.size_bytes)
-            .sum::<u64>();
-        for (bytes, meta) in validated {
-            if let Ok(reader) = SstReader::open(bytes.clone()) {
-                writer.cache_reader(meta.id, reader);
-            }
-        }
         // BUG (`remote-empty-output-deletes-input`): an empty result's inputs are deleted
         // at once, as if they were this job's outputs to clean up, while the install left
         // them on the pending list for GC to delete after a newer checkpoint.
         #[cfg(feature = "bugs")]
         let empty_deletes_inputs =
-            validated.is_empty() && writer.options.bugs.has(Bug::RemoteEmptyOutputDeletesInput);
+            validated.is_empty() && port.options().bugs.has(Bug::RemoteEmptyOutputDeletesInput);
         #[cfg(not(feature = "bugs"))]
         let empty_deletes_inputs = false;
-        if writer.options.force_delete || empty_deletes_inputs {
-            let retry = writer.options.retry;
+        if port.options().force_delete || empty_deletes_inputs {
+            let retry = port.options().retry;
             let inputs = record.job.plan.input_ids();
-            let deleted = delete_tables(&writer.store, &writer.clock, &retry, inputs).await;
-            for id in &deleted {
-                writer.sst_cache.remove(id);
-            }
-            writer.stats.tables_force_deleted += deleted.len() as u64;
+            let deleted = delete_tables(port.store(), port.clock(), &retry, inputs).await;
+            port.record_tables_deleted(&deleted.into_iter().collect::<Vec<_>>());
         }
     }
 
     /// Deletes copies this primary made under final names, unless the newest manifest it
     /// knows references them (never an input: only ids this job's copies created).
-    async fn delete_copies<S: ObjectStore, C: Clock>(
-        &mut self,
-        writer: &Writer<S, C>,
-        copied: &[SstId],
-    ) {
-        let referenced = writer.manifest.referenced_sst_ids();
+    async fn delete_copies<P: PrimaryPort>(&mut self, port: &P, copied: &[SstId]) {
+        let referenced = port.manifest().referenced_sst_ids();
         let orphans = copied.iter().copied().filter(|id| !referenced.contains(id));
-        let retry = writer.options.retry;
-        delete_tables(&writer.store, &writer.clock, &retry, orphans).await;
+        let retry = port.options().retry;
+        delete_tables(port.store(), port.clock(), &retry, orphans).await;
     }
 }
 
@@ -300,19 +284,19 @@ enum Installed {
 /// create-if-absent. An object already there with the same checksum is an earlier copy of
 /// this very output (ids are unique to the job's block) and counts as copied. Returns the
 /// ids copied, or those copied so far and why it stopped.
-async fn copy_to_final<S: ObjectStore, C: Clock>(
-    writer: &Writer<S, C>,
+async fn copy_to_final<P: PrimaryPort>(
+    port: &P,
     validated: &[(Bytes, SstMeta)],
     tag: &str,
 ) -> Result<Vec<SstId>, (Vec<SstId>, String)> {
-    let retry = writer.options.retry;
+    let retry = port.options().retry;
     let mut copied = Vec::with_capacity(validated.len());
     for (bytes, meta) in validated {
         let path = sst_path(meta.id);
         let write_tag = format!("{tag}/copy{}", meta.id.0);
         let created = create_resolving(
-            &writer.store,
-            &writer.clock,
+            port.store(),
+            port.clock(),
             &retry,
             &path,
             bytes.clone(),
@@ -322,8 +306,8 @@ async fn copy_to_final<S: ObjectStore, C: Clock>(
         match created {
             Ok(CreateOutcome::Created) => copied.push(meta.id),
             Ok(CreateOutcome::Taken { .. }) => {
-                let existing = retry_idempotent(&writer.clock, &retry, || {
-                    writer.store.get(&path, GetRange::Whole)
+                let existing = retry_idempotent(port.clock(), &retry, || {
+                    port.store().get(&path, GetRange::Whole)
                 })
                 .await;
                 match existing {

@@ -4,28 +4,23 @@
 //! installed). A newer epoch's prefixes belong to a newer primary and are left alone.
 
 use super::RemotePrimary;
-use crate::clock::Clock;
+use super::port::PrimaryPort;
 use crate::layout::{TMP_PREFIX, parse_tmp_job};
 use crate::roles::retry::retry_idempotent;
-use crate::roles::writer::Writer;
 use crate::store::ObjectStore;
 
 impl RemotePrimary {
     /// Deletes every object under `prefix` (best effort); returns how many went.
-    pub(super) async fn clean_prefix<S: ObjectStore, C: Clock>(
-        &mut self,
-        writer: &Writer<S, C>,
-        prefix: &str,
-    ) -> u64 {
-        let retry = writer.options.retry;
-        let listed = retry_idempotent(&writer.clock, &retry, || writer.store.list(prefix)).await;
+    pub(super) async fn clean_prefix<P: PrimaryPort>(&mut self, port: &P, prefix: &str) -> u64 {
+        let retry = port.options().retry;
+        let listed = retry_idempotent(port.clock(), &retry, || port.store().list(prefix)).await;
         let Ok(listed) = listed else {
             return 0;
         };
         let mut deleted = 0u64;
         for meta in listed {
             let gone =
-                retry_idempotent(&writer.clock, &retry, || writer.store.delete(&meta.path)).await;
+                retry_idempotent(port.clock(), &retry, || port.store().delete(&meta.path)).await;
             deleted += u64::from(gone.is_ok());
         }
         self.stats.tmp_objects_deleted += deleted;
@@ -33,14 +28,13 @@ impl RemotePrimary {
     }
 
     /// One sweep of `tmp/` (best effort; the next sweep retries what fails).
-    pub(super) async fn sweep_tmp<S: ObjectStore, C: Clock>(&mut self, writer: &Writer<S, C>) {
+    pub(super) async fn sweep_tmp<P: PrimaryPort>(&mut self, port: &P) {
         let Some(own_epoch) = self.compactor_epoch else {
             return;
         };
         self.stats.tmp_sweeps += 1;
-        let retry = writer.options.retry;
-        let listed =
-            retry_idempotent(&writer.clock, &retry, || writer.store.list(TMP_PREFIX)).await;
+        let retry = port.options().retry;
+        let listed = retry_idempotent(port.clock(), &retry, || port.store().list(TMP_PREFIX)).await;
         let Ok(listed) = listed else {
             return;
         };
@@ -55,7 +49,7 @@ impl RemotePrimary {
             .map(|meta| meta.path)
             .collect();
         for path in garbage {
-            let gone = retry_idempotent(&writer.clock, &retry, || writer.store.delete(&path)).await;
+            let gone = retry_idempotent(port.clock(), &retry, || port.store().delete(&path)).await;
             self.stats.tmp_objects_deleted += u64::from(gone.is_ok());
         }
     }

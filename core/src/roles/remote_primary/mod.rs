@@ -2,8 +2,8 @@
 //! schedules jobs on workers, waits with a per-job timeout, validates and installs results,
 //! and purges the temporary outputs.
 //!
-//! [`RemotePrimary`] holds the bookkeeping beside one writer incarnation (it lives in the
-//! writer's module because installing needs the writer's manifest, epochs and id counters);
+//! [`RemotePrimary`] holds the bookkeeping beside one writer incarnation and reaches the
+//! writer only through [`PrimaryPort`] (manifest, install bookkeeping, reader cache, epochs);
 //! the host owns the transport. The host calls [`RemotePrimary::poll`] between requests (it
 //! expires jobs past their timeout, sweeps `tmp/`, and returns the jobs to send) and
 //! [`RemotePrimary::on_result`] for every result that arrives.
@@ -24,6 +24,7 @@
 //! covers a primary that crashed between schedule and install. Wall-clock age plays no part.
 
 mod options;
+mod port;
 mod result;
 mod schedule;
 mod stats;
@@ -31,6 +32,7 @@ mod sweep;
 mod validate;
 
 pub use options::{RemoteFallback, RemoteOptions};
+pub use port::PrimaryPort;
 pub use stats::RemoteStats;
 
 use crate::compaction::CompactionStats;
@@ -179,8 +181,14 @@ impl RemotePrimary {
             .map(|(counter, _)| *counter)
             .collect();
         let excess = closed.len().saturating_sub(self.options.closed_keep);
+        let open_before = self.jobs.len() - closed.len();
         for counter in closed.into_iter().take(excess) {
             self.jobs.remove(&counter);
         }
+        assert_eq!(
+            self.jobs.values().filter(|record| record.is_open()).count(),
+            open_before,
+            "trimming forgets closed jobs only"
+        );
     }
 }
