@@ -55,7 +55,7 @@ fn scan_and_lookup_pass_everywhere_and_report_their_cost() {
         ),
     ] {
         let report = run(seed, kind, topology, durability, false);
-        assert!(report.passed(), "seed {seed}: {}", report.summary());
+        assert!(report.passed(), "seed {seed}: {}", report.summary(true));
         let expected_c1 = (durability == Durability::Wal).then_some(&true);
         assert_eq!(report.checks.get("C1"), expected_c1, "seed {seed}");
         for check in ["C2", "C3", "C4"] {
@@ -79,8 +79,12 @@ fn shift_passes_its_lossy_contract() {
         (5, Topology::Standalone, Durability::Checkpoint),
     ] {
         let report = run(seed, LogCompaction::Shift, topology, durability, false);
-        assert!(report.passed(), "seed {seed}: {}", report.summary());
-        assert!(report.lsm.compactions_installed > 0, "{}", report.summary());
+        assert!(report.passed(), "seed {seed}: {}", report.summary(true));
+        assert!(
+            report.lsm.compactions_installed > 0,
+            "{}",
+            report.summary(true)
+        );
         let cost = report.lsm.log_compaction.as_ref().unwrap();
         assert_eq!(cost.compactions, 0, "shift reads and copies nothing");
     }
@@ -96,7 +100,7 @@ fn force_delete_is_caught_in_checkpoint_mode() {
         Durability::Checkpoint,
         false,
     );
-    assert!(safe.passed(), "{}", safe.summary());
+    assert!(safe.passed(), "{}", safe.summary(true));
     let forced = run(
         seed,
         LogCompaction::Scan,
@@ -104,8 +108,8 @@ fn force_delete_is_caught_in_checkpoint_mode() {
         Durability::Checkpoint,
         true,
     );
-    assert!(!forced.passed(), "{}", forced.summary());
-    assert!(forced.lsm.deletions_forced > 0, "{}", forced.summary());
+    assert!(!forced.passed(), "{}", forced.summary(true));
+    assert!(forced.lsm.deletions_forced > 0, "{}", forced.summary(true));
 }
 
 fn sim(args: &[&str]) -> std::process::Output {

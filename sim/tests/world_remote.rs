@@ -32,7 +32,7 @@ fn remote_worlds_pass_and_count_their_outcomes() {
             (WorldStyle::Universal, Durability::Checkpoint),
         ] {
             let report = run(seed, style, durability);
-            assert!(report.passed(), "seed {seed}: {}", report.summary());
+            assert!(report.passed(), "seed {seed}: {}", report.summary(true));
             for check in ["C2", "C3", "C4", "manifest-invariants"] {
                 assert_eq!(report.checks.get(check), Some(&true), "seed {seed} {check}");
             }
@@ -41,7 +41,7 @@ fn remote_worlds_pass_and_count_their_outcomes() {
             assert!(
                 remote.jobs_scheduled > 0,
                 "seed {seed}: {}",
-                report.summary()
+                report.summary(true)
             );
             assert!(report.lsm.rest.contains("0 temporary objects"));
             succeeded += remote.jobs_succeeded;

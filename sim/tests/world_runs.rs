@@ -26,7 +26,7 @@ fn heavy_fault_worlds_pass_every_check_and_see_every_kind_of_fault() {
     let mut fault_kinds = std::collections::BTreeSet::new();
     for seed in 0..4 {
         let report = run(seed, FaultLevel::Heavy, 2_000);
-        assert!(report.passed(), "seed {seed}: {}", report.summary());
+        assert!(report.passed(), "seed {seed}: {}", report.summary(true));
         for check in ["C1", "C3", "C4", "manifest-invariants"] {
             assert_eq!(report.checks.get(check), Some(&true), "seed {seed} {check}");
         }
@@ -79,14 +79,14 @@ fn the_same_seed_gives_the_same_digest_and_other_seeds_do_not() {
 #[test]
 fn a_world_without_faults_has_no_crash_and_no_failed_operation() {
     let report = run(3, FaultLevel::None, 1_000);
-    assert!(report.passed(), "{}", report.summary());
+    assert!(report.passed(), "{}", report.summary(true));
     assert_eq!(report.crashes, 0);
     assert_eq!(report.processes.writer_opens, 1);
     assert_eq!(report.ops.failed, 0);
     // The writer compacts inline between batches, so a client whose timeout is shorter than
     // a compaction (plus the store's latency tail) may still give up on an operation.
     assert_eq!(report.ops.ok + report.ops.indeterminate, 1_000);
-    assert!(report.ops.ok > 900, "{}", report.summary());
+    assert!(report.ops.ok > 900, "{}", report.summary(true));
     assert!(report.amplification.write > 1.0);
 }
 

@@ -28,7 +28,7 @@ fn standalone_worlds_pass_in_both_durability_modes() {
     for seed in 0..3 {
         for durability in [Durability::Wal, Durability::Checkpoint] {
             let report = run(seed, Topology::Standalone, durability, false);
-            assert!(report.passed(), "seed {seed}: {}", report.summary());
+            assert!(report.passed(), "seed {seed}: {}", report.summary(true));
             for check in ["C2", "C3", "C4", "manifest-invariants"] {
                 assert_eq!(report.checks.get(check), Some(&true), "seed {seed} {check}");
             }
@@ -58,20 +58,24 @@ fn standalone_worlds_pass_in_both_durability_modes() {
 #[test]
 fn embedded_worlds_defer_deletion_to_the_garbage_collector_too() {
     let report = run(11, Topology::Embedded, Durability::Wal, false);
-    assert!(report.passed(), "{}", report.summary());
-    assert!(report.lsm.deletions_deferred > 0, "{}", report.summary());
-    assert!(report.lsm.deletions_done > 0, "{}", report.summary());
+    assert!(report.passed(), "{}", report.summary(true));
+    assert!(
+        report.lsm.deletions_deferred > 0,
+        "{}",
+        report.summary(true)
+    );
+    assert!(report.lsm.deletions_done > 0, "{}", report.summary(true));
 }
 
 #[test]
 fn force_delete_is_caught_by_the_checkpoint_checks() {
     let report = run(1, Topology::Standalone, Durability::Checkpoint, true);
-    assert!(!report.passed(), "{}", report.summary());
+    assert!(!report.passed(), "{}", report.summary(true));
     let caught = ["C2", "C3"]
         .iter()
         .any(|check| report.checks.get(*check) == Some(&false));
-    assert!(caught, "{}", report.summary());
-    assert!(report.lsm.deletions_forced > 0, "{}", report.summary());
+    assert!(caught, "{}", report.summary(true));
+    assert!(report.lsm.deletions_forced > 0, "{}", report.summary(true));
 }
 
 /// A standalone compactor runs non-overlapping jobs at once (its limit is drawn per seed)
@@ -89,7 +93,7 @@ fn a_standalone_compactor_runs_jobs_at_once() {
             },
         );
         let report = world::run(config, None, format!("seed {seed}")).unwrap();
-        assert!(report.passed(), "seed {seed}: {}", report.summary());
+        assert!(report.passed(), "seed {seed}: {}", report.summary(true));
         assert!(
             report.lsm.compactor_jobs_at_once_max <= report.config.lsm.compactor_jobs_max as u64
         );

@@ -31,7 +31,7 @@ fn run(config: WorldConfig) -> RunReport {
 #[test]
 fn fifo_drops_tables_and_passes_c1_and_c5() {
     let report = run(config(3, WorldStyle::Fifo, None, 4_000));
-    assert!(report.passed(), "{}", report.summary());
+    assert!(report.passed(), "{}", report.summary(true));
     assert_eq!(report.checks.get("C1"), Some(&true));
     assert_eq!(report.checks.get("C5"), Some(&true));
     let series = report.series.as_ref().unwrap();
@@ -55,7 +55,7 @@ fn a_preset_workload_drives_the_clients_and_stays_in_its_key_space() {
         assert_eq!(config.clients.ttl.is_some(), keeps_ttl, "{name}");
         let bound = config.clients.key_space;
         let report = run(config);
-        assert!(report.passed(), "{name}: {}", report.summary());
+        assert!(report.passed(), "{name}: {}", report.summary(true));
         assert_eq!(report.checks.contains_key("C7"), keeps_ttl, "{name}");
         assert_eq!(
             report.checks_skipped.contains_key("C7"),
@@ -72,7 +72,7 @@ fn insert_random_puts_each_key_once_over_the_run() {
     let config = config(2, WorldStyle::Leveled, Some("insert-random"), 1_000);
     assert_eq!(config.clients.workload.key_space, 1_000);
     let report = run(config);
-    assert!(report.passed(), "{}", report.summary());
+    assert!(report.passed(), "{}", report.summary(true));
     assert_eq!(report.amplification.live_logical_bytes, 1_000 * (16 + 100));
 }
 
@@ -102,7 +102,7 @@ fn c5_names_a_missed_target_with_the_figure_and_the_target() {
     };
     let report = run(config);
     assert!(!report.checks.contains_key("C5"));
-    assert!(report.passed(), "{}", report.summary());
+    assert!(report.passed(), "{}", report.summary(true));
 }
 
 #[test]
@@ -208,7 +208,7 @@ fn the_cli_takes_workloads_fifo_and_targets() {
 #[test]
 fn fifo_never_stalls_the_writer_on_a_long_l0() {
     let report = run(config(1, WorldStyle::Fifo, Some("insert-random"), 10_000));
-    assert!(report.passed(), "{}", report.summary());
+    assert!(report.passed(), "{}", report.summary(true));
     assert_eq!(report.lsm.stall_time_ms, 0);
     assert_eq!(report.ops.indeterminate, 0);
 }
@@ -226,7 +226,7 @@ fn fifo_recovers_in_checkpoint_mode_to_the_checkpoint_minus_drops() {
     };
     let report = run(WorldConfig::draw(320, &overrides));
     assert_eq!(report.config.lsm.durability, Durability::Checkpoint);
-    assert!(report.passed(), "{}", report.summary());
+    assert!(report.passed(), "{}", report.summary(true));
     assert_eq!(report.checks.get("recovery"), Some(&true));
     assert!(report.lsm.recoveries_checked > 0);
 }

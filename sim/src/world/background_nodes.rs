@@ -2,10 +2,11 @@
 //! garbage collector (every topology), in the standalone topology two compactor nodes
 //! (the active one and a standby for failover), and in the remote topology the workers.
 
-use super::compactor_host::{COMPACTOR_NODES, compactor_main, compactor_node_name};
+use super::compactor_host::compactor_main;
 use super::config::Topology;
 use super::gc_host::{GC_NODE, gc_main};
 use super::node_clock::node_clock;
+use super::protocol::{COMPACTOR_NODES, compactor_node_name};
 use super::shared::Shared;
 use super::supervisor::BackgroundNode;
 use crate::clock::SimClock;

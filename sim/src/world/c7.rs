@@ -16,8 +16,7 @@
 //! C1 (the expiry-aware model, `lincheck::models::ttl_register`) covers the rest: every
 //! read against every order the writes may take.
 
-use super::checks::lossy_style;
-use super::config::WorldConfig;
+use super::config::{WorldConfig, lossy_style};
 use super::outcome::CheckOutcome;
 use super::ttl::{skew_bound_ms, true_wall_ms_ceil, true_wall_ms_floor};
 use crate::lincheck::models::kv_register::{KvInput, KvOutput};

@@ -3,7 +3,7 @@
 
 use super::bucket::Bucket;
 use super::c7::{TtlContext, TtlHistory};
-use super::config::{WorldConfig, WorldStyle};
+use super::config::WorldConfig;
 use super::fifo_style;
 use super::outcome::{CheckOutcome, Failure};
 use super::quiescence::Rest;
@@ -142,15 +142,6 @@ pub fn c4_liveness(recovered: bool, unanswered: &[u64], rest: &Rest) -> CheckOut
 /// and the manifest versions are within their bounds (`bucket.rs`).
 pub fn c4_bucket_bounded(bucket: &Bucket) -> CheckOutcome {
     CheckOutcome::new("C4-bucket-bounded", bucket.bounded(), || bucket.describe())
-}
-
-/// Whether the style drops tables by design, so that a recovery may lose keys (never
-/// change a value).
-pub fn lossy_style(style: WorldStyle) -> bool {
-    matches!(
-        style,
-        WorldStyle::Fifo | WorldStyle::Log(super::config::LogCompaction::Shift)
-    )
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@
 //! exits once it notices.
 
 use super::options::compactor_options;
+use super::protocol::compactor_node_name;
 use super::shared::Shared;
 use crate::clock::SimClock;
 use crate::store::SimStore;
@@ -16,16 +17,10 @@ use lsm_core::roles::manifest_io::ManifestIoError;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Compactor nodes: the active one and a standby.
-pub const COMPACTOR_NODES: usize = 2;
 const OPEN_ATTEMPTS_MAX: u32 = 1_000;
 const OPEN_RETRY_DELAY: Duration = Duration::from_millis(200);
 
 type HostCompactor = Compactor<SimStore, SimClock>;
-
-pub fn compactor_node_name(index: usize) -> String {
-    format!("compactor-{index}")
-}
 
 /// One compactor node's life: open (fence older compactors), then pick, run and install
 /// jobs until fenced; reopen if still the active node, exit otherwise.

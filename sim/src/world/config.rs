@@ -73,6 +73,15 @@ impl LogCompaction {
     }
 }
 
+/// Whether the style drops tables by design, so that a recovery may lose keys (never
+/// change a value).
+pub fn lossy_style(style: WorldStyle) -> bool {
+    matches!(
+        style,
+        WorldStyle::Fifo | WorldStyle::Log(LogCompaction::Shift)
+    )
+}
+
 impl WorldStyle {
     pub fn name(self) -> &'static str {
         match self {
@@ -383,7 +392,7 @@ pub struct ClientShape {
     /// The deletes sent after the clients are done (`drain.rs`); `None`: no drain.
     pub drain: Option<DrainShape>,
     /// Puts with an expiry (`ttl.rs`); `None`: no put carries one (and C7 is skipped).
-    pub ttl: Option<super::ttl::TtlShape>,
+    pub ttl: Option<TtlShape>,
 }
 
 /// Chance that a remote run drains.
@@ -442,6 +451,16 @@ pub struct WorldConfig {
     pub fault_scale: f64,
     /// C5's targets fixed on the command line (the rest follow from the style's model).
     pub targets: TargetOverrides,
+}
+
+/// Which puts carry an expiry, and how long after the call it lies (drawn in `ttl.rs`).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct TtlShape {
+    /// Share of puts (0..=1) that carry an expiry.
+    pub share: f64,
+    /// Each expiring put's TTL is uniform in `ttl_ms_min..=ttl_ms_max`.
+    pub ttl_ms_min: u64,
+    pub ttl_ms_max: u64,
 }
 
 /// Client operations of a default run.

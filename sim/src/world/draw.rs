@@ -3,9 +3,8 @@
 
 use super::config::{
     ClientShape, DEFAULT_OPS, DrainShape, FaultLevel, LogCompaction, LsmShape, Overrides,
-    ProcessFaults, RemoteShape, Topology, WorldConfig, WorldStyle, WriterShape,
+    ProcessFaults, RemoteShape, Topology, TtlShape, WorldConfig, WorldStyle, WriterShape,
 };
-use super::ttl::TtlShape;
 use super::{fault_scale, workload};
 use crate::clock::ClockParams;
 use crate::rng;

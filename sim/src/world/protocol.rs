@@ -104,6 +104,13 @@ pub const REMOTE_RESULT_TAG: u64 = 0x5345_4452_5245_5331;
 pub const WORKER_PORT: u16 = 7100;
 
 /// Remote worker `index`'s node name.
+/// Compactor nodes: the active one and a standby.
+pub const COMPACTOR_NODES: usize = 2;
+
+pub fn compactor_node_name(index: usize) -> String {
+    format!("compactor-{index}")
+}
+
 pub fn worker_name(index: usize) -> String {
     format!("worker-{index}")
 }

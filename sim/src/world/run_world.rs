@@ -7,7 +7,7 @@ use super::background_nodes::spawn_background;
 use super::c7::{C7_SKIPPED_NO_TTL, TtlContext};
 use super::checks::{self, Verdicts};
 use super::client::{ClientPlan, client_main};
-use super::config::WorldConfig;
+use super::config::{WorldConfig, lossy_style};
 use super::drain::drain_main;
 use super::final_phase::{FinalReads, await_recovery, final_reads};
 use super::integrity::{IntegrityObserver, IntegrityReport};
@@ -109,7 +109,7 @@ async fn set_up(config: &WorldConfig, trace: &Trace) -> Result<(World, Vec<NodeH
     .map_err(|error| format!("store node: {error}"))?;
     let check_recovery = config.lsm.durability == Durability::Checkpoint;
     let integrity = Arc::new(IntegrityObserver::new(trace.clone(), check_recovery));
-    if checks::lossy_style(config.writer.style) {
+    if lossy_style(config.writer.style) {
         integrity.allow_lossy_recovery();
     }
     store.add_observer(integrity.clone());

@@ -6,12 +6,12 @@
 //! on the world's fixed date plus the TTL. So the checker knows every expiry exactly, and
 //! all the uncertainty is in the clocks of the nodes that judge it.
 
-use super::compactor_host::{COMPACTOR_NODES, compactor_node_name};
-use super::config::{ClientShape, FaultLevel, Topology, WorldConfig};
-use super::protocol::{WRITER_HOSTS, worker_name, writer_host_name};
+use super::config::{ClientShape, FaultLevel, Topology, TtlShape, WorldConfig};
+use super::protocol::{
+    COMPACTOR_NODES, WRITER_HOSTS, compactor_node_name, worker_name, writer_host_name,
+};
 use crate::clock::{ClockPlan, EPOCH_BASE_MS};
 use crate::rng::{self, Stream};
-use serde::Serialize;
 
 /// Chance that a swarm run draws TTL.
 const TTL_CHANCE: f64 = 0.5;
@@ -20,16 +20,6 @@ const TTL_SHARE_MIN: f64 = 0.2;
 const TTL_SHARE_MAX: f64 = 1.0;
 /// The shortest TTL drawn, in ms.
 const TTL_MS_FLOOR: u64 = 200;
-
-/// Which puts carry an expiry, and how long after the call it lies.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
-pub struct TtlShape {
-    /// Share of puts (0..=1) that carry an expiry.
-    pub share: f64,
-    /// Each expiring put's TTL is uniform in `ttl_ms_min..=ttl_ms_max`.
-    pub ttl_ms_min: u64,
-    pub ttl_ms_max: u64,
-}
 
 impl TtlShape {
     /// The TTL of `seed`'s run, from its own stream (so the other draws stay as they were):

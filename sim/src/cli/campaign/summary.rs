@@ -181,13 +181,12 @@ impl Summary {
     /// Fault kinds as rows, protocol steps as columns (short names, then a legend), seeds
     /// that hit each pair as cells ("." for none).
     pub fn coverage_table(&self) -> String {
+        let (faults, windows) = self.split_coverage();
         let mut kinds = BTreeSet::new();
         let mut observed_steps = BTreeSet::new();
-        for pair in self.coverage.keys() {
-            if let Some((kind, step)) = pair.split_once(':') {
-                kinds.insert(kind.to_string());
-                observed_steps.insert(step.to_string());
-            }
+        for (kind, step) in faults.keys() {
+            kinds.insert(kind.clone());
+            observed_steps.insert(step.clone());
         }
         let mut steps: Vec<(String, String)> = STEPS
             .iter()
@@ -213,7 +212,7 @@ impl Summary {
         for kind in &kinds {
             let _ = write!(out, "{kind:kind_width$}");
             for (step, _) in &steps {
-                match self.coverage.get(&format!("{kind}:{step}")) {
+                match faults.get(&(kind.clone(), step.clone())) {
                     Some(seeds) => {
                         let _ = write!(out, " {seeds:>STEP_COLUMN_WIDTH$}");
                     }
@@ -230,8 +229,58 @@ impl Summary {
             .map(|(step, short)| format!("{short} = {step}"))
             .collect();
         out.push_str(&wrap("steps: ", &legend, LEGEND_WIDTH));
+        out.push_str(&windows_table(&windows));
         out
     }
+
+    /// The coverage pairs split into faults × protocol steps, and the windows the world
+    /// reached (a kind none of whose steps is a protocol step, such as `zombie-writer`).
+    fn split_coverage(&self) -> (CoverageCells, CoverageCells) {
+        let is_step = |step: &str| STEPS.iter().any(|(known, _)| *known == step);
+        let mut kinds_at_steps = BTreeSet::new();
+        for pair in self.coverage.keys() {
+            if let Some((kind, step)) = pair.split_once(':')
+                && is_step(step)
+            {
+                kinds_at_steps.insert(kind);
+            }
+        }
+        let mut faults = CoverageCells::new();
+        let mut windows = CoverageCells::new();
+        for (pair, seeds) in &self.coverage {
+            if let Some((kind, step)) = pair.split_once(':') {
+                let cell = (kind.to_string(), step.to_string());
+                if kinds_at_steps.contains(kind) {
+                    faults.insert(cell, *seeds);
+                } else {
+                    windows.insert(cell, *seeds);
+                }
+            }
+        }
+        (faults, windows)
+    }
+}
+
+/// (kind, step) → seeds.
+type CoverageCells = BTreeMap<(String, String), u64>;
+
+/// One line per window kind: the seeds that reached each of its stages.
+fn windows_table(windows: &CoverageCells) -> String {
+    if windows.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from("windows reached (seeds):\n");
+    let mut by_kind: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    for ((kind, step), seeds) in windows {
+        by_kind
+            .entry(kind)
+            .or_default()
+            .push(format!("{step} {seeds}"));
+    }
+    for (kind, stages) in by_kind {
+        out.push_str(&wrap(&format!("  {kind}: "), &stages, LEGEND_WIDTH));
+    }
+    out
 }
 
 /// `lead` then the items, comma-separated, in lines of at most `width` columns (an item is
@@ -264,6 +313,38 @@ fn wrap(lead: &str, items: &[String], width: usize) -> String {
 mod tests {
     use super::*;
     use crate::cli::campaign::child::SeedResult;
+
+    #[test]
+    fn windows_reached_get_their_own_lines_not_columns_of_the_fault_table() {
+        let coverage = BTreeMap::from([
+            ("crash:wal-write".to_string(), 3),
+            ("zombie-writer:after-flush".to_string(), 7),
+            ("zombie-writer:wrote".to_string(), 5),
+        ]);
+        let result = SeedResult {
+            seed: 1,
+            verdict: "pass".to_string(),
+            failures: Vec::new(),
+            replay: String::new(),
+            wall_time_s: 1.0,
+            sim_time_s: 1.0,
+            digest: String::new(),
+            faults: BTreeMap::new(),
+            coverage,
+        };
+        let table = Summary::new(&[result], 1.0, 1).coverage_table();
+        assert!(table.contains("windows reached (seeds):"), "{table}");
+        assert!(
+            table.contains("  zombie-writer: after-flush 7, wrote 5"),
+            "{table}"
+        );
+        let header = table.lines().nth(1).unwrap();
+        assert!(!header.contains("after"), "{table}");
+        assert!(
+            !table.lines().any(|line| line.starts_with("zombie-writer ")),
+            "{table}"
+        );
+    }
 
     #[test]
     fn the_coverage_table_fits_120_columns_with_every_kind_and_step() {
