@@ -217,3 +217,55 @@ fn bug_accepts_exactly_what_sim_bugs_lists() {
     let accepted: Vec<&str> = accepted.split(", ").collect();
     assert_eq!(accepted, names, "--bug and `sim bugs` disagree");
 }
+
+#[test]
+fn html_writes_the_page_of_a_failed_c1_and_says_why_when_there_is_none() {
+    let dir = std::env::temp_dir().join(format!("sim-html-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let page = dir.join("c1.html");
+    let page_arg = page.to_str().unwrap();
+    // Seed 2 under wal-replay-off-by-one loses an acknowledged write: C1 fails.
+    let failing = [
+        "--seed",
+        "2",
+        "--bug",
+        "wal-replay-off-by-one",
+        "--durability",
+        "wal",
+        "--ops",
+        "2000",
+        "--html",
+        page_arg,
+    ];
+    let output = sim(&failing);
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>"), "{html}");
+    assert!(html.contains("sim --seed 2: C1"), "{html}");
+    assert!(html.contains("not-linearizable"), "{html}");
+    std::fs::remove_file(&page).unwrap();
+    let passing = [
+        "--seed",
+        "2",
+        "--durability",
+        "wal",
+        "--ops",
+        "200",
+        "--html",
+        page_arg,
+    ];
+    let output = sim(&passing);
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    assert!(
+        String::from_utf8(output.stderr)
+            .unwrap()
+            .contains("C1 passed")
+    );
+    assert!(!page.exists());
+    let unwritable = dir.join("missing").join("c1.html");
+    let mut args = failing.to_vec();
+    let last = args.len() - 1;
+    args[last] = unwritable.to_str().unwrap();
+    assert_eq!(sim(&args).status.code(), Some(2));
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -83,6 +83,10 @@ pub struct RunArgs {
     /// Print one JSON object instead of text.
     #[arg(long)]
     pub json: bool,
+    /// Write the explanation page of the run's own C1 verdict here when C1 fails (the page
+    /// `sim lincheck --html` draws: each key's operations, the search's deepest point).
+    #[arg(long, value_name = "OUT.html")]
+    pub html: Option<PathBuf>,
     /// Add the whole configuration (as JSON) to the text summary.
     #[arg(long, short = 'v')]
     pub verbose: bool,
@@ -191,6 +195,12 @@ pub fn run(args: &RunArgs) -> ExitCode {
         }
     } else {
         print!("{}", report.summary(args.verbose));
+    }
+    if let Some(path) = &args.html
+        && let Err(message) = write_explanation(&report, path)
+    {
+        eprintln!("sim: {message}");
+        return ExitCode::from(EXIT_USAGE);
     }
     if report.passed() {
         ExitCode::SUCCESS
@@ -409,4 +419,23 @@ fn target_overrides(args: &RunArgs) -> Result<world::TargetOverrides, String> {
         space_amp: checked("target-space-amp", args.target_space_amp)?,
         read_blocks: checked("target-read-blocks", args.target_read_blocks)?,
     })
+}
+
+/// `--html`: the page of a failed C1; otherwise says (on stderr) why there is none.
+fn write_explanation(report: &RunReport, path: &std::path::Path) -> Result<(), String> {
+    let Some(section) = &report.c1_explanation else {
+        let why = match (report.checks.get("C1"), report.checks_skipped.get("C1")) {
+            (Some(true), _) => "C1 passed".to_string(),
+            (_, Some(reason)) => format!("C1 did not run: {reason}"),
+            _ => "C1 did not run".to_string(),
+        };
+        eprintln!("sim: {why}; no explanation page written");
+        return Ok(());
+    };
+    let title = format!("sim --seed {}: C1", report.seed);
+    let page = sim::lincheck::html::render_page(&title, std::slice::from_ref(section));
+    std::fs::write(path, page)
+        .map_err(|error| format!("{}: cannot write: {error}", path.display()))?;
+    eprintln!("C1 explanation: {}", path.display());
+    Ok(())
 }

@@ -18,6 +18,7 @@ use std::time::Duration;
 #[command(mut_arg("series", |arg| arg.hide(true)))]
 #[command(mut_arg("check_determinism", |arg| arg.hide(true)))]
 #[command(mut_arg("verbose", |arg| arg.hide(true)))]
+#[command(mut_arg("html", |arg| arg.hide(true)))]
 pub struct ShrinkArgs {
     /// Trials (child runs) at most, the first included.
     #[arg(long, default_value_t = 40, value_parser = clap::value_parser!(u32).range(1..))]
@@ -74,10 +75,11 @@ pub fn run(args: &ShrinkArgs) -> ExitCode {
         return ExitCode::from(EXIT_USAGE);
     };
     let run = &args.run;
-    if run.json || run.trace.is_some() || run.series || run.check_determinism || run.verbose {
+    let one_run = run.json || run.trace.is_some() || run.series || run.verbose;
+    if one_run || run.check_determinism || run.html.is_some() {
         eprintln!(
-            "sim shrink: --json, --trace, --series, --verbose and --check-determinism are for \
-             one run (replay the result)"
+            "sim shrink: --json, --trace, --series, --verbose, --html and --check-determinism \
+             are for one run (replay the result)"
         );
         return ExitCode::from(EXIT_USAGE);
     }

@@ -19,7 +19,7 @@ const LABEL_PX: usize = 90;
 const CHAR_PX: usize = 7;
 
 /// One checked history, rendered.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HtmlSection {
     html: String,
 }

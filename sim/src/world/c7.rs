@@ -17,11 +17,13 @@
 //! read against every order the writes may take.
 
 use super::config::{WorldConfig, lossy_style};
+use super::fifo_style;
 use super::outcome::CheckOutcome;
 use super::ttl::{skew_bound_ms, true_wall_ms_ceil, true_wall_ms_floor};
+use crate::lincheck::html::HtmlSection;
 use crate::lincheck::models::kv_register::{KvInput, KvOutput};
 use crate::lincheck::models::ttl_register::{TtlInput, TtlRegisterModel};
-use crate::lincheck::{CheckOptions, CheckReport, History, Operation, check};
+use crate::lincheck::{CheckOptions, CheckReport, History, Operation};
 use lsm_core::roles::writer::Durability;
 use std::collections::BTreeMap;
 
@@ -104,8 +106,12 @@ impl TtlContext {
     }
 
     /// C1 under the expiry-aware model.
-    pub fn c1_check(&self, history: &TtlHistory, options: &CheckOptions) -> CheckReport {
-        check(&self.model, history, options)
+    pub fn c1_check(
+        &self,
+        history: &TtlHistory,
+        options: &CheckOptions,
+    ) -> (CheckReport, Option<HtmlSection>) {
+        fifo_style::check_explained(&self.model, history, options)
     }
 
     /// C7 over `history`.

@@ -8,6 +8,7 @@ use super::fifo_style;
 use super::outcome::{CheckOutcome, Failure};
 use super::quiescence::Rest;
 use super::violations::Violations;
+use crate::lincheck::html::HtmlSection;
 use crate::lincheck::models::kv_register::{KvInput, KvOutput};
 use crate::lincheck::{CheckOptions, History, Limits, Verdict};
 use lsm_core::roles::writer::Durability;
@@ -31,6 +32,8 @@ pub struct Verdicts {
     pub checks: BTreeMap<String, bool>,
     pub failures: Vec<Failure>,
     pub skipped: BTreeMap<String, String>,
+    /// C1's explanation page section, when C1 ran and failed.
+    pub c1_explanation: Option<HtmlSection>,
 }
 
 impl Verdicts {
@@ -75,11 +78,12 @@ pub const RECOVERY_SKIPPED_WAL: &str = "wal durability (C1 covers what a crash m
 /// `checkpoint` durability: without a WAL an acknowledged write may be lost by design, so
 /// C2 and the recovery check hold that mode instead.
 /// With TTL drawn, the model is the expiry-aware one (`c7.rs`), lossy as the style is.
+/// Beside the outcome, the explanation page's section when C1 failed.
 pub fn c1_linearizable(
     config: &WorldConfig,
     history: &KvHistory,
     ttl: Option<(&TtlContext, &TtlHistory)>,
-) -> Option<CheckOutcome> {
+) -> Option<(CheckOutcome, Option<HtmlSection>)> {
     if config.lsm.durability != Durability::Wal {
         return None;
     }
@@ -87,14 +91,15 @@ pub fn c1_linearizable(
         limits: C1_LIMITS,
         partition: true,
     };
-    let report = match ttl {
+    let (report, explanation) = match ttl {
         Some((context, ttl_history)) => context.c1_check(ttl_history, &options),
         None => fifo_style::c1_check(config.writer.style, history, &options),
     };
     let passed = matches!(report.verdict, Verdict::Linearizable);
-    Some(CheckOutcome::new("C1", passed, || {
+    let outcome = CheckOutcome::new("C1", passed, || {
         format!("{} ({} operations)", report.verdict, history.len())
-    }))
+    });
+    Some((outcome, explanation))
 }
 
 /// A check that watched the run (C2, C3, manifest invariants, recovery): passed when it

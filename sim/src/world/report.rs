@@ -135,6 +135,10 @@ pub struct RunReport {
     pub checks: BTreeMap<String, bool>,
     /// The checks this run's configuration does not call for, with the reason.
     pub checks_skipped: BTreeMap<String, String>,
+    /// C1's explanation (the `sim lincheck --html` section of the run's own history) when
+    /// C1 failed; written by `sim --seed N --html FILE`, not part of `--json`.
+    #[serde(skip)]
+    pub c1_explanation: Option<crate::lincheck::html::HtmlSection>,
     /// `fault:step` → count: which faults hit which protocol steps (campaign coverage).
     pub coverage: BTreeMap<String, u64>,
     pub trace_events: u64,

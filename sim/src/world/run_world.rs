@@ -308,7 +308,10 @@ fn run_checks(
     let ttl_history = ttl.as_ref().map(|ttl| ttl.history(&history)).transpose()?;
     let ttl_pair = ttl.as_ref().zip(ttl_history.as_ref());
     match checks::c1_linearizable(config, &history, ttl_pair) {
-        Some(c1) => verdicts.record(c1),
+        Some((c1, explanation)) => {
+            verdicts.record(c1);
+            verdicts.c1_explanation = explanation;
+        }
         None => verdicts.skip("C1", checks::C1_SKIPPED_CHECKPOINT),
     }
     match ttl_pair {
@@ -440,6 +443,7 @@ fn assemble(
         manifest_versions: found.manifest_versions_seen,
         checks: verdicts.checks.clone(),
         checks_skipped: verdicts.skipped.clone(),
+        c1_explanation: verdicts.c1_explanation.clone(),
         coverage,
         trace_events: 0,
         replay: String::new(),

@@ -48,6 +48,7 @@ const TICK: Duration = Duration::from_millis(250);
 #[command(mut_arg("trace", |arg| arg.hide(true)))]
 #[command(mut_arg("series", |arg| arg.hide(true)))]
 #[command(mut_arg("verbose", |arg| arg.hide(true)))]
+#[command(mut_arg("html", |arg| arg.hide(true)))]
 pub struct CampaignArgs {
     #[command(subcommand)]
     pub command: Option<CampaignCommand>,
@@ -222,9 +223,11 @@ impl Plan {
         if args.run.seed.is_some() {
             return Err("--seed is for one run; a campaign takes --seeds A..B".to_string());
         }
-        if args.run.trace.is_some() || args.run.series || args.run.verbose {
+        let run = &args.run;
+        if run.trace.is_some() || run.series || run.verbose || run.html.is_some() {
             return Err(
-                "--trace, --series and --verbose are for one run (replay the seed)".to_string(),
+                "--trace, --series, --verbose and --html are for one run (replay the seed)"
+                    .to_string(),
             );
         }
         if args.resume && args.out.is_none() {
