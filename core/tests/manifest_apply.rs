@@ -202,7 +202,9 @@ fn fences_must_strictly_raise_the_epoch() {
 #[test]
 fn stale_epoch_accepted_bug_takes_fenced_edits() {
     use lsm_core::bugs::{Bug, Bugs};
+    use lsm_core::ids::SstId;
     use lsm_core::manifest::apply_with;
+    use manifest_support::apply::ids;
     let bug = Bugs::only(Bug::StaleEpochAccepted);
     let m = applied(
         &populated(),

@@ -15,9 +15,7 @@ use lsm_core::roles::retry::RetryPolicy;
 use lsm_core::roles::writer::{Writer, WriterError, WriterOptions};
 use lsm_core::store::{MemoryStore, ObjectStore};
 use std::sync::Arc;
-use writer_support::{
-    ControlledStore, TestClock, add_checkpoint, block_on, latest_manifest, put, read,
-};
+use writer_support::{RuleStore, TestClock, add_checkpoint, block_on, latest_manifest, put, read};
 
 fn open<S: ObjectStore>(store: S, tag: &str, options: WriterOptions) -> Writer<S, TestClock> {
     block_on(Writer::open(store, TestClock::default(), options, tag)).unwrap()
@@ -120,7 +118,7 @@ fn with_the_bug_a_zombie_acknowledges_a_write_no_recovery_sees() {
 }
 
 /// Installs `count` checkpoints (each a new manifest version).
-fn versions(store: &ControlledStore, count: usize) {
+fn versions(store: &RuleStore, count: usize) {
     for _ in 0..count {
         add_checkpoint(store, 0, Some(0));
     }
@@ -128,7 +126,7 @@ fn versions(store: &ControlledStore, count: usize) {
 
 #[test]
 fn manifest_versions_beyond_the_newest_kept_are_collected_except_checkpointed() {
-    let store = ControlledStore::new(Arc::new(MemoryStore::new()));
+    let store = RuleStore::new(Arc::new(MemoryStore::new()));
     versions(&store, 3);
     let kept = add_checkpoint(&store, 0, None);
     versions(&store, 20);
@@ -152,22 +150,26 @@ fn manifest_versions_beyond_the_newest_kept_are_collected_except_checkpointed() 
 
 #[test]
 fn an_installer_that_re_creates_a_deleted_version_is_told_its_outcome_is_unknown() {
-    let store = ControlledStore::new(Arc::new(MemoryStore::new()));
+    let store = RuleStore::new(Arc::new(MemoryStore::new()));
     versions(&store, 3);
     // The installer reads version 3; before its create of version 4 lands, 20 versions are
     // installed by others and the collector deletes version 4 with the rest.
     let rival = store.clone();
-    store.before_next_manifest_put(Box::new(move |_| {
-        versions(&rival, 20);
-        let mut gc =
-            GarbageCollector::new(rival.clone(), TestClock::default(), GcOptions::default());
-        block_on(gc.run_once()).unwrap();
-        block_on(gc.run_once()).unwrap();
-        assert!(
-            !listed(&rival.inner, MANIFEST_PREFIX)
-                .contains(&manifest_path(lsm_core::ids::ManifestVersion(4)))
-        );
-    }));
+    store.before_next_put(
+        MANIFEST_PREFIX,
+        None,
+        Box::new(move |_| {
+            versions(&rival, 20);
+            let mut gc =
+                GarbageCollector::new(rival.clone(), TestClock::default(), GcOptions::default());
+            block_on(gc.run_once()).unwrap();
+            block_on(gc.run_once()).unwrap();
+            assert!(
+                !listed(&rival.inner, MANIFEST_PREFIX)
+                    .contains(&manifest_path(lsm_core::ids::ManifestVersion(4)))
+            );
+        }),
+    );
     let stale = block_on(install(
         &store,
         &TestClock::default(),
