@@ -230,9 +230,11 @@ fn draw_lsm_shape(
         remote: RemoteShape::draw(seed, fault_level),
         log_max_segments: log.max_segments,
         log_compaction_frequency_ms: log.frequency_ms,
-        checkpoint_after_failed_flush: rng::chance(
-            &mut rng::stream(seed, "config/checkpoint-after-failed-flush"),
-            CHECKPOINT_AFTER_FAILED_FLUSH_CHANCE,
-        ),
+        // Its upload outage is a fault: never in a world without faults.
+        checkpoint_after_failed_flush: fault_level != FaultLevel::None
+            && rng::chance(
+                &mut rng::stream(seed, "config/checkpoint-after-failed-flush"),
+                CHECKPOINT_AFTER_FAILED_FLUSH_CHANCE,
+            ),
     }
 }

@@ -25,7 +25,9 @@ impl UploadOutage {
     fn draw(shared: &Shared) -> Option<UploadOutage> {
         let config = &shared.config;
         let wal = config.lsm.durability == lsm_core::roles::writer::Durability::Wal;
-        if !config.lsm.checkpoint_after_failed_flush || !wal || config.fault_scale <= 0.0 {
+        let faults = config.fault_level != super::config::FaultLevel::None;
+        if !config.lsm.checkpoint_after_failed_flush || !wal || !faults || config.fault_scale <= 0.0
+        {
             return None;
         }
         let mut stream = crate::rng::stream(config.seed, "writer/upload-outage");
