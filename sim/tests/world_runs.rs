@@ -135,3 +135,23 @@ fn the_configuration_is_drawn_from_the_seed_except_what_is_fixed() {
         );
     }
 }
+
+/// Found by the 10,000-seed swarm campaign: a compaction install whose manifest create
+/// succeeded, but whose confirming listing of `manifest/` failed on transient faults, was
+/// reported as not applied, and the remote primary deleted its output, live in the new
+/// version (C3). A failed confirmation is an unknown outcome now.
+#[test]
+fn regression_seed_5372_a_failed_listing_after_a_create_never_deletes_live_outputs() {
+    let overrides = Overrides {
+        ops: Some(2000),
+        ..Overrides::default()
+    };
+    let report = world::run(WorldConfig::draw(5372, &overrides), None, "5372".into()).unwrap();
+    assert_eq!(
+        report.checks.get("C3"),
+        Some(&true),
+        "{}",
+        report.summary(true)
+    );
+    assert!(report.passed(), "{}", report.summary(true));
+}

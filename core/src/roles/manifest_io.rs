@@ -212,7 +212,13 @@ async fn confirm_not_recreated<S: ObjectStore, C: Clock>(
     created: ManifestVersion,
     path: &str,
 ) -> Result<(), ManifestIoError> {
-    let newest = newest_listed_version(store, clock, policy).await?;
+    // The create succeeded: a listing that fails leaves its meaning, not its effect, in
+    // doubt. Unknown, never "not applied" (a caller would delete outputs now live).
+    let Ok(newest) = newest_listed_version(store, clock, policy).await else {
+        return Err(ManifestIoError::Unresolved {
+            path: path.to_string(),
+        });
+    };
     // A listing without the version just created breaks the store's contract: unknown too.
     match newest {
         Some(newest)
