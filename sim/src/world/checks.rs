@@ -54,9 +54,7 @@ impl Verdicts {
             });
         }
     }
-}
 
-impl Verdicts {
     /// Notes a check that does not apply to this run, and why (the summary names it).
     pub fn skip(&mut self, check: &'static str, reason: &str) {
         assert!(

@@ -31,8 +31,6 @@ const STEPS: [(&str, &str); 14] = [
 ];
 /// Width of a step's column.
 const STEP_COLUMN_WIDTH: usize = 6;
-/// Width of the legend's lines.
-const LEGEND_WIDTH: usize = 100;
 
 #[derive(Clone, Debug, Serialize)]
 pub struct FailingSeed {
@@ -218,7 +216,7 @@ impl Summary {
             .filter(|(step, short)| step != short)
             .map(|(step, short)| format!("{short} = {step}"))
             .collect();
-        out.push_str(&wrap("steps: ", &legend, LEGEND_WIDTH));
+        write_wrapped(&mut out, "steps:", &legend);
         out.push_str(&windows_table(&windows));
         out
     }
@@ -269,34 +267,8 @@ fn windows_table(windows: &CoverageCells) -> String {
             .push(format!("{step} {seeds}"));
     }
     for (kind, stages) in by_kind {
-        out.push_str(&wrap(&format!("  {kind}: "), &stages, LEGEND_WIDTH));
+        write_wrapped(&mut out, &format!("  {kind}:"), &stages);
     }
-    out
-}
-
-/// `lead` then the items, comma-separated, in lines of at most `width` columns (an item is
-/// never split; continuation lines are indented).
-fn wrap(lead: &str, items: &[String], width: usize) -> String {
-    let mut out = String::new();
-    let mut line = lead.to_string();
-    for (index, item) in items.iter().enumerate() {
-        let item = if index + 1 < items.len() {
-            format!("{item},")
-        } else {
-            item.clone()
-        };
-        let fresh = line.len() <= lead.len();
-        if !fresh && line.len() + 1 + item.len() > width {
-            out.push_str(&line);
-            out.push('\n');
-            line = "  ".to_string();
-        } else if !fresh {
-            line.push(' ');
-        }
-        line.push_str(&item);
-    }
-    out.push_str(&line);
-    out.push('\n');
     out
 }
 
@@ -305,14 +277,8 @@ mod tests {
     use super::*;
     use crate::cli::campaign::child::SeedResult;
 
-    #[test]
-    fn windows_reached_get_their_own_lines_not_columns_of_the_fault_table() {
-        let coverage = BTreeMap::from([
-            ("crash:wal-write".to_string(), 3),
-            ("zombie-writer:after-flush".to_string(), 7),
-            ("zombie-writer:compaction".to_string(), 5),
-        ]);
-        let result = SeedResult {
+    fn passing_seed(coverage: BTreeMap<String, u64>) -> SeedResult {
+        SeedResult {
             seed: 1,
             verdict: "pass".to_string(),
             failures: Vec::new(),
@@ -322,7 +288,17 @@ mod tests {
             digest: String::new(),
             faults: BTreeMap::new(),
             coverage,
-        };
+        }
+    }
+
+    #[test]
+    fn windows_reached_get_their_own_lines_not_columns_of_the_fault_table() {
+        let coverage = BTreeMap::from([
+            ("crash:wal-write".to_string(), 3),
+            ("zombie-writer:after-flush".to_string(), 7),
+            ("zombie-writer:compaction".to_string(), 5),
+        ]);
+        let result = passing_seed(coverage);
         let table = Summary::new(&[result], 1.0, 1).coverage_table();
         assert!(table.contains("windows reached (seeds):"), "{table}");
         assert!(
@@ -357,17 +333,7 @@ mod tests {
                 coverage.insert(format!("{kind}:{step}"), 12_345);
             }
         }
-        let result = SeedResult {
-            seed: 1,
-            verdict: "pass".to_string(),
-            failures: Vec::new(),
-            replay: String::new(),
-            wall_time_s: 1.0,
-            sim_time_s: 1.0,
-            digest: String::new(),
-            faults: BTreeMap::new(),
-            coverage,
-        };
+        let result = passing_seed(coverage);
         let table = Summary::new(&[result], 1.0, 1).coverage_table();
         for line in table.lines() {
             assert!(line.len() <= 120, "{} columns: {line}", line.len());
