@@ -12,6 +12,7 @@ use crate::charts::{
     ChartError, FONT, LEGEND_WIDTH_PX, Mark, SIZE, chart_error, legend, style_color,
 };
 use crate::matrix::{SEED, Scale};
+use crate::pool;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use serde::Serialize;
@@ -64,23 +65,27 @@ pub fn runs(quick: bool) -> usize {
     TOPOLOGIES.len() * STYLES.len() * workloads(quick).len()
 }
 
-/// Every topology × style × workload; `starting` is called before each run.
+/// Every topology × style × workload on up to `jobs` threads; `done` is called after each
+/// run.
 pub fn measure(
     scale: Scale,
     quick: bool,
     faults: FaultLevel,
-    mut starting: impl FnMut(),
+    jobs: usize,
+    done: &(dyn Fn() + Sync),
 ) -> Result<Vec<CostPoint>, String> {
-    let mut points = Vec::new();
+    let mut specs = Vec::new();
     for workload in workloads(quick) {
         for style in STYLES {
             for topology in TOPOLOGIES {
-                starting();
-                points.push(run(scale, faults, topology, style, workload)?);
+                specs.push((*workload, style, topology));
             }
         }
     }
-    Ok(points)
+    assert_eq!(specs.len(), runs(quick));
+    pool::run_all(&specs, jobs, done, |(workload, style, topology)| {
+        run(scale, faults, *topology, *style, workload)
+    })
 }
 
 fn config(

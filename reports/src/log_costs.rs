@@ -12,6 +12,7 @@
 
 use crate::charts::{ChartError, Line, line_chart, style_color};
 use crate::matrix::{SEED, Scale};
+use crate::pool;
 use serde::Serialize;
 use sim::world::{
     FaultLevel, LogCompaction, Overrides, Topology, WorldConfig, WorldStyle, parse_durability,
@@ -53,33 +54,32 @@ pub fn runs() -> usize {
     STRATEGIES.len() * (MAX_SEGMENTS.len() + KEY_SPACE_EIGHTHS.len())
 }
 
-/// Runs both sweeps for both strategies; `starting` is called before each run.
-pub fn measure(scale: Scale, mut starting: impl FnMut()) -> Result<Vec<LogCostPoint>, String> {
-    let mut points = Vec::new();
+/// Runs both sweeps for both strategies on up to `jobs` threads; `done` is called after each
+/// run.
+pub fn measure(
+    scale: Scale,
+    jobs: usize,
+    done: &(dyn Fn() + Sync),
+) -> Result<Vec<LogCostPoint>, String> {
+    let mut specs = Vec::new();
     for strategy in STRATEGIES {
         for max_segments in MAX_SEGMENTS {
-            starting();
-            points.push(run(
-                strategy,
-                "length",
-                max_segments,
-                scale.key_space,
-                scale,
-            )?);
+            specs.push((strategy, "length", max_segments, scale.key_space));
         }
         for eighths in KEY_SPACE_EIGHTHS {
             let key_space = (scale.key_space * eighths / 8).max(16);
-            starting();
-            points.push(run(
-                strategy,
-                "live",
-                LIVE_SWEEP_SEGMENTS,
-                key_space,
-                scale,
-            )?);
+            specs.push((strategy, "live", LIVE_SWEEP_SEGMENTS, key_space));
         }
     }
-    Ok(points)
+    assert_eq!(specs.len(), runs());
+    pool::run_all(
+        &specs,
+        jobs,
+        done,
+        |(strategy, sweep, max_segments, key_space)| {
+            run(*strategy, *sweep, *max_segments, *key_space, scale)
+        },
+    )
 }
 
 fn run(

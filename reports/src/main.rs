@@ -12,6 +12,7 @@ mod log_costs;
 mod markdown;
 mod matrix;
 mod models;
+mod pool;
 
 use cell_result::CellResult;
 use clap::Parser;
@@ -45,6 +46,17 @@ struct Args {
     /// garbage collector: physical space then shows the price of deferred deletion).
     #[arg(long, default_value = "embedded")]
     topology: String,
+    /// Client operations of each matrix cell (default: the scale's own; the log and cost
+    /// sweeps keep theirs).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(100..))]
+    ops: Option<u64>,
+    /// Worlds run at once (each world is single-threaded; figures do not depend on this).
+    #[arg(long, default_value_t = default_jobs(), value_parser = clap::value_parser!(u64).range(1..=64))]
+    jobs: u64,
+}
+
+fn default_jobs() -> u64 {
+    std::thread::available_parallelism().map_or(1, |n| n.get() as u64)
 }
 
 /// `report.json`.
@@ -54,7 +66,11 @@ struct JsonReport<'a> {
     faults: &'a str,
     topology: &'a str,
     quick: bool,
+    /// The matrix cells' scale.
     scale: Scale,
+    /// The log-compaction and cost sweeps' scale.
+    sweep_scale: Scale,
+    jobs: u64,
     wall_time_s: f64,
     charts: Vec<String>,
     cells: &'a [CellResult],
@@ -108,50 +124,57 @@ fn main() -> ExitCode {
     }
 }
 
+/// One matrix cell's world.
+fn run_cell(
+    cell: &matrix::Cell,
+    scale: Scale,
+    faults: FaultLevel,
+    topology: Topology,
+    args: &Args,
+) -> Result<CellResult, String> {
+    let config = config(cell, scale, faults, topology);
+    let ops = args
+        .ops
+        .map(|ops| format!("--ops {ops} "))
+        .unwrap_or_default();
+    let replay = format!(
+        "cargo run --release -p reports -- {}{ops}--topology {} (cell {})",
+        if args.quick { "--quick " } else { "" },
+        args.topology,
+        cell.label()
+    );
+    let report = sim::world::run(config, None, replay)
+        .map_err(|error| format!("cell {}: {error}", cell.label()))?;
+    Ok(CellResult::new(cell, report))
+}
+
 /// Runs the matrix and writes the report; returns whether every cell passed its checks.
 fn run(args: &Args, faults: FaultLevel, topology: Topology) -> Result<bool, String> {
     let started = Instant::now();
-    let scale = if args.quick {
+    let sweep_scale = if args.quick {
         Scale::quick()
     } else {
         Scale::full()
     };
+    let scale = Scale {
+        ops: args.ops.unwrap_or(sweep_scale.ops),
+        ..sweep_scale
+    };
+    let jobs = usize::try_from(args.jobs).map_err(|error| error.to_string())?;
     let matrix = cells();
-    // Every phase on one bar: the cells, the log-compaction runs, the charts, the files.
+    // Every phase on one bar: the cells, the log-compaction runs, the cost runs, the charts,
+    // the files.
     let steps = matrix.len() + log_costs::runs() + cost::runs(args.quick) + 2;
     let progress = progress_bar(steps as u64);
-    let mut results = Vec::new();
-    for cell in &matrix {
-        progress.set_message(format!("cell {}", cell.label()));
-        let config = config(cell, scale, faults, topology);
-        let replay = format!(
-            "cargo run --release -p reports -- {}--topology {} (cell {})",
-            if args.quick { "--quick " } else { "" },
-            args.topology,
-            cell.label()
-        );
-        let report = sim::world::run(config, None, replay)
-            .map_err(|error| format!("cell {}: {error}", cell.label()))?;
-        results.push(CellResult::new(cell, report));
-        progress.inc(1);
-    }
-    let mut log_runs = 0;
-    let log_costs = log_costs::measure(scale, || {
-        log_runs += 1;
-        progress.set_message(format!(
-            "log compaction run {log_runs}/{}",
-            log_costs::runs()
-        ));
-        progress.set_position((matrix.len() + log_runs - 1) as u64);
+    let done = || progress.inc(1);
+    progress.set_message(format!("{} matrix cells", matrix.len()));
+    let results = pool::run_all(&matrix, jobs, &done, |cell| {
+        run_cell(cell, scale, faults, topology, args)
     })?;
-    progress.set_position((matrix.len() + log_costs::runs()) as u64);
-    let mut cost_runs = 0;
-    let costs = cost::measure(scale, args.quick, faults, || {
-        cost_runs += 1;
-        progress.set_message(format!("cost run {cost_runs}/{}", cost::runs(args.quick)));
-        progress.set_position((matrix.len() + log_costs::runs() + cost_runs - 1) as u64);
-    })?;
-    progress.set_position((matrix.len() + log_costs::runs() + cost::runs(args.quick)) as u64);
+    progress.set_message("log compaction runs");
+    let log_costs = log_costs::measure(sweep_scale, jobs, &done)?;
+    progress.set_message("cost runs");
+    let costs = cost::measure(sweep_scale, args.quick, faults, jobs, &done)?;
     progress.set_message("charts");
     let mut charts = charts::draw_all(&args.out, &results).map_err(|error| error.to_string())?;
     charts.extend(log_costs::draw(&args.out, &log_costs).map_err(|error| error.to_string())?);
@@ -164,6 +187,7 @@ fn run(args: &Args, faults: FaultLevel, topology: Topology) -> Result<bool, Stri
     let wall_time_s = started.elapsed().as_secs_f64();
     let header = markdown::Header {
         scale,
+        sweep_scale,
         faults: &args.faults,
         topology: &args.topology,
         seed: matrix::SEED,
@@ -184,6 +208,8 @@ fn run(args: &Args, faults: FaultLevel, topology: Topology) -> Result<bool, Stri
         topology: &args.topology,
         quick: args.quick,
         scale,
+        sweep_scale,
+        jobs: args.jobs,
         wall_time_s,
         charts: charts
             .iter()

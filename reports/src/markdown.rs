@@ -9,6 +9,8 @@ use std::path::PathBuf;
 /// What `report.md` says about the run as a whole.
 pub struct Header<'a> {
     pub scale: Scale,
+    /// The log-compaction and cost sweeps' scale.
+    pub sweep_scale: Scale,
     pub faults: &'a str,
     pub topology: &'a str,
     pub seed: u64,
@@ -53,7 +55,8 @@ pub fn render(header: &Header<'_>, cells: &[CellResult]) -> String {
     let _ = writeln!(
         out,
         "{} cells, {} client operations each over {} initial keys ({} clients, {} KiB memtables), \
-         seed {}, faults `{}`, topology `{}`, durability `wal`; {:.1} s of wall time.\n",
+         seed {}, faults `{}`, topology `{}`, durability `wal`; the log-compaction and cost \
+         sweeps run {} operations each; {:.1} s of wall time.\n",
         cells.len(),
         header.scale.ops,
         header.scale.key_space,
@@ -62,6 +65,7 @@ pub fn render(header: &Header<'_>, cells: &[CellResult]) -> String {
         header.seed,
         header.faults,
         header.topology,
+        header.sweep_scale.ops,
         header.wall_time_s
     );
     summary(&mut out, cells);
