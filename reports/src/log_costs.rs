@@ -77,7 +77,7 @@ pub fn measure(
         jobs,
         done,
         |(strategy, sweep, max_segments, key_space)| {
-            run(*strategy, *sweep, *max_segments, *key_space, scale)
+            run(*strategy, sweep, *max_segments, *key_space, scale)
         },
     )
 }
