@@ -5,6 +5,7 @@
 //! stops serving: every later request is answered with an error saying so.
 
 use crate::options::Schedule;
+use crate::remote_primary::RemoteLink;
 use crate::request::Request;
 use crate::writer_serve::{Stop, serve};
 use lsm_core::roles::writer::{Writer, WriterOptions};
@@ -33,6 +34,7 @@ pub struct WriterHost {
 pub fn spawn_writer_thread(
     host: WriterHost,
     requests: mpsc::Receiver<Request>,
+    remote: Option<RemoteLink>,
 ) -> std::io::Result<oneshot::Receiver<Stop>> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -41,14 +43,19 @@ pub fn spawn_writer_thread(
     std::thread::Builder::new()
         .name("writer".to_string())
         .spawn(move || {
-            let why = runtime.block_on(run_writer(host, requests));
+            let why = runtime.block_on(run_writer(host, requests, remote));
             let _ = stopped.send(why);
         })?;
     Ok(stop)
 }
 
 /// Runs until the channel closes. Returns why it stopped serving, for the exit status.
-pub async fn run_writer(host: WriterHost, mut requests: mpsc::Receiver<Request>) -> Stop {
+/// With `remote`, each incarnation is the primary of the workers connected to it.
+pub async fn run_writer(
+    host: WriterHost,
+    mut requests: mpsc::Receiver<Request>,
+    mut remote: Option<RemoteLink>,
+) -> Stop {
     let mut incarnation = 0u64;
     loop {
         incarnation += 1;
@@ -63,7 +70,7 @@ pub async fn run_writer(host: WriterHost, mut requests: mpsc::Receiver<Request>)
             writer.manifest().version.0,
             writer.stats().entries_replayed
         );
-        match serve(&mut writer, &host, &mut requests).await {
+        match serve(&mut writer, &host, &mut requests, remote.as_mut()).await {
             Stop::Poisoned => {
                 eprintln!("sediment: writer {tag} poisoned (an outcome is unknown): reopening");
             }

@@ -5,6 +5,7 @@
 //! the queue and reads are still served.
 
 use crate::info::info_text;
+use crate::remote_primary::{PrimaryHost, REMOTE_POLL, RemoteLink};
 use crate::request::Request;
 use crate::writer_batch::{Batch, Terminal, commit_writes, serve_keys, serve_reads};
 use crate::writer_host::{NodeWriter, WriterHost};
@@ -36,8 +37,12 @@ pub async fn serve(
     writer: &mut NodeWriter,
     host: &WriterHost,
     requests: &mut mpsc::Receiver<Request>,
+    remote: Option<&mut RemoteLink>,
 ) -> Stop {
-    let embedded = !host.options.no_compactor;
+    let mut primary = remote.map(|link| PrimaryHost::new(link, writer));
+    // Remote: the writer keeps its compactor epoch but its merges run on the workers.
+    let embedded = !host.options.no_compactor && primary.is_none();
+    let polls_manifest = host.options.no_compactor;
     let mut batch = Batch::default();
     let mut next_checkpoint = Instant::now() + host.schedule.checkpoint_interval;
     let mut next_poll = Instant::now() + host.schedule.manifest_poll;
@@ -58,6 +63,9 @@ pub async fn serve(
             if let Some(at) = retry_at {
                 wake = wake.min(at);
             }
+            if primary.is_some() {
+                wake = wake.min(Instant::now() + REMOTE_POLL);
+            }
             tokio::select! {
                 request = requests.recv() => match request {
                     Some(request) => batch.take(request),
@@ -70,7 +78,8 @@ pub async fn serve(
             batch.take(request);
         }
         for reply in batch.infos.drain(..) {
-            let _ = reply.send(info_text(writer, user_bytes));
+            let remote_info = primary.as_ref().map(PrimaryHost::info_section);
+            let _ = reply.send(info_text(writer, user_bytes) + &remote_info.unwrap_or_default());
         }
         if !stalled && !batch.writes.is_empty() {
             if matches!(stall, StallState::Delayed { .. }) {
@@ -93,6 +102,14 @@ pub async fn serve(
             Ok(false) => retry_at = Some(Instant::now() + BACKGROUND_RETRY_DELAY),
             Err(stop) => return stop,
         }
+        if let Some(primary) = primary.as_mut() {
+            compaction_due = false;
+            if let Err(error) = primary.step(writer).await
+                && let Err(stop) = note_or_stop(error, "remote compaction")
+            {
+                return stop;
+            }
+        }
         if stalled && embedded {
             // Only compaction ends a stall; no flush will re-arm it.
             compaction_due = true;
@@ -105,7 +122,7 @@ pub async fn serve(
                 return stop;
             }
         }
-        if !embedded && (now >= next_poll || stalled) {
+        if polls_manifest && (now >= next_poll || stalled) {
             next_poll = now + host.schedule.manifest_poll;
             if let Err(error) = writer.refresh_manifest().await
                 && let Err(stop) = note_or_stop(error, "manifest re-read")
