@@ -28,9 +28,17 @@ pub async fn read_frame<R: AsyncReadExt + Unpin>(reader: &mut R) -> std::io::Res
     Ok(Some(Bytes::from(payload)))
 }
 
-pub async fn write_frame<W: AsyncWriteExt + Unpin>(writer: &mut W, payload: &[u8]) -> std::io::Result<()> {
-    assert!(payload.len() <= FRAME_BYTES_MAX, "our own frames stay under the bound");
-    writer.write_all(&(payload.len() as u32).to_be_bytes()).await?;
+pub async fn write_frame<W: AsyncWriteExt + Unpin>(
+    writer: &mut W,
+    payload: &[u8],
+) -> std::io::Result<()> {
+    assert!(
+        payload.len() <= FRAME_BYTES_MAX,
+        "our own frames stay under the bound"
+    );
+    writer
+        .write_all(&(payload.len() as u32).to_be_bytes())
+        .await?;
     writer.write_all(payload).await?;
     writer.flush().await
 }

@@ -19,9 +19,9 @@ mod resp;
 mod role_error;
 mod server;
 mod store;
+mod worker;
 mod writer_batch;
 mod writer_host;
-mod worker;
 mod writer_serve;
 
 use clap::{Parser, Subcommand};

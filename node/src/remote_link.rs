@@ -60,7 +60,10 @@ impl WorkerPool {
             .map(|(id, _)| *id)
             .next()?;
         inner.cursor = id;
-        let sent = inner.links.get(&id).is_some_and(|link| link.send(job).is_ok());
+        let sent = inner
+            .links
+            .get(&id)
+            .is_some_and(|link| link.send(job).is_ok());
         sent.then_some(id)
     }
 }
@@ -79,7 +82,11 @@ pub async fn accept_workers(
     }
 }
 
-async fn serve_worker(stream: TcpStream, pool: Arc<WorkerPool>, results: mpsc::UnboundedSender<Bytes>) {
+async fn serve_worker(
+    stream: TcpStream,
+    pool: Arc<WorkerPool>,
+    results: mpsc::UnboundedSender<Bytes>,
+) {
     let (mut reader, writer) = stream.into_split();
     let (link, frames) = mpsc::unbounded_channel();
     let id = pool.add(link);
