@@ -1,6 +1,7 @@
 //! Starting `sediment` processes on a temporary bucket, and a client for them.
 #![allow(dead_code)]
 
+pub mod checks;
 pub mod history;
 
 use std::net::TcpListener;
@@ -12,10 +13,23 @@ pub fn sediment() -> Command {
     Command::new(env!("CARGO_BIN_EXE_sediment"))
 }
 
-/// A port nobody listens on right now.
+/// Ports handed out lie below Linux's ephemeral range (32768..61000): a port from that
+/// range can be taken as the local port of any outgoing connection (thousands of client
+/// reconnects in the crash test) before a restarted server binds it again.
+const PORTS: std::ops::Range<u16> = 20_000..32_000;
+
+/// A port nobody listens on right now, drawn at random below the ephemeral range.
 pub fn free_port() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind an ephemeral port");
-    listener.local_addr().expect("local address").port()
+    use std::hash::{BuildHasher, RandomState};
+    let state = RandomState::new();
+    for attempt in 0u32..1_000 {
+        let draw = state.hash_one((std::process::id(), attempt));
+        let port = PORTS.start + (draw % u64::from(PORTS.end - PORTS.start)) as u16;
+        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+    panic!("no free port in {PORTS:?}");
 }
 
 /// Writes a config for a file:// bucket under `dir` with `lsm` lines added.
@@ -48,10 +62,17 @@ pub fn write_config_with(dir: &Path, storage: &str, port: u16, lsm: &str, extra:
 /// A child process killed when dropped.
 pub struct Process(pub Child);
 
-impl Drop for Process {
-    fn drop(&mut self) {
+impl Process {
+    /// SIGKILL, then wait for it (a no-op once it is gone).
+    pub fn kill(&mut self) {
         let _ = self.0.kill();
         let _ = self.0.wait();
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        self.kill();
     }
 }
 
