@@ -56,6 +56,9 @@ enum Command {
     Compactor {
         #[arg(short, long)]
         config: PathBuf,
+        /// Compact until nothing is left to pick, then print bytes, seconds and MB/s as JSON.
+        #[arg(long)]
+        once: bool,
     },
     /// A remote compaction worker: connects to the primary (`serve` with
     /// `[lsm] compaction = "remote"`) at `[remote] listen` and runs the jobs it sends.
@@ -101,7 +104,7 @@ fn main() -> ExitCode {
     };
     let path = match &cli.command {
         Command::Serve { config, .. }
-        | Command::Compactor { config }
+        | Command::Compactor { config, .. }
         | Command::Worker { config }
         | Command::Gc { config }
         | Command::Inspect { config, .. }
@@ -141,8 +144,8 @@ fn process_tag(role: &str) -> String {
 async fn run(command: Command, config: Config) -> Result<(), RoleError> {
     match command {
         Command::Serve { no_compactor, .. } => serve(&config, no_compactor).await,
-        Command::Compactor { .. } => {
-            compactor::run_compactor(&config, &process_tag("compactor")).await
+        Command::Compactor { once, .. } => {
+            compactor::run_compactor(&config, &process_tag("compactor"), once).await
         }
         Command::Worker { .. } => {
             if config.lsm.compaction != config::Compaction::Remote {
