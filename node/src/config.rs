@@ -1,4 +1,5 @@
-//! The one TOML file every subcommand reads: `[storage]`, `[aws]`, `[lsm]`, `[server]`.
+//! The one TOML file every subcommand reads: `[storage]`, `[aws]`, `[lsm]`, `[server]`,
+//! `[remote]`.
 //! Every table denies unknown keys, so a typo is an error naming the key, never a silent
 //! default. Values left out take core's defaults (see [`crate::options`]).
 
@@ -16,6 +17,8 @@ pub struct Config {
     pub lsm: LsmConfig,
     #[serde(default)]
     pub server: ServerConfig,
+    #[serde(default)]
+    pub remote: RemoteConfig,
 }
 
 #[derive(Clone, Debug, Deserialize, PartialEq)]
@@ -45,6 +48,48 @@ pub enum Style {
     Universal,
 }
 
+/// Where the writer's compactions run.
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Compaction {
+    /// In the writer process (or in `sediment compactor` with `serve --no-compactor`).
+    #[default]
+    Embedded,
+    /// On `sediment worker` processes; the writer is their primary (RocksDB's remote
+    /// compaction): it picks, sends jobs, validates and installs the results.
+    Remote,
+}
+
+/// Remote compaction: the primary listens for workers at `listen` and every worker connects
+/// there (so all processes share one file). `None` is core's default.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RemoteConfig {
+    #[serde(default = "default_remote_listen")]
+    pub listen: String,
+    /// A job not answered within this is abandoned (and rescheduled or run locally).
+    pub job_timeout_ms: Option<u64>,
+    /// `reschedule` (to the next worker) or `local` (compact in the writer at once).
+    pub fallback: Option<lsm_core::roles::writer::RemoteFallback>,
+    /// Dispatches of one plan before it is compacted locally (with `reschedule`).
+    pub remote_attempts_max: Option<u32>,
+}
+
+impl Default for RemoteConfig {
+    fn default() -> Self {
+        RemoteConfig {
+            listen: default_remote_listen(),
+            job_timeout_ms: None,
+            fallback: None,
+            remote_attempts_max: None,
+        }
+    }
+}
+
+fn default_remote_listen() -> String {
+    "127.0.0.1:6380".to_string()
+}
+
 /// The tree's options under their RocksDB names; `None` is core's default. Style-specific
 /// keys given for the other style are refused by [`Config::validate`].
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]
@@ -52,6 +97,8 @@ pub enum Style {
 pub struct LsmConfig {
     #[serde(default)]
     pub style: Style,
+    #[serde(default)]
+    pub compaction: Compaction,
     pub write_buffer_size: Option<u64>,
     pub num_levels: Option<usize>,
     pub level0_file_num_compaction_trigger: Option<usize>,
@@ -223,6 +270,24 @@ impl Config {
                 "server.listen".to_string(),
                 "not an address like 127.0.0.1:6379".to_string(),
             ));
+        }
+        self.validate_remote()
+    }
+
+    fn validate_remote(&self) -> Result<(), (String, String)> {
+        let remote = &self.remote;
+        let bad = |key: &str, reason: &str| Err((format!("remote.{key}"), reason.to_string()));
+        if remote.listen.parse::<std::net::SocketAddr>().is_err() {
+            return bad("listen", "not an address like 127.0.0.1:6380");
+        }
+        if remote.job_timeout_ms == Some(0) {
+            return bad("job_timeout_ms", "must be above 0");
+        }
+        if remote.remote_attempts_max == Some(0) {
+            return bad("remote_attempts_max", "must be at least 1");
+        }
+        if remote.listen == self.server.listen {
+            return bad("listen", "must differ from server.listen");
         }
         Ok(())
     }

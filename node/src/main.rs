@@ -6,16 +6,20 @@ mod checkpoint_cmd;
 mod commands;
 mod compactor;
 mod config;
+mod frame;
 mod gc;
 mod glob;
 mod info;
 mod inspect;
 mod options;
+mod remote_link;
+mod remote_primary;
 mod request;
 mod resp;
 mod role_error;
 mod server;
 mod store;
+mod worker;
 mod writer_batch;
 mod writer_host;
 mod writer_serve;
@@ -50,6 +54,15 @@ enum Command {
     },
     /// The standalone compactor.
     Compactor {
+        #[arg(short, long)]
+        config: PathBuf,
+        /// Compact until nothing is left to pick, then print bytes, seconds and MB/s as JSON.
+        #[arg(long)]
+        once: bool,
+    },
+    /// A remote compaction worker: connects to the primary (`serve` with
+    /// `[lsm] compaction = "remote"`) at `[remote] listen` and runs the jobs it sends.
+    Worker {
         #[arg(short, long)]
         config: PathBuf,
     },
@@ -91,7 +104,8 @@ fn main() -> ExitCode {
     };
     let path = match &cli.command {
         Command::Serve { config, .. }
-        | Command::Compactor { config }
+        | Command::Compactor { config, .. }
+        | Command::Worker { config }
         | Command::Gc { config }
         | Command::Inspect { config, .. }
         | Command::Checkpoint { config, .. } => config.clone(),
@@ -130,8 +144,16 @@ fn process_tag(role: &str) -> String {
 async fn run(command: Command, config: Config) -> Result<(), RoleError> {
     match command {
         Command::Serve { no_compactor, .. } => serve(&config, no_compactor).await,
-        Command::Compactor { .. } => {
-            compactor::run_compactor(&config, &process_tag("compactor")).await
+        Command::Compactor { once, .. } => {
+            compactor::run_compactor(&config, &process_tag("compactor"), once).await
+        }
+        Command::Worker { .. } => {
+            if config.lsm.compaction != config::Compaction::Remote {
+                return Err(RoleError::Usage(
+                    "`sediment worker` needs `[lsm] compaction = \"remote\"`".to_string(),
+                ));
+            }
+            worker::run_worker(&config, &process_tag("worker")).await
         }
         Command::Gc { .. } => gc::run_gc(&config, &process_tag("gc")).await,
         Command::Inspect { json, .. } => {
@@ -171,10 +193,21 @@ async fn run(command: Command, config: Config) -> Result<(), RoleError> {
 
 /// Binds first (a taken port fails fast), then opens the writer and serves.
 async fn serve(config: &Config, no_compactor: bool) -> Result<(), RoleError> {
+    let remote = config.lsm.compaction == config::Compaction::Remote;
+    if remote && no_compactor {
+        return Err(RoleError::Usage(
+            "--no-compactor contradicts `[lsm] compaction = \"remote\"` (the writer is the workers' primary)"
+                .to_string(),
+        ));
+    }
     let store = store::open_store(config).map_err(RoleError::Store)?;
-    let listener = tokio::net::TcpListener::bind(&config.server.listen)
-        .await
-        .map_err(|error| RoleError::Io(format!("bind {}: {error}", config.server.listen)))?;
+    let listener = bind(&config.server.listen).await?;
+    let (remote_link, workers_accepted) = if remote {
+        let (link, accepting) = listen_for_workers(config).await?;
+        (Some(link), Some(accepting))
+    } else {
+        (None, None)
+    };
     let clock = stores::SystemClock::new();
     let host = writer_host::WriterHost {
         store,
@@ -184,7 +217,7 @@ async fn serve(config: &Config, no_compactor: bool) -> Result<(), RoleError> {
         process_tag: process_tag("writer"),
     };
     let (sender, receiver) = tokio::sync::mpsc::channel(REQUEST_QUEUE_MAX);
-    let writer_task = writer_host::spawn_writer_thread(host, receiver)
+    let writer_task = writer_host::spawn_writer_thread(host, receiver, remote_link)
         .map_err(|error| RoleError::Io(format!("cannot start the writer thread: {error}")))?;
     eprintln!("sediment: serving RESP on {}", config.server.listen);
     let dispatcher = Arc::new(commands::Dispatcher {
@@ -195,11 +228,52 @@ async fn serve(config: &Config, no_compactor: bool) -> Result<(), RoleError> {
         accepted = server::accept_loop(listener, dispatcher) => {
             accepted.map_err(|error| RoleError::Io(format!("accept: {error}")))
         }
+        Some(accepted) = async { match workers_accepted {
+            Some(task) => Some(task.await),
+            None => std::future::pending().await,
+        } } => Err(RoleError::Io(format!("accepting workers stopped: {accepted:?}"))),
         stopped = writer_task => match stopped {
             Ok(stop) => Err(RoleError::Io(format!("the writer stopped: {stop:?}"))),
             Err(_) => Err(RoleError::Io("the writer thread died".to_string())),
         },
     }
+}
+
+async fn bind(address: &str) -> Result<tokio::net::TcpListener, RoleError> {
+    tokio::net::TcpListener::bind(address)
+        .await
+        .map_err(|error| RoleError::Io(format!("bind {address}: {error}")))
+}
+
+/// Listens for remote workers on `[remote] listen`; the link goes to the writer, the task
+/// accepts workers for the life of the process.
+async fn listen_for_workers(
+    config: &Config,
+) -> Result<
+    (
+        remote_primary::RemoteLink,
+        tokio::task::JoinHandle<std::io::Result<()>>,
+    ),
+    RoleError,
+> {
+    let listener = bind(&config.remote.listen).await?;
+    let pool = Arc::new(remote_link::WorkerPool::default());
+    let (results_sender, results) = tokio::sync::mpsc::unbounded_channel();
+    let accepting = tokio::spawn(remote_link::accept_workers(
+        listener,
+        pool.clone(),
+        results_sender,
+    ));
+    eprintln!(
+        "sediment: remote compaction: workers connect to {}",
+        config.remote.listen
+    );
+    let link = remote_primary::RemoteLink {
+        options: options::remote_options(config),
+        pool,
+        results,
+    };
+    Ok((link, accepting))
 }
 
 /// Requests queued for the writer before connections wait (back-pressure).

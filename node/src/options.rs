@@ -7,7 +7,7 @@ use lsm_core::compaction::leveled::LeveledOptions;
 use lsm_core::compaction::universal::UniversalOptions;
 use lsm_core::gc::GcOptions;
 use lsm_core::roles::compactor::CompactorOptions;
-use lsm_core::roles::writer::WriterOptions;
+use lsm_core::roles::writer::{RemoteOptions, WriterOptions};
 use std::time::Duration;
 
 /// The writer's checkpoints are taken this often unless configured.
@@ -103,6 +103,28 @@ pub fn compactor_options(config: &Config) -> CompactorOptions {
         cas_attempts_max: writer.cas_attempts_max,
         max_concurrent_compactions: config.lsm.max_concurrent_compactions.unwrap_or(1),
         ..CompactorOptions::default()
+    }
+}
+
+/// An abandoned job's inputs stay busy (its late result may still install) this many job
+/// timeouts, as in the simulator; then a new pick may take them.
+const ABANDONED_KEEP_TIMEOUTS: u32 = 4;
+
+/// The primary's remote options: the configured ones over core's defaults; jobs in flight
+/// are `max_concurrent_compactions`, as for the standalone compactor.
+pub fn remote_options(config: &Config) -> RemoteOptions {
+    let remote = &config.remote;
+    let d = RemoteOptions::default();
+    let job_timeout = remote
+        .job_timeout_ms
+        .map_or(d.job_timeout, Duration::from_millis);
+    RemoteOptions {
+        job_timeout,
+        fallback: remote.fallback.unwrap_or(d.fallback),
+        remote_attempts_max: remote.remote_attempts_max.unwrap_or(d.remote_attempts_max),
+        jobs_in_flight_max: config.lsm.max_concurrent_compactions.unwrap_or(1),
+        abandoned_keep: job_timeout.saturating_mul(ABANDONED_KEEP_TIMEOUTS),
+        ..d
     }
 }
 

@@ -5,6 +5,7 @@
 //! the queue and reads are still served.
 
 use crate::info::info_text;
+use crate::remote_primary::{PrimaryHost, REMOTE_POLL, RemoteLink};
 use crate::request::Request;
 use crate::writer_batch::{Batch, Terminal, commit_writes, serve_keys, serve_reads};
 use crate::writer_host::{NodeWriter, WriterHost};
@@ -36,8 +37,12 @@ pub async fn serve(
     writer: &mut NodeWriter,
     host: &WriterHost,
     requests: &mut mpsc::Receiver<Request>,
+    remote: Option<&mut RemoteLink>,
 ) -> Stop {
-    let embedded = !host.options.no_compactor;
+    let mut primary = remote.map(|link| PrimaryHost::new(link, writer));
+    // Remote: the writer keeps its compactor epoch but its merges run on the workers.
+    let embedded = !host.options.no_compactor && primary.is_none();
+    let polls_manifest = host.options.no_compactor;
     let mut batch = Batch::default();
     let mut next_checkpoint = Instant::now() + host.schedule.checkpoint_interval;
     let mut next_poll = Instant::now() + host.schedule.manifest_poll;
@@ -51,47 +56,32 @@ pub async fn serve(
             && retry_at.is_none_or(|at| Instant::now() >= at);
         let work_ready = (!stalled && !batch.writes.is_empty()) || background_due;
         if !work_ready {
-            let mut wake = next_checkpoint.min(next_poll);
-            if stalled {
-                wake = wake.min(Instant::now() + STALL_POLL);
-            }
-            if let Some(at) = retry_at {
-                wake = wake.min(at);
-            }
-            tokio::select! {
-                request = requests.recv() => match request {
-                    Some(request) => batch.take(request),
-                    None => return Stop::Closed,
-                },
-                _ = tokio::time::sleep_until(wake) => {}
+            let remote = primary.is_some();
+            let wake = wake_at(next_checkpoint, next_poll, stalled, retry_at, remote);
+            if let Err(stop) = wait_for_request(requests, &mut batch, wake).await {
+                return stop;
             }
         }
         while let Ok(request) = requests.try_recv() {
             batch.take(request);
         }
         for reply in batch.infos.drain(..) {
-            let _ = reply.send(info_text(writer, user_bytes));
+            let remote_info = primary.as_ref().map(PrimaryHost::info_section);
+            let _ = reply.send(info_text(writer, user_bytes) + &remote_info.unwrap_or_default());
         }
-        if !stalled && !batch.writes.is_empty() {
-            if matches!(stall, StallState::Delayed { .. }) {
-                tokio::time::sleep(DELAYED_WRITE_PAUSE).await;
-            }
-            let limit = host.options.commit_entries_max;
-            match commit_writes(writer, &mut batch, limit).await {
-                Ok(bytes) => user_bytes += bytes,
-                Err(terminal) => return stop_for(terminal),
-            }
-        }
-        if let Err(terminal) = serve_reads(writer, &mut batch).await {
-            return stop_for(terminal);
-        }
-        if let Err(terminal) = serve_keys(writer, &mut batch).await {
-            return stop_for(terminal);
+        if let Err(stop) = serve_batch(writer, host, &mut batch, stall, &mut user_bytes).await {
+            return stop;
         }
         match background_step(writer, &mut compaction_due).await {
             Ok(true) => retry_at = None,
             Ok(false) => retry_at = Some(Instant::now() + BACKGROUND_RETRY_DELAY),
             Err(stop) => return stop,
+        }
+        if let Some(primary) = primary.as_mut() {
+            compaction_due = false;
+            if let Err(stop) = remote_step(primary, writer).await {
+                return stop;
+            }
         }
         if stalled && embedded {
             // Only compaction ends a stall; no flush will re-arm it.
@@ -105,7 +95,7 @@ pub async fn serve(
                 return stop;
             }
         }
-        if !embedded && (now >= next_poll || stalled) {
+        if polls_manifest && (now >= next_poll || stalled) {
             next_poll = now + host.schedule.manifest_poll;
             if let Err(error) = writer.refresh_manifest().await
                 && let Err(stop) = note_or_stop(error, "manifest re-read")
@@ -113,6 +103,69 @@ pub async fn serve(
                 return stop;
             }
         }
+    }
+}
+
+/// When an idle loop wakes: the earliest of its timers.
+fn wake_at(
+    next_checkpoint: Instant,
+    next_poll: Instant,
+    stalled: bool,
+    retry_at: Option<Instant>,
+    remote: bool,
+) -> Instant {
+    let now = Instant::now();
+    let stall_poll = stalled.then_some(now + STALL_POLL);
+    let remote_poll = remote.then_some(now + REMOTE_POLL);
+    [Some(next_poll), stall_poll, retry_at, remote_poll]
+        .into_iter()
+        .flatten()
+        .fold(next_checkpoint, Instant::min)
+}
+
+/// Commits the queued writes (unless writes are stopped) and serves the reads and scans.
+async fn serve_batch(
+    writer: &mut NodeWriter,
+    host: &WriterHost,
+    batch: &mut Batch,
+    stall: StallState,
+    user_bytes: &mut u64,
+) -> Result<(), Stop> {
+    let stalled = matches!(stall, StallState::Stopped { .. });
+    if !stalled && !batch.writes.is_empty() {
+        if matches!(stall, StallState::Delayed { .. }) {
+            tokio::time::sleep(DELAYED_WRITE_PAUSE).await;
+        }
+        let limit = host.options.commit_entries_max;
+        *user_bytes += commit_writes(writer, batch, limit)
+            .await
+            .map_err(stop_for)?;
+    }
+    serve_reads(writer, batch).await.map_err(stop_for)?;
+    serve_keys(writer, batch).await.map_err(stop_for)
+}
+
+/// Idle: waits for a request or until `wake`. `Err` once every sender is gone.
+async fn wait_for_request(
+    requests: &mut mpsc::Receiver<Request>,
+    batch: &mut Batch,
+    wake: Instant,
+) -> Result<(), Stop> {
+    tokio::select! {
+        request = requests.recv() => match request {
+            Some(request) => batch.take(request),
+            None => return Err(Stop::Closed),
+        },
+        _ = tokio::time::sleep_until(wake) => {}
+    }
+    Ok(())
+}
+
+/// The primary's results, timeouts and dispatches (remote compaction).
+async fn remote_step(primary: &mut PrimaryHost<'_>, writer: &mut NodeWriter) -> Result<(), Stop> {
+    match primary.step(writer).await {
+        Ok(()) => Ok(()),
+        Err(error) => note_or_stop(error, "remote compaction"),
     }
 }
 

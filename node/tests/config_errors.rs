@@ -61,3 +61,59 @@ fn missing_file_exits_2() {
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
 }
+
+#[test]
+fn remote_keys_are_checked() {
+    let (code, stderr) = run_with(
+        "[storage]\nurl = \"file:///tmp/x\"\n[lsm]\ncompaction = \"remote\"\n[remote]\nlistn = \"127.0.0.1:1\"\n",
+    );
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("listn"), "{stderr}");
+    let cases = [
+        ("[lsm]\ncompaction = \"elsewhere\"\n", "compaction"),
+        ("[remote]\nlisten = \"nowhere\"\n", "remote.listen"),
+        ("[remote]\njob_timeout_ms = 0\n", "remote.job_timeout_ms"),
+        (
+            "[remote]\nremote_attempts_max = 0\n",
+            "remote.remote_attempts_max",
+        ),
+        ("[remote]\nfallback = \"retry\"\n", "fallback"),
+        (
+            "[server]\nlisten = \"127.0.0.1:7000\"\n[remote]\nlisten = \"127.0.0.1:7000\"\n",
+            "remote.listen",
+        ),
+    ];
+    for (section, key) in cases {
+        let text = format!("[storage]\nurl = \"file:///tmp/x\"\n{section}");
+        let (code, stderr) = run_with(&text);
+        assert_eq!(code, 2, "{section}: {stderr}");
+        assert!(stderr.contains(key), "{section}: {stderr}");
+    }
+}
+
+/// The command contradicts the file: exit 2 before anything is opened or bound.
+#[test]
+fn worker_without_remote_and_remote_without_compactor_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sediment.toml");
+    let url = format!("file://{}", dir.path().display());
+    std::fs::write(&path, format!("[storage]\nurl = \"{url}\"\n")).unwrap();
+    let output = sediment()
+        .args(["worker", "-c"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("compaction"), "{stderr}");
+    let text = format!("[storage]\nurl = \"{url}\"\n[lsm]\ncompaction = \"remote\"\n");
+    std::fs::write(&path, text).unwrap();
+    let output = sediment()
+        .args(["serve", "--no-compactor", "-c"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("--no-compactor"), "{stderr}");
+}

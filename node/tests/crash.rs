@@ -6,7 +6,11 @@
 //! (sim's linearizability checker), C3 (every object the newest manifest or a live
 //! checkpoint references exists) and C4 (L0 under its trigger, pending deletions drained).
 //!
-//! `SEDIMENT_CRASH_KILLS` (default 20) and `SEDIMENT_CRASH_SEED` (default 1) size a run.
+//! Three runs: the standalone topology on local files; remote compaction on local files
+//! (`serve` as the primary of two `worker`s; the writer and the workers are killed); the
+//! standalone topology on the S3 test server (moto, started by `stores::moto` as the store
+//! suite's S3 leg does: it fails, never skips, when moto cannot start).
+//! `SEDIMENT_CRASH_KILLS` (default 20) and `SEDIMENT_CRASH_SEED` (default 1) size every run.
 #![allow(clippy::unwrap_used)]
 
 mod support;
@@ -14,16 +18,23 @@ mod support;
 use redis::Commands;
 use sim::lincheck::models::kv_register::{KvInput, KvOutput, KvRegisterModel};
 use sim::lincheck::{CheckOptions, Verdict, check};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU16, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
+use support::checks::{check_c3, check_c4};
 use support::history::Recorder;
-use support::{Process, connect, free_port, spawn, write_config};
+use support::{
+    Process, connect, count_lines, free_port, local_storage, remote_table, spawn, spawn_logged,
+    write_config_with,
+};
 
 const KEYS: u32 = 24;
 const CLIENTS: u64 = 3;
 const L0_TRIGGER: usize = 4;
+/// A remote job not answered within this is rescheduled, then compacted locally.
+const JOB_TIMEOUT_MS: u64 = 1_500;
+const WORKERS: usize = 2;
 const LSM: &str = "write_buffer_size = 4096\nlevel0_file_num_compaction_trigger = 4\n\
 checkpoint_interval_ms = 400\ngc_interval_ms = 300\ncompactor_poll_ms = 100\nmanifest_poll_ms = 100";
 
@@ -56,6 +67,8 @@ struct Shared {
     stop: AtomicBool,
     next_client: AtomicU64,
     recorder: Recorder,
+    /// Zombie episodes whose successor opened while the old writer was still stopped.
+    zombies_stopped_across_takeover: AtomicU64,
 }
 
 /// One client thread: a seeded mix of SET, GET and DEL on a few keys.
@@ -121,20 +134,6 @@ fn client_loop(shared: Arc<Shared>, seed: u64) {
     }
 }
 
-fn inspect(config: &Path) -> serde_json::Value {
-    let output = support::sediment()
-        .args(["inspect", "--json", "-c"])
-        .arg(config)
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).unwrap()
-}
-
 fn signal(process: &Process, name: &str) {
     let status = std::process::Command::new("kill")
         .arg(format!("-{name}"))
@@ -144,22 +143,183 @@ fn signal(process: &Process, name: &str) {
     assert!(status.success());
 }
 
+/// Where compaction runs in a crash run.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Topology {
+    /// `serve --no-compactor` and `sediment compactor`.
+    Standalone,
+    /// `serve` with `compaction = "remote"` and `WORKERS` `sediment worker`s.
+    Remote,
+}
+
+/// The processes of a run on one bucket; killed when dropped.
+struct Cluster {
+    dir: PathBuf,
+    topology: Topology,
+    config: PathBuf,
+    writer: Process,
+    /// The compactor, or the workers.
+    background: Vec<Process>,
+    _gc: Process,
+    /// Worker restarts, for the logs' names.
+    worker_starts: usize,
+}
+
+impl Cluster {
+    fn start(dir: &Path, topology: Topology, storage: &str, port: u16) -> Cluster {
+        let (lsm, extra) = match topology {
+            Topology::Standalone => (LSM.to_string(), String::new()),
+            Topology::Remote => (
+                format!("{LSM}\ncompaction = \"remote\""),
+                remote_table(free_port(), JOB_TIMEOUT_MS),
+            ),
+        };
+        let config = write_config_with(dir, storage, port, &lsm, &extra);
+        let mut cluster = Cluster {
+            dir: dir.to_path_buf(),
+            topology,
+            writer: spawn_logged(
+                Cluster::writer_args(topology),
+                &config,
+                &dir.join("writer.log"),
+            ),
+            background: Vec::new(),
+            _gc: spawn(&["gc"], &config),
+            config,
+            worker_starts: 0,
+        };
+        let count = if topology == Topology::Remote {
+            WORKERS
+        } else {
+            1
+        };
+        for _ in 0..count {
+            let process = cluster.start_background();
+            cluster.background.push(process);
+        }
+        cluster
+    }
+
+    fn writer_args(topology: Topology) -> &'static [&'static str] {
+        match topology {
+            Topology::Standalone => &["serve", "--no-compactor"],
+            Topology::Remote => &["serve"],
+        }
+    }
+
+    /// Every writer's stderr goes to `writer.log`, for a failure's diagnosis.
+    fn spawn_writer(&self, config: &Path) -> Process {
+        let log = self.dir.join("writer.log");
+        spawn_logged(Cluster::writer_args(self.topology), config, &log)
+    }
+
+    fn start_background(&mut self) -> Process {
+        match self.topology {
+            Topology::Standalone => spawn(&["compactor"], &self.config),
+            Topology::Remote => {
+                self.worker_starts += 1;
+                let log = self.dir.join(format!("worker{}.log", self.worker_starts));
+                spawn_logged(&["worker"], &self.config, &log)
+            }
+        }
+    }
+
+    /// SIGKILLs background process `index` and starts another in its place.
+    fn restart_background(&mut self, index: usize) {
+        let index = index % self.background.len();
+        self.background[index].kill();
+        self.background[index] = self.start_background();
+    }
+
+    /// Remote jobs the workers finished, from their logs.
+    fn worker_jobs(&self) -> usize {
+        (1..=self.worker_starts)
+            .map(|n| count_lines(&self.dir.join(format!("worker{n}.log")), "outputs="))
+            .sum()
+    }
+}
+
+/// A bucket of a run: its configuration tables and a way to open it for C3.
+struct Bucket {
+    name: &'static str,
+    storage: String,
+    open: Box<dyn Fn() -> stores::RealStore>,
+}
+
+fn local_bucket(dir: &Path) -> Bucket {
+    let url = format!("file://{}", dir.join("bucket").display());
+    Bucket {
+        name: "local files",
+        storage: local_storage(dir),
+        open: Box::new(move || stores::open(&url, stores::StoreOptions::default()).unwrap()),
+    }
+}
+
 #[test]
 fn crash_test_on_local_files() {
+    let dir = run_dir();
+    let bucket = local_bucket(dir.path());
+    crash_run(dir.path(), &bucket, Topology::Standalone);
+}
+
+#[test]
+fn crash_test_remote_workers_on_local_files() {
+    let dir = run_dir();
+    let bucket = local_bucket(dir.path());
+    crash_run(dir.path(), &bucket, Topology::Remote);
+}
+
+#[test]
+fn crash_test_on_s3_moto() {
+    let server =
+        stores::moto::MotoServer::start("crash").unwrap_or_else(|error| panic!("S3 leg: {error}"));
+    let s3 = server.s3_config("crash");
+    let storage = format!(
+        "[storage]\nurl = \"s3://{}/{}\"\n\n[aws]\nendpoint = \"{}\"\nregion = \"us-east-1\"\n\
+access_key_id = \"testing\"\nsecret_access_key = \"testing\"\nallow_http = true\n",
+        s3.bucket,
+        s3.prefix,
+        server.endpoint()
+    );
+    let bucket = Bucket {
+        name: "s3 (moto)",
+        storage,
+        open: Box::new(move || {
+            stores::RealStore::Native(
+                stores::open_s3(&s3, stores::StoreOptions::default()).unwrap(),
+            )
+        }),
+    };
+    let dir = run_dir();
+    crash_run(dir.path(), &bucket, Topology::Standalone);
+}
+
+/// The run's directory (bucket, configs, logs); kept with `SEDIMENT_CRASH_KEEP=1`.
+fn run_dir() -> tempfile::TempDir {
+    let mut dir = tempfile::Builder::new()
+        .prefix("sediment-crash-")
+        .tempdir()
+        .unwrap();
+    if std::env::var_os("SEDIMENT_CRASH_KEEP").is_some() {
+        dir.disable_cleanup(true);
+        eprintln!("crash run directory: {}", dir.path().display());
+    }
+    dir
+}
+
+fn crash_run(dir: &Path, bucket: &Bucket, topology: Topology) {
     let kills = env_u64("SEDIMENT_CRASH_KILLS", 20);
     let seed = env_u64("SEDIMENT_CRASH_SEED", 1);
-    let dir = tempfile::tempdir().unwrap();
+    let started = Instant::now();
     let first_port = free_port();
-    let mut config = write_config(dir.path(), first_port, LSM);
+    let mut cluster = Cluster::start(dir, topology, &bucket.storage, first_port);
     let shared = Arc::new(Shared {
         port: AtomicU16::new(first_port),
         stop: AtomicBool::new(false),
         next_client: AtomicU64::new(1),
         recorder: Recorder::new(),
+        zombies_stopped_across_takeover: AtomicU64::new(0),
     });
-    let mut writer = spawn(&["serve", "--no-compactor"], &config);
-    let mut compactor = spawn(&["compactor"], &config);
-    let _gc = spawn(&["gc"], &config);
     drop(connect(first_port));
     let clients: Vec<_> = (0..CLIENTS)
         .map(|i| {
@@ -167,31 +327,87 @@ fn crash_test_on_local_files() {
             std::thread::spawn(move || client_loop(shared, seed * 1000 + i))
         })
         .collect();
+    let kill_count = inject_faults(&shared, &mut cluster, &bucket.storage, seed, kills);
+    std::thread::sleep(Duration::from_millis(1000));
+    shared.stop.store(true, Ordering::SeqCst);
+    for client in clients {
+        client.join().unwrap();
+    }
+    final_reads(&shared);
+    let history = shared.recorder.history();
+    let report = check(&KvRegisterModel::new(), &history, &CheckOptions::default());
+    let acked = shared.recorder.acked_writes();
+    println!(
+        "crash test [{} {}] seed {seed}: {kill_count} SIGKILLs (+1 SIGSTOP zombie, successor opened while it was stopped: {}), {} operations, {acked} acknowledged writes, C1 {}",
+        bucket.name,
+        topology_name(topology),
+        shared
+            .zombies_stopped_across_takeover
+            .load(Ordering::SeqCst)
+            > 0,
+        history.len(),
+        report.verdict.name()
+    );
+    assert!(
+        matches!(report.verdict, Verdict::Linearizable),
+        "C1: {}",
+        report.verdict
+    );
+    let c4 = check_c4(&cluster.config, L0_TRIGGER);
+    let worker_jobs = cluster.worker_jobs();
+    let worker_starts = cluster.worker_starts;
+    // C3 on the bucket at rest (SIGKILL: a crash leaves it as it is); with GC running, a
+    // checkpoint the newest manifest lists may expire between the two reads.
+    drop(cluster);
+    let c3 = check_c3(&(bucket.open)());
+    println!(
+        "C4: L0 under {L0_TRIGGER} and pending deletions drained after {:.1}s; C3: {c3} referenced tables all present",
+        c4.as_secs_f64()
+    );
+    if topology == Topology::Remote {
+        println!("remote: {worker_jobs} jobs finished by {worker_starts} worker processes");
+        assert!(worker_jobs > 0, "no worker ran a job");
+    }
+    println!("run took {:.1}s", started.elapsed().as_secs_f64());
+}
+
+fn topology_name(topology: Topology) -> &'static str {
+    match topology {
+        Topology::Standalone => "standalone compactor",
+        Topology::Remote => "remote workers",
+    }
+}
+
+/// SIGKILLs and restarts at seeded moments: the writer two times in three, else the
+/// compactor or a worker; the zombie episode halfway. Returns the SIGKILLs sent.
+fn inject_faults(
+    shared: &Shared,
+    cluster: &mut Cluster,
+    storage: &str,
+    seed: u64,
+    kills: u64,
+) -> u64 {
     let mut rng = Rng(seed);
     let mut kill_count = 0u64;
     let zombie_at = kills / 2;
     for round in 0..kills {
         std::thread::sleep(Duration::from_millis(150 + rng.below(300)));
         if round == zombie_at {
-            let (successor, successor_config) = zombie_episode(&shared, &dir, writer);
-            writer = successor;
-            config = successor_config;
+            kill_count += zombie_episode(shared, cluster, storage);
         }
         if rng.below(3) < 2 {
-            drop(writer); // SIGKILL, then wait
-            writer = spawn(&["serve", "--no-compactor"], &config);
+            cluster.writer.kill();
+            cluster.writer = cluster.spawn_writer(&cluster.config);
         } else {
-            drop(compactor);
-            compactor = spawn(&["compactor"], &config);
+            cluster.restart_background(rng.below(WORKERS as u64) as usize);
         }
         kill_count += 1;
     }
-    std::thread::sleep(Duration::from_millis(1000));
-    shared.stop.store(true, Ordering::SeqCst);
-    for client in clients {
-        client.join().unwrap();
-    }
-    // Final reads of every key, by a fresh client after everything else.
+    kill_count
+}
+
+/// Final reads of every key, by a fresh client after everything else.
+fn final_reads(shared: &Shared) {
     let port = shared.port.load(Ordering::SeqCst);
     let mut final_client = connect(port);
     let reader = shared.next_client.fetch_add(1, Ordering::SeqCst);
@@ -202,52 +418,70 @@ fn crash_test_on_local_files() {
             .recorder
             .completed(reader, call_ns, KvInput::Get(key), KvOutput::Value(value));
     }
-    let history = shared.recorder.history();
-    let report = check(&KvRegisterModel::new(), &history, &CheckOptions::default());
-    let acked = shared.recorder.acked_writes();
-    println!(
-        "crash test seed {seed}: {kill_count} SIGKILLs (+1 SIGSTOP zombie), {} operations, {acked} acknowledged writes, C1 {}",
-        history.len(),
-        report.verdict.name()
-    );
-    assert!(
-        matches!(report.verdict, Verdict::Linearizable),
-        "C1: {}",
-        report.verdict
-    );
-    check_c4(&config);
-    check_c3(dir.path());
-    drop(writer);
-    drop(compactor);
 }
 
-/// SIGSTOP the writer, start a successor on another port, SIGCONT the old one: its next
-/// write must be refused (it must neither acknowledge nor publish), then it is killed.
-fn zombie_episode(
-    shared: &Shared,
-    dir: &tempfile::TempDir,
-    old: Process,
-) -> (Process, std::path::PathBuf) {
+/// True once the writer on `port` answers INFO (PING is answered before it opened; INFO
+/// only after it has, and so fenced its predecessor), within `wait`.
+fn writer_opened(port: u16, wait: Duration) -> bool {
+    let deadline = Instant::now() + wait;
+    let client = redis::Client::open(format!("redis://127.0.0.1:{port}/")).unwrap();
+    while Instant::now() < deadline {
+        let left = deadline
+            .saturating_duration_since(Instant::now())
+            .max(Duration::from_millis(10));
+        if let Ok(mut connection) = client.get_connection_with_timeout(left) {
+            connection.set_read_timeout(Some(left)).unwrap();
+            if let Ok(info) = redis::cmd("INFO").query::<String>(&mut connection) {
+                return info.contains("writer_epoch:");
+            }
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    false
+}
+
+/// SIGSTOP the writer, start a successor on other ports, SIGCONT the old one: its next
+/// write must be refused (it must neither acknowledge nor publish), then it is killed. With
+/// remote compaction the workers are restarted on the successor's address (SIGKILLs too,
+/// returned).
+fn zombie_episode(shared: &Shared, cluster: &mut Cluster, storage: &str) -> u64 {
     let old_port = shared.port.load(Ordering::SeqCst);
-    signal(&old, "STOP");
+    signal(&cluster.writer, "STOP");
     let new_port = free_port();
-    let new_dir = dir.path().join("successor");
+    let new_dir = cluster.dir.join(format!("successor-{new_port}"));
     std::fs::create_dir_all(&new_dir).unwrap();
-    // The same bucket, another listen address.
-    let bucket = dir.path().join("bucket");
-    let text = std::fs::read_to_string(dir.path().join("sediment.toml"))
-        .unwrap()
-        .replace(
-            &format!("127.0.0.1:{old_port}"),
-            &format!("127.0.0.1:{new_port}"),
+    // The same bucket, other listen addresses.
+    let mut text = std::fs::read_to_string(&cluster.config).unwrap().replace(
+        &format!("127.0.0.1:{old_port}\""),
+        &format!("127.0.0.1:{new_port}\""),
+    );
+    if let Some(start) = text.find("[remote]\nlisten = \"127.0.0.1:") {
+        let line_end = start + text[start..].find("\"\n").unwrap();
+        let address_start = start + "[remote]\nlisten = \"".len();
+        text.replace_range(
+            address_start..line_end,
+            &format!("127.0.0.1:{}", free_port()),
         );
-    assert!(text.contains(&bucket.display().to_string()));
+    }
+    assert!(text.contains(storage), "the successor uses the same bucket");
     let new_config = new_dir.join("sediment.toml");
     std::fs::write(&new_config, text).unwrap();
-    let successor = spawn(&["serve", "--no-compactor"], &new_config);
-    drop(connect(new_port));
+    let successor = cluster.spawn_writer(&new_config);
+    // A writer stopped while it held one of the local-files store's lock stripes blocks
+    // every other process's requests on that stripe: then the old one is resumed before
+    // the successor can open. Either way the check below runs once the successor is open.
+    let opened_while_stopped = writer_opened(new_port, Duration::from_secs(3));
+    signal(&cluster.writer, "CONT");
+    if !opened_while_stopped {
+        assert!(
+            writer_opened(new_port, Duration::from_secs(60)),
+            "the successor never opened"
+        );
+    }
     shared.port.store(new_port, Ordering::SeqCst);
-    signal(&old, "CONT");
+    shared
+        .zombies_stopped_across_takeover
+        .fetch_add(u64::from(opened_while_stopped), Ordering::SeqCst);
     let mut zombie = connect(old_port);
     zombie
         .set_read_timeout(Some(Duration::from_secs(10)))
@@ -257,60 +491,13 @@ fn zombie_episode(
     assert!(error.to_string().contains("FENCED"), "{error}");
     let read: redis::RedisResult<Option<u64>> = zombie.get("k00");
     assert!(read.is_err(), "a zombie writer served a read");
-    drop(old);
-    (successor, new_config)
-}
-
-/// C4: with the compactor running, L0 comes under its trigger; after a checkpoint, GC
-/// drains the pending deletions.
-fn check_c4(config: &Path) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let report = inspect(config);
-        let l0 = report["levels"][0]["files"].as_u64().unwrap() as usize;
-        let pending = report["pending_deletions"].as_u64().unwrap();
-        if l0 < L0_TRIGGER && pending == 0 {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "C4: L0 {l0}, pending {pending}: {report:#}"
-        );
-        std::thread::sleep(Duration::from_millis(300));
+    drop(std::mem::replace(&mut cluster.writer, successor));
+    cluster.config = new_config;
+    if cluster.topology != Topology::Remote {
+        return 0;
     }
-}
-
-/// C3: every table the newest manifest or a live checkpoint references exists.
-fn check_c3(dir: &Path) {
-    use lsm_core::layout::sst_path;
-    use lsm_core::roles::checkpoint_reader::CheckpointReader;
-    use lsm_core::roles::manifest_io::read_latest_manifest;
-    use lsm_core::roles::retry::RetryPolicy;
-    use lsm_core::store::ObjectStore;
-    let url = format!("file://{}", dir.join("bucket").display());
-    let store = stores::open(&url, stores::StoreOptions::default()).unwrap();
-    let clock = stores::SystemClock::new();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(async {
-        let retry = RetryPolicy::default();
-        let newest = read_latest_manifest(&store, &clock, &retry).await.unwrap();
-        let mut referenced = newest.live_sst_ids();
-        for checkpoint in &newest.checkpoints {
-            let reader = CheckpointReader::open(store.clone(), clock, retry, checkpoint.id)
-                .await
-                .unwrap();
-            referenced.extend(reader.manifest().live_sst_ids());
-        }
-        for id in &referenced {
-            let path = sst_path(*id);
-            assert!(
-                store.head(&path).await.is_ok(),
-                "C3: {path} is referenced but missing"
-            );
-        }
-        println!("C3: {} referenced tables all present", referenced.len());
-    });
+    for index in 0..cluster.background.len() {
+        cluster.restart_background(index);
+    }
+    cluster.background.len() as u64
 }
