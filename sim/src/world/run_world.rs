@@ -21,6 +21,7 @@ use super::shared::{Counters, Shared};
 use super::store_view::{newest_manifest, sst_bytes_in_store};
 use super::summaries::{self, EndState};
 use super::supervisor::Supervisor;
+use super::ttl::latest_judge_wall_ms;
 use super::writer_host::host_main;
 use crate::clock::{ClockPlan, SimClock, sim_elapsed, sim_elapsed_ns};
 use crate::cost::BucketMeter;
@@ -111,6 +112,11 @@ async fn set_up(config: &WorldConfig, trace: &Trace) -> Result<(World, Vec<NodeH
     let integrity = Arc::new(IntegrityObserver::new(trace.clone(), check_recovery));
     if lossy_style(config.writer.style) {
         integrity.allow_lossy_recovery();
+    } else if config.clients.ttl.is_some() {
+        let config = config.clone();
+        integrity.allow_expiring_recovery(Arc::new(move |elapsed_ns| {
+            latest_judge_wall_ms(&config, elapsed_ns)
+        }));
     }
     store.add_observer(integrity.clone());
     let bucket = Arc::new(BucketMeter::new());
