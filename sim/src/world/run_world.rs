@@ -321,7 +321,10 @@ fn run_checks(
         None => verdicts.skip("C1", checks::C1_SKIPPED_CHECKPOINT),
     }
     match ttl_pair {
-        Some((context, ttl_history)) => verdicts.record(context.c7_check(ttl_history)),
+        Some((context, ttl_history)) => {
+            let audit = &world.shared.ttl_filter_audit;
+            verdicts.record(context.c7_check(ttl_history, audit));
+        }
         None => verdicts.skip("C7", C7_SKIPPED_NO_TTL),
     }
     verdicts.record(checks::no_violations("C3", &found.reference_integrity));
