@@ -10,6 +10,7 @@ use super::client::{ClientPlan, client_main};
 use super::config::{WorldConfig, lossy_style};
 use super::drain::drain_main;
 use super::final_phase::{FinalReads, await_recovery, final_reads};
+use super::host_store::UPLOAD_OUTAGE_HITS;
 use super::integrity::{IntegrityObserver, IntegrityReport};
 use super::log_style;
 use super::options::{L0_COMPACTION_TRIGGER, gc_options, writer_options};
@@ -399,7 +400,8 @@ fn c5_check(
     amplification_targets::check(&world.shared.config, quiescent, &inputs)
 }
 
-/// Faults by kind: the store's, and every clock's jumps.
+/// Faults by kind: the store's, every clock's jumps, and the SST uploads the writer's
+/// upload outage refused (the checkpoint-after-failed-flush regime; absent when none was).
 fn faults_by_kind(world: &World, store_stats: &StoreStats) -> BTreeMap<String, u64> {
     let mut faults = store_stats.faults_by_kind.clone();
     for clock in &world.clocks {
@@ -407,6 +409,10 @@ fn faults_by_kind(world: &World, store_stats: &StoreStats) -> BTreeMap<String, u
     }
     let jumps: usize = world.clocks.iter().map(SimClock::jumps_applied).sum();
     faults.insert("clock_jump".to_string(), jumps as u64);
+    let coverage = world.shared.coverage.snapshot();
+    if let Some(&refused) = coverage.get(UPLOAD_OUTAGE_HITS) {
+        faults.insert("upload_outage".to_string(), refused);
+    }
     faults
 }
 
