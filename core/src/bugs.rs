@@ -48,11 +48,14 @@ pub enum Bug {
     /// leadership by its next segment's absence) while the GC deletes segments below the
     /// replay point: a zombie re-creates a deleted fence segment and acknowledges.
     WalGcFenceAba,
+    /// A remote worker's TTL filter judges expiry by the time the job carries from the
+    /// primary that planned it (its wall clock then) instead of the worker's own clock.
+    TtlFilterWriterClock,
 }
 
 impl Bug {
     /// Every bug, in the order `sim bugs` lists them.
-    pub const ALL: [Bug; 12] = [
+    pub const ALL: [Bug; 13] = [
         Bug::GcNoCheckpointWait,
         Bug::GcWallclockOrphans,
         Bug::WriterNoFence,
@@ -65,6 +68,7 @@ impl Bug {
         Bug::RemoteEmptyOutputDeletesInput,
         Bug::StaleEpochAccepted,
         Bug::WalGcFenceAba,
+        Bug::TtlFilterWriterClock,
     ];
 
     /// The name the command line uses.
@@ -82,6 +86,7 @@ impl Bug {
             Bug::RemoteEmptyOutputDeletesInput => "remote-empty-output-deletes-input",
             Bug::StaleEpochAccepted => "stale-epoch-accepted",
             Bug::WalGcFenceAba => "wal-gc-fence-aba",
+            Bug::TtlFilterWriterClock => "ttl-filter-writer-clock",
         }
     }
 
@@ -123,6 +128,9 @@ impl Bug {
             }
             Bug::WalGcFenceAba => {
                 "The GC deletes WAL segments below the replay point, fences included, while the writer trusts its fence alone: a zombie re-creates a deleted fence segment and acknowledges a write no recovery replays."
+            }
+            Bug::TtlFilterWriterClock => {
+                "A remote worker's TTL filter compares expiry with the primary's wall clock carried in the job instead of its own, so a primary whose clock runs ahead expires data early."
             }
         }
     }

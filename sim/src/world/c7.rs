@@ -14,12 +14,14 @@
 //!   `P` expiring at `E` and `r < E − B`: no node's clock could yet have said it expired.
 //!
 //! C1 (the expiry-aware model, `lincheck::models::ttl_register`) covers the rest: every
-//! read against every order the writes may take.
+//! read against every order the writes may take. C7 also takes the findings of the filter
+//! audit (`ttl_filter_audit.rs`): a remote worker's TTL decision against its own clock.
 
 use super::config::{WorldConfig, lossy_style};
 use super::fifo_style;
 use super::outcome::CheckOutcome;
 use super::ttl::{skew_bound_ms, true_wall_ms_ceil, true_wall_ms_floor};
+use super::ttl_filter_audit::TtlFilterAudit;
 use crate::lincheck::html::HtmlSection;
 use crate::lincheck::models::kv_register::{KvInput, KvOutput};
 use crate::lincheck::models::ttl_register::{TtlInput, TtlRegisterModel};
@@ -114,20 +116,37 @@ impl TtlContext {
         fifo_style::check_explained(&self.model, history, options)
     }
 
-    /// C7 over `history`.
-    pub fn c7_check(&self, history: &TtlHistory) -> CheckOutcome {
+    /// C7 over `history`, with the filter audit's findings on remote workers.
+    pub fn c7_check(&self, history: &TtlHistory, audit: &TtlFilterAudit) -> CheckOutcome {
         let mut found = late_reads(&self.model, history);
         if self.absence_exact {
             found.extend(early_reads(&self.model, history));
         }
+        let (_, _, filter_violations, findings) = audit.summary();
         let bound_ms = self.model.bound_ms;
-        CheckOutcome::new("C7", found.is_empty(), || {
-            let shown: Vec<&str> = found.iter().take(SHOWN_MAX).map(String::as_str).collect();
-            format!(
-                "{} reads outside the TTL window (skew bound {bound_ms} ms): {}",
-                found.len(),
-                shown.join("; ")
-            )
+        let passed = found.is_empty() && filter_violations == 0;
+        CheckOutcome::new("C7", passed, || {
+            let mut parts = Vec::new();
+            if !found.is_empty() {
+                let shown: Vec<&str> = found.iter().take(SHOWN_MAX).map(String::as_str).collect();
+                parts.push(format!(
+                    "{} reads outside the TTL window (skew bound {bound_ms} ms): {}",
+                    found.len(),
+                    shown.join("; ")
+                ));
+            }
+            if filter_violations > 0 {
+                let shown: Vec<&str> = findings
+                    .iter()
+                    .take(SHOWN_MAX)
+                    .map(String::as_str)
+                    .collect();
+                parts.push(format!(
+                    "{filter_violations} TTL filter decisions against the worker's own clock: {}",
+                    shown.join("; ")
+                ));
+            }
+            parts.join("; and ")
         })
     }
 }

@@ -6,7 +6,9 @@
 //! checks recovery: a new writer epoch must start from exactly the newest checkpoint's
 //! content.
 
+use super::ttl_recovery::{LatestJudgeWall, expiring_mismatch, newest_puts};
 use super::violations::Violations;
+use crate::clock::sim_elapsed_ns;
 use crate::store::StoreState;
 use bytes::Bytes;
 use lsm_core::ids::{CheckpointId, SstId};
@@ -36,6 +38,9 @@ pub struct CheckpointWatch {
     /// them back: the recovered content must then be a subset of the checkpoint's, with the
     /// same values (the FIFO contract), rather than equal to it.
     pub lossy_recovery: bool,
+    /// A run with TTL in a style that keeps data: the TTL filter may have removed keys
+    /// whose expiry this (the latest any node's clock reads at a sim time) had reached.
+    pub expiring_recovery: Option<LatestJudgeWall>,
 }
 
 impl CheckpointWatch {
@@ -127,6 +132,20 @@ impl CheckpointWatch {
                     )),
                 }
             }
+            Ok(content) if self.expiring_recovery.is_some() => {
+                let latest_wall_ms = self
+                    .expiring_recovery
+                    .as_ref()
+                    .map_or(0, |latest| latest(sim_elapsed_ns()));
+                match expired_mismatch(&content, &recorded.tree, store, latest_wall_ms) {
+                    None => {}
+                    Some(detail) => self.recovery.push(format!(
+                        "writer epoch {} recovered at v{} to a state that is not checkpoint {} \
+                         less expired keys: {detail}",
+                        manifest.writer_epoch, manifest.version.0, newest.id
+                    )),
+                }
+            }
             Ok(_) => self.recovery.push(format!(
                 "writer epoch {} recovered at v{} to a state other than checkpoint {}",
                 manifest.writer_epoch, manifest.version.0, newest.id
@@ -158,8 +177,30 @@ fn lossy_mismatch(
         })
 }
 
+/// Why `recovered` is not the content of the checkpoint `tree` less keys expired by
+/// `latest_wall_ms`, if it is not.
+fn expired_mismatch(
+    recovered: &BTreeMap<Bytes, Bytes>,
+    tree: &Manifest,
+    store: &StoreState,
+    latest_wall_ms: u64,
+) -> Option<String> {
+    let puts = tree_tables(tree, store)
+        .and_then(|tables| newest_puts(&tables).map_err(|error| error.to_string()));
+    match puts {
+        Ok(puts) => expiring_mismatch(recovered, &puts, latest_wall_ms),
+        Err(error) => Some(format!("the checkpoint is unreadable: {error}")),
+    }
+}
+
 /// Every visible key and value of `manifest`'s tree, read from the store as it is now.
 fn tree_content(manifest: &Manifest, store: &StoreState) -> Result<BTreeMap<Bytes, Bytes>, String> {
+    let tables = tree_tables(manifest, store)?;
+    visible_content(&tables, None).map_err(|error| error.to_string())
+}
+
+/// The readers of `manifest`'s live tables, from the store as it is now.
+fn tree_tables(manifest: &Manifest, store: &StoreState) -> Result<Vec<SstReader>, String> {
     let mut tables = Vec::new();
     for sst in manifest.all_live_ssts() {
         let path = sst_path(sst.id);
@@ -168,5 +209,5 @@ fn tree_content(manifest: &Manifest, store: &StoreState) -> Result<BTreeMap<Byte
             .map_err(|error| format!("{path}: {error}"))?;
         tables.push(SstReader::open(got.bytes).map_err(|error| format!("{path}: {error}"))?);
     }
-    visible_content(&tables, None).map_err(|error| error.to_string())
+    Ok(tables)
 }

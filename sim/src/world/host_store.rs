@@ -11,6 +11,9 @@ use lsm_core::store::{
 use std::future::Future;
 use std::sync::Arc;
 
+/// The coverage key under which each upload the outage refuses is counted.
+pub const UPLOAD_OUTAGE_HITS: &str = "upload-outage:sst-upload";
+
 /// In worlds that checkpoint after a failed flush (`checkpoint_after_failed_flush`), the
 /// writer's SST uploads fail (transiently, as a 503 would) for `length_ms` out of every
 /// `every_ms` of sim time, longer than the retry policy rides out: a flush then fails and
@@ -147,6 +150,7 @@ impl ObjectStore for HostStore {
                 .faults_stopped
                 .load(std::sync::atomic::Ordering::Relaxed);
         if outage {
+            // One hit per refused upload: the run's faults summary counts them.
             self.shared.coverage.hit("upload-outage", "sst-upload");
             return Err(StoreError::Transient {
                 path: path.to_string(),
@@ -165,5 +169,17 @@ impl ObjectStore for HostStore {
     async fn list(&self, prefix: &str) -> Result<Vec<ObjectMeta>, StoreError> {
         self.counted(StoreOp::List, prefix, self.inner.list(prefix))
             .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_refused_upload_counts_under_the_faults_summary_key() {
+        let coverage = super::super::coverage::Coverage::default();
+        coverage.hit("upload-outage", "sst-upload");
+        assert_eq!(coverage.snapshot().get(UPLOAD_OUTAGE_HITS), Some(&1));
     }
 }

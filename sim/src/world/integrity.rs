@@ -7,6 +7,7 @@
 
 use super::checkpoint_watch::CheckpointWatch;
 use super::epoch_audit;
+use super::ttl_recovery::LatestJudgeWall;
 use super::violations::Violations;
 use super::zombie_windows::ZombieWindows;
 use crate::store::{AppliedMutation, MutationChange, StoreObserver, StoreState};
@@ -85,6 +86,13 @@ impl IntegrityObserver {
     /// start from the newest checkpoint's content less some keys, never with another value.
     pub fn allow_lossy_recovery(&self) {
         self.lock().checkpoints.lossy_recovery = true;
+    }
+
+    /// A run with TTL in a style that keeps data: a recovery may start from the newest
+    /// checkpoint's content less keys that `latest` (the latest wall ms any node's clock
+    /// reads at a sim time in ns) says may have expired.
+    pub fn allow_expiring_recovery(&self, latest: LatestJudgeWall) {
+        self.lock().checkpoints.expiring_recovery = Some(latest);
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {

@@ -56,6 +56,8 @@ mod summaries;
 mod supervisor;
 mod timeline;
 mod ttl;
+mod ttl_filter_audit;
+mod ttl_recovery;
 mod violations;
 mod wal_fence_watch;
 mod worker_host;

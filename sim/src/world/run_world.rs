@@ -10,6 +10,7 @@ use super::client::{ClientPlan, client_main};
 use super::config::{WorldConfig, lossy_style};
 use super::drain::drain_main;
 use super::final_phase::{FinalReads, await_recovery, final_reads};
+use super::host_store::UPLOAD_OUTAGE_HITS;
 use super::integrity::{IntegrityObserver, IntegrityReport};
 use super::log_style;
 use super::options::{L0_COMPACTION_TRIGGER, gc_options, writer_options};
@@ -21,6 +22,7 @@ use super::shared::{Counters, Shared};
 use super::store_view::{newest_manifest, sst_bytes_in_store};
 use super::summaries::{self, EndState};
 use super::supervisor::Supervisor;
+use super::ttl::latest_judge_wall_ms;
 use super::writer_host::host_main;
 use crate::clock::{ClockPlan, SimClock, sim_elapsed, sim_elapsed_ns};
 use crate::cost::BucketMeter;
@@ -111,6 +113,11 @@ async fn set_up(config: &WorldConfig, trace: &Trace) -> Result<(World, Vec<NodeH
     let integrity = Arc::new(IntegrityObserver::new(trace.clone(), check_recovery));
     if lossy_style(config.writer.style) {
         integrity.allow_lossy_recovery();
+    } else if config.clients.ttl.is_some() {
+        let config = config.clone();
+        integrity.allow_expiring_recovery(Arc::new(move |elapsed_ns| {
+            latest_judge_wall_ms(&config, elapsed_ns)
+        }));
     }
     store.add_observer(integrity.clone());
     let bucket = Arc::new(BucketMeter::new());
@@ -315,7 +322,10 @@ fn run_checks(
         None => verdicts.skip("C1", checks::C1_SKIPPED_CHECKPOINT),
     }
     match ttl_pair {
-        Some((context, ttl_history)) => verdicts.record(context.c7_check(ttl_history)),
+        Some((context, ttl_history)) => {
+            let audit = &world.shared.ttl_filter_audit;
+            verdicts.record(context.c7_check(ttl_history, audit));
+        }
         None => verdicts.skip("C7", C7_SKIPPED_NO_TTL),
     }
     verdicts.record(checks::no_violations("C3", &found.reference_integrity));
@@ -390,7 +400,8 @@ fn c5_check(
     amplification_targets::check(&world.shared.config, quiescent, &inputs)
 }
 
-/// Faults by kind: the store's, and every clock's jumps.
+/// Faults by kind: the store's, every clock's jumps, and the SST uploads the writer's
+/// upload outage refused (the checkpoint-after-failed-flush regime; absent when none was).
 fn faults_by_kind(world: &World, store_stats: &StoreStats) -> BTreeMap<String, u64> {
     let mut faults = store_stats.faults_by_kind.clone();
     for clock in &world.clocks {
@@ -398,6 +409,10 @@ fn faults_by_kind(world: &World, store_stats: &StoreStats) -> BTreeMap<String, u
     }
     let jumps: usize = world.clocks.iter().map(SimClock::jumps_applied).sum();
     faults.insert("clock_jump".to_string(), jumps as u64);
+    let coverage = world.shared.coverage.snapshot();
+    if let Some(&refused) = coverage.get(UPLOAD_OUTAGE_HITS) {
+        faults.insert("upload_outage".to_string(), refused);
+    }
     faults
 }
 

@@ -116,6 +116,8 @@ pub struct Shared {
     pub faults_stopped: std::sync::atomic::AtomicBool,
     /// Deleted WAL segments created again, and acknowledgements of them.
     pub wal_fence: Arc<super::wal_fence_watch::WalFenceWatch>,
+    /// C7's judgement of remote workers' TTL filter decisions by their own clocks.
+    pub ttl_filter_audit: super::ttl_filter_audit::TtlFilterAudit,
 }
 
 impl Shared {
@@ -124,6 +126,7 @@ impl Shared {
         let wal_fence = Arc::new(super::wal_fence_watch::WalFenceWatch::new(trace.clone()));
         Shared {
             wal_fence,
+            ttl_filter_audit: Default::default(),
             config,
             trace,
             routing: Mutex::new(Routing::default()),

@@ -25,7 +25,9 @@ pub struct EndState {
     pub store_bytes_put: u64,
     /// Every SST byte in the store (live, pending, orphaned).
     pub sst_bytes: u64,
-    /// The whole bucket by object class, at the end.
+    /// The whole bucket by object class, at the end: the same sim instant as the rest
+    /// measure (no sim time passes between `quiesce` and `end_state`), so the bucket at
+    /// rest when C4 passed.
     pub bucket_usage: BTreeMap<&'static str, PrefixUsage>,
     /// The whole bucket's size over the run.
     pub bucket_over_time: BucketOverTime,

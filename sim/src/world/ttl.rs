@@ -126,6 +126,13 @@ pub fn skew_bound_ms(config: &WorldConfig, horizon_ms: u64) -> u64 {
     bound
 }
 
+/// The latest wall time any node judging expiry can read at `elapsed_ns`: true time plus
+/// the skew bound of the run so far. A TTL filter that ran by then judged by no later time.
+pub fn latest_judge_wall_ms(config: &WorldConfig, elapsed_ns: u64) -> u64 {
+    let horizon_ms = elapsed_ns.div_ceil(1_000_000);
+    true_wall_ms_ceil(elapsed_ns).saturating_add(skew_bound_ms(config, horizon_ms))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -12,7 +12,8 @@ use super::protocol::{
 };
 use super::shared::Shared;
 use super::supervisor::BackgroundNode;
-use crate::clock::SimClock;
+use super::ttl_filter_audit::WorkerMerge;
+use crate::clock::{SimClock, sim_elapsed_ns};
 use crate::rng::{self, Stream};
 use crate::store::{SimStore, StoreNode};
 use crate::trace::Trace;
@@ -43,11 +44,15 @@ pub fn spawn_workers(
         clocks.push(clock.clone());
         let client = store.client(&name);
         let node_shared = shared.clone();
+        let store_node = store.clone();
         let node = Handle::current()
             .create_node()
             .name(name.clone())
             .ip(worker_address(index).ip())
-            .init(move || worker_main(node_shared.clone(), client.clone(), clock.clone(), index))
+            .init(move || {
+                let handles = (client.clone(), store_node.clone());
+                worker_main(node_shared.clone(), handles, clock.clone(), index)
+            })
             .build();
         nodes.push(BackgroundNode {
             name,
@@ -63,13 +68,20 @@ pub fn spawn_workers(
 struct WorkerContext {
     shared: Arc<Shared>,
     store: SimStore,
+    /// The store seen from outside the protocols, for C7's filter audit.
+    store_node: StoreNode,
     clock: SimClock,
     endpoint: Endpoint,
     tag: String,
     damage: Arc<Mutex<Stream>>,
 }
 
-async fn worker_main(shared: Arc<Shared>, store: SimStore, clock: SimClock, index: usize) {
+async fn worker_main(
+    shared: Arc<Shared>,
+    (store, store_node): (SimStore, StoreNode),
+    clock: SimClock,
+    index: usize,
+) {
     let name = worker_name(index);
     let incarnation = shared.next_node_incarnation(&name);
     let tag = format!("{name}/i{incarnation}");
@@ -84,6 +96,7 @@ async fn worker_main(shared: Arc<Shared>, store: SimStore, clock: SimClock, inde
     let context = WorkerContext {
         shared: shared.clone(),
         store,
+        store_node,
         clock,
         endpoint: endpoint.clone(),
         tag,
@@ -117,8 +130,16 @@ async fn run_job(context: WorkerContext, job: RemoteJob, primary: SocketAddr) {
         context.clock.clone(),
         retry,
         &context.tag,
-    );
+    )
+    .with_bugs(context.shared.config.lsm.bugs());
+    let started_ns = sim_elapsed_ns();
     let result = worker.compact(&job).await;
+    audit_ttl_filter(
+        &context,
+        &job,
+        &result.outcome,
+        (started_ns, sim_elapsed_ns()),
+    );
     let detail = match &result.outcome {
         RemoteOutcome::Compacted { outputs, .. } => format!("{} outputs", outputs.len()),
         RemoteOutcome::Failed { detail } => format!("failed: {detail}"),
@@ -156,6 +177,32 @@ async fn run_job(context: WorkerContext, job: RemoteJob, primary: SocketAddr) {
             return;
         }
     }
+}
+
+/// In a run with TTL, C7's audit judges a finished merge's TTL decisions by this worker's
+/// clock over `span_ns`, before anything can damage its outputs.
+fn audit_ttl_filter(
+    context: &WorkerContext,
+    job: &RemoteJob,
+    outcome: &RemoteOutcome,
+    span_ns: (u64, u64),
+) {
+    let RemoteOutcome::Compacted { outputs, .. } = outcome else {
+        return;
+    };
+    if context.shared.config.clients.ttl.is_none() {
+        return;
+    }
+    let merge = WorkerMerge {
+        job,
+        outputs,
+        clock: &context.clock,
+        span_ns,
+    };
+    let audit = &context.shared.ttl_filter_audit;
+    context
+        .store_node
+        .with_state(|state| audit.audit(state, &merge));
 }
 
 fn damage_drawn(context: &WorkerContext) -> bool {

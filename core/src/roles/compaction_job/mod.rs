@@ -13,6 +13,8 @@ mod error;
 mod install;
 mod log_liveness;
 mod run;
+#[cfg(test)]
+mod ttl_filter_tests;
 #[cfg(feature = "bugs")]
 mod unchecked;
 
@@ -74,7 +76,7 @@ pub struct CompactionJob {
     /// it. The TTL filter judges by the clock of the node running the merge, read then
     /// ([`merge_inputs`]).
     pub now_ms: WallMs,
-    /// Whether the merge drops expired puts (FIFO with a TTL).
+    /// Whether the merge runs the TTL filter ([`expires_by_ttl`]).
     pub expire_by_ttl: bool,
     /// Prefix of the write tags of this job's uploads; unique to the job.
     pub write_tag: String,
@@ -159,7 +161,6 @@ impl JobOutput {
     }
 }
 
-/// Per-entry TTL is enforced in merges only for FIFO with a TTL; elsewhere expired puts
 /// The log segments a log-style plan's liveness step reads: every segment of `manifest`'s
 /// log that is not a candidate (empty for every other plan).
 pub(crate) fn newer_segments(plan: &CompactionPlan, manifest: &Manifest) -> Vec<SstMeta> {
@@ -171,7 +172,14 @@ pub(crate) fn newer_segments(plan: &CompactionPlan, manifest: &Manifest) -> Vec<
     rest.cloned().collect()
 }
 
-/// are hidden by reads and kept by compaction.
+/// Whether merges of `style` run the TTL compaction filter ([`crate::merge::TtlFilter`]):
+/// RocksDB's `DBWithTTL` installs its TTL compaction filter on every compaction, and here
+/// every put carries its own optional expiry, so the filter is always on where a merge
+/// takes a per-entry filter — leveled, universal and FIFO (whatever FIFO's `ttl_ms`, which
+/// ages whole files). An expired put becomes a tombstone above the bottommost level (it
+/// still shadows older versions below) and is dropped at it; a put without an expiry is
+/// never removed, so a store without TTL writes the same tables as with no filter. The log
+/// style's merges filter by liveness instead; there expired puts are hidden by reads only.
 pub fn expires_by_ttl(style: &CompactionStyle) -> bool {
-    matches!(style, CompactionStyle::Fifo(fifo) if fifo.ttl_ms > 0)
+    !matches!(style, CompactionStyle::Log(_))
 }

@@ -92,7 +92,7 @@ async fn fetch_input<S: ObjectStore, C: Clock>(
 /// Merges `inputs` per the job's plan, naming outputs from the job's id block. Pure. A
 /// move or a deletion only reports what it will change. A log scan or lookup job drops the
 /// records `liveness` found shadowed and reports its cost in the stats.
-/// A TTL filter (FIFO with a TTL) removes puts expired by `filter_now_ms`: the wall clock
+/// The TTL filter (`job.expire_by_ttl`) removes puts expired by `filter_now_ms`: the wall clock
 /// of the node running the merge, which the caller reads (skew there is what TTL is
 /// judged by in real deployments). `job.now_ms` only stamps the outputs' `created_at_ms`,
 /// so a rerun builds the same tables.

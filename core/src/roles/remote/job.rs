@@ -56,7 +56,7 @@ pub struct RemoteJob {
     /// The primary's wall clock at scheduling: the outputs' `created_at_ms` use it. The
     /// TTL filter does not: it judges by the clock of the worker that runs the merge.
     pub now_ms: WallMs,
-    /// Whether the merge drops expired puts (FIFO with a TTL).
+    /// Whether the merge runs the TTL filter (`compaction_job::expires_by_ttl`).
     pub expire_by_ttl: bool,
     /// `tmp/<job>/`; always `id.tmp_prefix()` (checked when decoding).
     pub output_prefix: String,

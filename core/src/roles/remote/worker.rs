@@ -4,6 +4,8 @@
 //! `tmp/<job>/`; the primary decides whether the result is installed.
 
 use super::job::{RemoteJob, RemoteOutcome, RemoteResult};
+#[cfg(feature = "bugs")]
+use crate::bugs::{Bug, Bugs};
 use crate::clock::Clock;
 use crate::layout::manifest_path;
 use crate::roles::compaction_job::{
@@ -62,6 +64,8 @@ pub struct RemoteWorker<S, C> {
     /// Distinguishes this incarnation's uploads (node name, restart count).
     tag: String,
     stats: RemoteWorkerStats,
+    #[cfg(feature = "bugs")]
+    bugs: Bugs,
 }
 
 impl<S: ObjectStore, C: Clock> RemoteWorker<S, C> {
@@ -72,7 +76,16 @@ impl<S: ObjectStore, C: Clock> RemoteWorker<S, C> {
             retry,
             tag: tag.to_string(),
             stats: RemoteWorkerStats::default(),
+            #[cfg(feature = "bugs")]
+            bugs: Bugs::NONE,
         }
+    }
+
+    /// This worker with `bugs` switched on.
+    #[cfg(feature = "bugs")]
+    pub fn with_bugs(mut self, bugs: Bugs) -> Self {
+        self.bugs = bugs;
+        self
     }
 
     pub fn stats(&self) -> RemoteWorkerStats {
@@ -100,6 +113,16 @@ impl<S: ObjectStore, C: Clock> RemoteWorker<S, C> {
             job: job.id,
             outcome,
         }
+    }
+
+    /// The time the TTL filter judges by: this worker's wall clock, read now.
+    fn filter_now_ms(&self, job: &RemoteJob) -> crate::entry::WallMs {
+        #[cfg(feature = "bugs")]
+        if self.bugs.has(Bug::TtlFilterWriterClock) {
+            return job.now_ms;
+        }
+        let _ = job;
+        self.clock.wall_ms()
     }
 
     /// Open (read-only), read, merge, write under the prefix.
@@ -141,7 +164,7 @@ impl<S: ObjectStore, C: Clock> RemoteWorker<S, C> {
             .await
             .map_err(RemoteWorkerError::Job)?;
         // TTL is judged by this worker's own clock; the job's `now_ms` is the primary's.
-        let filter_now_ms = self.clock.wall_ms();
+        let filter_now_ms = self.filter_now_ms(job);
         let output = merge_inputs(&local, &readers, liveness, filter_now_ms)
             .map_err(RemoteWorkerError::Job)?;
         for (encoded, meta) in &output.outputs {
