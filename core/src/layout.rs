@@ -38,7 +38,10 @@ pub fn parse_sst_path(path: &str) -> Option<SstId> {
 /// name is `<20-digit compactor epoch>-<20-digit job counter>`, so the epoch of the primary
 /// that scheduled the job can be read from the path alone (garbage collection needs it).
 pub fn tmp_job_prefix(compactor_epoch: Epoch, job_counter: u64) -> String {
-    format!("{TMP_PREFIX}{:020}-{:020}/", compactor_epoch.0, job_counter)
+    let prefix = format!("{TMP_PREFIX}{:020}-{:020}/", compactor_epoch.0, job_counter);
+    // Fixed width: no job's prefix is a prefix of another's, so listing one lists it alone.
+    assert_eq!(prefix.len(), TMP_PREFIX.len() + 20 + 1 + 20 + 1);
+    prefix
 }
 
 /// `tmp/<job>/<20-digit id>.sst`: one output of a remote job.

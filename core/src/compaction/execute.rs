@@ -116,6 +116,8 @@ pub fn execute<F: CompactionFilter>(
             ));
         }
     }
+    // Every input named by the plan was found, once.
+    assert_eq!(metas.len(), plan.input_count());
     let table_bytes = metas
         .iter()
         .fold(0u64, |sum, meta| sum.saturating_add(meta.size_bytes));
@@ -241,6 +243,8 @@ impl OutputWriter<'_> {
                 self.finish(next_id)?;
             }
         }
+        // The merge yields user keys in order, so outputs are sorted and never share a key.
+        assert!(entry.user_key() >= &self.last_key[..], "merge output out of order");
         let builder = self
             .builder
             .get_or_insert_with(|| SstBuilder::new(self.sst_options));
@@ -272,6 +276,11 @@ impl OutputWriter<'_> {
         {
             self.outputs
                 .push(builder.finish(self.next_output_id(next_id)?, self.created_at_ms)?);
+            // Paired with the install's `levels_sorted_and_disjoint` and the remote
+            // primary's `check_metadata`: outputs are cut between user keys.
+            if let [.., (_, before), (_, last)] = &self.outputs[..] {
+                assert!(before.largest_key < last.smallest_key, "outputs overlap");
+            }
         }
         Ok(())
     }

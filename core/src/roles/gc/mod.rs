@@ -124,7 +124,9 @@ impl<S: ObjectStore, C: Clock> GarbageCollector<S, C> {
             let manifest = self
                 .remove_checkpoints(&plan.expired_checkpoints, &pass_tag, pass)
                 .await?;
+            let first_version = plan.manifest_version;
             plan = plan_gc(&manifest, &listed, now_wall_ms, &self.options);
+            assert!(plan.manifest_version > first_version, "re-planned on the removal");
             if !plan.expired_checkpoints.is_empty() {
                 // More checkpoints expired in a race with this pass: their tables stay
                 // protected until a pass has removed them from the manifest.
@@ -259,6 +261,15 @@ impl<S: ObjectStore, C: Clock> GarbageCollector<S, C> {
         let installed = installed.map_err(|error| lost_races(error, pass))?;
         pass.cas_conflicts += u64::from(installed.attempts - 1);
         pass.checkpoints_expired += installed.output;
+        // Paired with `expire_checkpoints`: removed, or already gone (ids are never reused).
+        assert!(
+            installed
+                .manifest
+                .checkpoints
+                .iter()
+                .all(|listed| !expired.contains(&listed.id)),
+            "an expired checkpoint is still listed after its removal"
+        );
         Ok(installed.manifest)
     }
 
@@ -281,6 +292,7 @@ impl<S: ObjectStore, C: Clock> GarbageCollector<S, C> {
             }
             pass.bytes_deleted += planned.listed_size_bytes.unwrap_or(0);
             if pending.contains(&planned.id) {
+                assert!(!deleted_pending.contains(&planned.id), "deleted twice in a pass");
                 pass.pending_deleted += 1;
                 deleted_pending.insert(planned.id);
             } else {
@@ -310,6 +322,15 @@ impl<S: ObjectStore, C: Clock> GarbageCollector<S, C> {
         let installed = installed.map_err(|error| lost_races(error, pass))?;
         pass.cas_conflicts += u64::from(installed.attempts - 1);
         pass.pending_purged += installed.output;
+        // Paired with `purge_pending`: a table leaves the pending list once, for good.
+        assert!(
+            installed
+                .manifest
+                .pending_deletion
+                .iter()
+                .all(|pending| !deleted.contains(&pending.sst.id)),
+            "a purged table is still pending"
+        );
         Ok(())
     }
 }

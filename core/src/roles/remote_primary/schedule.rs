@@ -37,6 +37,8 @@ impl RemotePrimary {
         }
         self.pick_new(port).await?;
         self.trim_closed();
+        // A reschedule replaces a job that left `InFlight`, so the bound holds throughout.
+        assert!(self.in_flight() <= self.options.jobs_in_flight_max.max(1));
         Ok(std::mem::take(&mut self.queued))
     }
 

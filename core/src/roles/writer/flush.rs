@@ -150,6 +150,11 @@ impl<S: ObjectStore, C: Clock> Writer<S, C> {
                 return Err(WriterError::Build(error));
             }
         };
+        // Paired with the memtable's count: the table keeps each key's newest version, the
+        // newest write among them.
+        assert_eq!(meta.id, id);
+        assert_eq!(Some(meta.largest_seq), memtable.largest_seq());
+        assert!(meta.entry_count <= memtable.len() as u64);
         self.flushing = Some(PendingFlush {
             memtable,
             wal_replay_point: self.next_wal_id,
