@@ -108,6 +108,13 @@ pub fn execute<F: CompactionFilter>(
             );
         } else {
             level_tables.sort_by(|a, b| a.0.smallest_key.cmp(&b.0.smallest_key));
+            // Read one after another as one source, a level's tables must be disjoint
+            // (`levels_sorted_and_disjoint`), or the run would yield keys out of order.
+            assert!(
+                level_tables
+                    .windows(2)
+                    .all(|pair| pair[0].0.largest_key < pair[1].0.smallest_key)
+            );
             sources.push(RunSource::new(
                 level_tables
                     .iter()

@@ -376,6 +376,8 @@ impl JobEngine {
                 Ok(InstallOutcome::Stale { id }) => {
                     self.stats.installs_stale += 1;
                     let refreshed = self.refresh(store, clock).await;
+                    // Table ids are never reused: an input gone once stays gone.
+                    assert!(refreshed.as_ref().is_none_or(|latest| !latest.is_live(id)));
                     if self.fenced.is_none() {
                         let newest = refreshed.as_ref().unwrap_or(known);
                         let outputs = metas.iter().map(|meta| meta.id);

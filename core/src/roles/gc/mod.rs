@@ -32,7 +32,9 @@ use crate::gc::{GcOptions, GcPlan, plan_gc, plan_manifest_gc, plan_tmp_gc, plan_
 #[cfg(feature = "bugs")]
 use crate::gc::{WALLCLOCK_ORPHAN_AGE_MS, wallclock_orphans};
 use crate::ids::{CheckpointId, SstId};
-use crate::layout::{MANIFEST_PREFIX, SST_PREFIX, TMP_PREFIX, WAL_PREFIX, manifest_path, wal_path};
+use crate::layout::{
+    MANIFEST_PREFIX, SST_PREFIX, TMP_PREFIX, WAL_PREFIX, manifest_path, parse_tmp_job, wal_path,
+};
 use crate::manifest::Manifest;
 use crate::manifest::decide::{expire_checkpoints, purge_pending};
 use crate::roles::manifest_io::{ManifestIoError, install, read_latest_manifest};
@@ -176,6 +178,8 @@ impl<S: ObjectStore, C: Clock> GarbageCollector<S, C> {
         };
         let paths = plan_tmp_gc(manifest, &listed, self.options.deletes_per_pass_max);
         for path in paths {
+            let epoch = parse_tmp_job(&path).map(|(epoch, _)| epoch);
+            assert!(epoch.is_some_and(|epoch| epoch < manifest.compactor_epoch));
             let deleted = retry_idempotent(&self.clock, &self.options.retry, || {
                 self.store.delete(&path)
             })

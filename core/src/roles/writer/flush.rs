@@ -131,6 +131,8 @@ impl<S: ObjectStore, C: Clock> Writer<S, C> {
             },
         )?;
         let memtable = std::mem::take(&mut self.memtable);
+        // Every write in the memtable holds a sequence number already handed out.
+        assert!(memtable.largest_seq() < Some(self.next_seq));
         self.next_sst_counter += 1;
         // Like RocksDB's flush with no snapshots: only each key's newest version survives
         // (tombstones included — older data may lie below).

@@ -75,6 +75,8 @@ impl<S: ObjectStore, C: Clock> Writer<S, C> {
         if writer.options.durability == Durability::Wal {
             writer.replay_listed_segments().await?;
             writer.fence_wal().await?;
+            // Paired with `create_wal_segment`: no new segment lies below the replay point.
+            assert!(writer.next_wal_id > writer.manifest.wal_replay_point);
         }
         // Replay continues numbering after every replayed and every persisted write.
         assert!(writer.next_seq > writer.manifest.last_seq);
