@@ -251,7 +251,10 @@ impl OutputWriter<'_> {
             }
         }
         // The merge yields user keys in order, so outputs are sorted and never share a key.
-        assert!(entry.user_key() >= &self.last_key[..], "merge output out of order");
+        assert!(
+            entry.user_key() >= &self.last_key[..],
+            "merge output out of order"
+        );
         let builder = self
             .builder
             .get_or_insert_with(|| SstBuilder::new(self.sst_options));

@@ -334,7 +334,9 @@ impl ManualCompaction {
         let next_resume = key_range(inputs.iter().copied()).map(|(_, largest)| largest);
         // The rewrite walks the range left to right and ends: every step resumes further.
         assert!(next_resume.is_some());
-        assert!(resume.is_none_or(|resume| next_resume.as_ref().is_some_and(|next| *next > resume)));
+        assert!(
+            resume.is_none_or(|resume| next_resume.as_ref().is_some_and(|next| *next > resume))
+        );
         self.stage = Stage::Bottommost {
             level,
             resume: next_resume,
@@ -407,7 +409,11 @@ fn compact_all(manifest: &Manifest, last_level: usize, target: u64, busy: &Busy)
         .map(|(level, tables)| (*level, tables.as_slice()))
         .collect();
     let mut plan = manual_plan(manifest, &borrowed, last_level, PlanKind::Merge, target);
-    assert_eq!(plan.input_count(), manifest.all_live_ssts().count(), "all of the tree");
+    assert_eq!(
+        plan.input_count(),
+        manifest.all_live_ssts().count(),
+        "all of the tree"
+    );
     plan.bottommost = true;
     ManualStep::Plan(plan)
 }

@@ -134,7 +134,10 @@ pub fn plan_gc(
             PendingVerdict::AwaitingCheckpoint => plan.kept.pending_awaiting_checkpoint += 1,
             PendingVerdict::Deletable if budget == 0 => plan.kept.deferred_by_bound += 1,
             PendingVerdict::Deletable => {
-                assert!(!manifest.is_live(pending.sst.id), "a pending table is not live");
+                assert!(
+                    !manifest.is_live(pending.sst.id),
+                    "a pending table is not live"
+                );
                 budget -= 1;
                 let id = pending.sst.id;
                 plan.pending_to_delete.push(GcDelete {

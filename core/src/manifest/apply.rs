@@ -133,7 +133,10 @@ fn transition(
 
 /// What no edit takes back: epochs, the replay point, `last_seq` and checkpoint ids only grow.
 fn assert_monotonic(base: &Manifest, next: &Manifest) {
-    assert!(next.writer_epoch >= base.writer_epoch, "writer epoch went back");
+    assert!(
+        next.writer_epoch >= base.writer_epoch,
+        "writer epoch went back"
+    );
     assert!(
         next.compactor_epoch >= base.compactor_epoch,
         "compactor epoch went back"

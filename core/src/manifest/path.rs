@@ -12,7 +12,11 @@ pub fn manifest_path(version: ManifestVersion) -> String {
     let path = format!("{PREFIX}{:020}{SUFFIX}", version.0);
     // Paired with `parse_manifest_path`: fixed width, so listing order is version order.
     assert_eq!(path.len(), PREFIX.len() + VERSION_DIGITS + SUFFIX.len());
-    assert_eq!(parse_manifest_path(&path), Some(version), "{path} reads back");
+    assert_eq!(
+        parse_manifest_path(&path),
+        Some(version),
+        "{path} reads back"
+    );
     path
 }
 

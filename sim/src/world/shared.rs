@@ -3,11 +3,11 @@
 
 use super::config::WorldConfig;
 use super::protocol::{KvCommand, WRITER_HOSTS};
+use super::role_stats::RoleStats;
 use crate::lincheck::Operation;
 use crate::lincheck::models::kv_register::{KvInput, KvOutput};
 use crate::trace::{Trace, TraceEvent};
 use hdrhistogram::Histogram;
-use super::role_stats::RoleStats;
 use lsm_core::compaction::log::LogCompactionStats;
 use lsm_core::roles::compactor::CompactorStats;
 use lsm_core::roles::gc::{GcPassStats, GcStats};

@@ -82,7 +82,10 @@ fn pick_file<'a>(
     output_level: usize,
 ) -> Option<Initial<'a>> {
     // Paired with `LevelTargets::compute`: the base level lies below L0.
-    assert!(output_level > level, "compaction from L{level} into L{output_level}");
+    assert!(
+        output_level > level,
+        "compaction from L{level} into L{output_level}"
+    );
     if level == 0 && busy.l0_in_progress() {
         return None;
     }

@@ -64,7 +64,10 @@ pub fn checkpoint(
     };
     // Paired with `apply`'s `CheckpointIdReused`: the id handed out is the next unused one.
     assert!(
-        latest.checkpoints.iter().all(|listed| listed.id < checkpoint.id),
+        latest
+            .checkpoints
+            .iter()
+            .all(|listed| listed.id < checkpoint.id),
         "a new checkpoint id is above every listed one"
     );
     let edit = Edit::Checkpoint {

@@ -20,7 +20,10 @@ pub fn visible_content(
         let entry = merged?;
         if let Some(value) = visible_value(&entry, now_wall_ms) {
             let earlier = content.insert(entry.key.user_key, value);
-            assert!(earlier.is_none(), "a bottommost merge yields each user key once");
+            assert!(
+                earlier.is_none(),
+                "a bottommost merge yields each user key once"
+            );
         }
     }
     Ok(content)

@@ -247,6 +247,9 @@ fn merge_error(metas: &[SstMeta], error: MergeError) -> CheckpointReadError {
         } => (source_index, TableDefect::OutOfOrder { user_key, seq }),
     };
     // The merge's sources are the tables of `metas`, in the same order.
-    assert!(source_index < metas.len(), "merge source {source_index} unknown");
+    assert!(
+        source_index < metas.len(),
+        "merge source {source_index} unknown"
+    );
     defect(&metas[source_index], table_defect)
 }

@@ -183,7 +183,10 @@ pub(crate) fn newer_segments(plan: &CompactionPlan, manifest: &Manifest) -> Vec<
         .filter(|sst| ids.contains(&sst.id))
         .map(|sst| sst.largest_seq)
         .max();
-    assert!(rest.iter().all(|sst| Some(sst.largest_seq) >= inputs_newest));
+    assert!(
+        rest.iter()
+            .all(|sst| Some(sst.largest_seq) >= inputs_newest)
+    );
     rest
 }
 

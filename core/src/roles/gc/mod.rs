@@ -128,7 +128,10 @@ impl<S: ObjectStore, C: Clock> GarbageCollector<S, C> {
                 .await?;
             let first_version = plan.manifest_version;
             plan = plan_gc(&manifest, &listed, now_wall_ms, &self.options);
-            assert!(plan.manifest_version > first_version, "re-planned on the removal");
+            assert!(
+                plan.manifest_version > first_version,
+                "re-planned on the removal"
+            );
             if !plan.expired_checkpoints.is_empty() {
                 // More checkpoints expired in a race with this pass: their tables stay
                 // protected until a pass has removed them from the manifest.
@@ -296,7 +299,10 @@ impl<S: ObjectStore, C: Clock> GarbageCollector<S, C> {
             }
             pass.bytes_deleted += planned.listed_size_bytes.unwrap_or(0);
             if pending.contains(&planned.id) {
-                assert!(!deleted_pending.contains(&planned.id), "deleted twice in a pass");
+                assert!(
+                    !deleted_pending.contains(&planned.id),
+                    "deleted twice in a pass"
+                );
                 pass.pending_deleted += 1;
                 deleted_pending.insert(planned.id);
             } else {

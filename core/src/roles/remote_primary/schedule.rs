@@ -79,9 +79,16 @@ impl RemotePrimary {
         port: &mut P,
         record: &JobRecord,
     ) -> Result<(), WriterError> {
-        let state = self.jobs.get(&record.job.id.counter).map(|record| record.state);
+        let state = self
+            .jobs
+            .get(&record.job.id.counter)
+            .map(|record| record.state);
         // Retried only once it left `InFlight`, so a plan is never in flight twice.
-        assert_ne!(state, Some(JobState::InFlight), "retrying a job still in flight");
+        assert_ne!(
+            state,
+            Some(JobState::InFlight),
+            "retrying a job still in flight"
+        );
         let plan = &record.job.plan;
         if !inputs_live(port, plan) {
             return Ok(());

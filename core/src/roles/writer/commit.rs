@@ -53,7 +53,10 @@ impl<S: ObjectStore, C: Clock> Writer<S, C> {
         };
         let (first_seq, last_seq) = (first.seq(), last.seq());
         // One sequence number per op, consecutive from the next unused one.
-        assert_eq!(first_seq, self.next_seq, "a batch starts at the next sequence number");
+        assert_eq!(
+            first_seq, self.next_seq,
+            "a batch starts at the next sequence number"
+        );
         assert_eq!(
             last_seq.0 - first_seq.0 + 1,
             ops.len() as u64,

@@ -94,7 +94,11 @@ impl<S: ObjectStore, C: Clock> Writer<S, C> {
         let finished = engine
             .finish_job(&self.store, &self.clock, &job, result, &self.manifest)
             .await;
-        assert_eq!(engine.running_jobs(), 0, "a finished job releases its inputs");
+        assert_eq!(
+            engine.running_jobs(),
+            0,
+            "a finished job releases its inputs"
+        );
         match finished {
             Ok(Finished::Installed {
                 stats,

@@ -113,7 +113,10 @@ impl<S: ObjectStore, C: Clock> Writer<S, C> {
                 });
             }
             self.replay_segment(id).await?;
-            assert!(self.next_wal_id > id, "replay moves past the segment it read");
+            assert!(
+                self.next_wal_id > id,
+                "replay moves past the segment it read"
+            );
         }
         Ok(())
     }
@@ -128,7 +131,10 @@ impl<S: ObjectStore, C: Clock> Writer<S, C> {
         .map_err(WriterError::Store)?;
         let segment = decode_segment_expecting(&got.bytes, id)
             .map_err(|error| WriterError::CorruptWal { path, error })?;
-        assert_eq!(id, self.next_wal_id, "segments replay in order, without a gap");
+        assert_eq!(
+            id, self.next_wal_id,
+            "segments replay in order, without a gap"
+        );
         // BUG (`wal-replay-off-by-one`): the segment at the replay point is skipped.
         #[cfg(feature = "bugs")]
         if self.options.bugs.has(Bug::WalReplayOffByOne) && id == self.manifest.wal_replay_point {
