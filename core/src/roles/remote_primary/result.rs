@@ -247,8 +247,12 @@ impl RemotePrimary {
         #[cfg(feature = "bugs")]
         let empty_deletes_inputs =
             validated.is_empty() && port.options().bugs.has(Bug::RemoteEmptyOutputDeletesInput);
+        // Without the bug, what the result held plays no part in deleting its inputs.
         #[cfg(not(feature = "bugs"))]
-        let empty_deletes_inputs = false;
+        let empty_deletes_inputs = {
+            let _ = validated;
+            false
+        };
         if port.options().force_delete || empty_deletes_inputs {
             let retry = port.options().retry;
             let inputs = record.job.plan.input_ids();
