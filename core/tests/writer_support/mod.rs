@@ -13,7 +13,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
+mod faults;
 mod rule_store;
+#[allow(unused_imports)]
+pub use faults::{Possible, compaction_fault_patterns, mixed_fault_patterns, record};
 // Each test crate uses a part of the support; the rule store is re-exported for all.
 #[allow(unused_imports)]
 pub use rule_store::{Action, Hook, Request, Rule, RuleStore};
