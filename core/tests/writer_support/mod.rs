@@ -150,3 +150,20 @@ pub fn add_checkpoint<S: ObjectStore>(
     .unwrap()
     .output
 }
+
+/// Every key `key0000`.. below `keys` reads what `model` holds (absent where it holds none).
+pub fn assert_reads_match<S: ObjectStore>(
+    writer: &mut lsm_core::roles::writer::Writer<S, TestClock>,
+    model: &std::collections::BTreeMap<String, String>,
+    keys: usize,
+    context: &str,
+) {
+    for k in 0..keys {
+        let key = format!("key{k:04}");
+        assert_eq!(
+            read(writer, &key).as_ref(),
+            model.get(&key),
+            "{context}: {key}"
+        );
+    }
+}
