@@ -22,6 +22,8 @@ pub const WRITE_TAG_ATTRIBUTE: &str = "sediment-write-tag";
 pub fn sst_path(id: SstId) -> String {
     let path = format!("{SST_PREFIX}{:020}.sst", id.0);
     assert_eq!(path.len(), SST_PREFIX.len() + 20 + ".sst".len());
+    // Paired with `parse_sst_path`: the collector judges listed tables by the id it reads.
+    assert_eq!(parse_sst_path(&path), Some(id), "{path} reads back");
     path
 }
 
@@ -38,7 +40,15 @@ pub fn parse_sst_path(path: &str) -> Option<SstId> {
 /// name is `<20-digit compactor epoch>-<20-digit job counter>`, so the epoch of the primary
 /// that scheduled the job can be read from the path alone (garbage collection needs it).
 pub fn tmp_job_prefix(compactor_epoch: Epoch, job_counter: u64) -> String {
-    format!("{TMP_PREFIX}{:020}-{:020}/", compactor_epoch.0, job_counter)
+    let prefix = format!("{TMP_PREFIX}{:020}-{:020}/", compactor_epoch.0, job_counter);
+    // Fixed width: no job's prefix is a prefix of another's, so listing one lists it alone.
+    assert_eq!(prefix.len(), TMP_PREFIX.len() + 20 + 1 + 20 + 1);
+    assert_eq!(
+        parse_tmp_job(&prefix),
+        Some((compactor_epoch, job_counter)),
+        "{prefix} reads back"
+    );
+    prefix
 }
 
 /// `tmp/<job>/<20-digit id>.sst`: one output of a remote job.

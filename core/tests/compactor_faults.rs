@@ -17,8 +17,8 @@ use lsm_core::store::MemoryStore;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use writer_support::{
-    Fault, RuleStore, TestClock, block_on, delete, latest_manifest, manifest_object_count, put,
-    read, sst_objects,
+    Fault, Possible, RuleStore, TestClock, block_on, compaction_fault_patterns, delete,
+    latest_manifest, manifest_object_count, put, read, record, sst_objects,
 };
 
 #[test]
@@ -83,20 +83,6 @@ fn a_stale_job_installs_nothing_and_deletes_its_own_outputs() {
     for (key, value) in &model {
         assert_eq!(read(&mut fresh, key).as_ref(), Some(value));
     }
-}
-
-/// The acceptable values of each key: exactly one once a write was acknowledged, several
-/// after writes whose outcome stayed unknown.
-type Possible = BTreeMap<String, BTreeSet<Option<String>>>;
-
-fn record(possible: &mut Possible, key: &str, value: Option<String>, certain: bool) {
-    let entry = possible
-        .entry(key.to_string())
-        .or_insert_with(|| BTreeSet::from([None]));
-    if certain {
-        entry.clear();
-    }
-    entry.insert(value);
 }
 
 /// Counters summed over one faulty run.
@@ -259,27 +245,8 @@ fn run_with_faults(pattern: Vec<Fault>, tally: &mut FaultRunTally) {
 
 #[test]
 fn faults_never_lose_a_write_nor_install_a_job_twice() {
-    let patterns: Vec<Vec<Fault>> = vec![
-        vec![Fault::None, Fault::LostReplyApplied],
-        vec![Fault::None, Fault::LostReplyDropped, Fault::None],
-        vec![
-            Fault::Transient,
-            Fault::None,
-            Fault::LostReplyApplied,
-            Fault::LostReplyDropped,
-        ],
-        [
-            vec![Fault::None; 6],
-            vec![Fault::LostReplyApplied],
-            vec![Fault::Transient; 3],
-            vec![Fault::LostReplyDropped; 2],
-        ]
-        .concat(),
-        // Runs of lost replies long enough to exhaust every retry: unresolved installs.
-        [vec![Fault::None; 23], vec![Fault::LostReplyDropped; 8]].concat(),
-        [vec![Fault::None; 17], vec![Fault::LostReplyApplied; 8]].concat(),
-        [vec![Fault::None; 11], vec![Fault::Transient; 9]].concat(),
-    ];
+    let mut patterns = compaction_fault_patterns();
+    patterns.push([vec![Fault::None; 11], vec![Fault::Transient; 9]].concat());
     let mut total = FaultRunTally::default();
     for pattern in patterns {
         let mut tally = FaultRunTally::default();

@@ -9,25 +9,11 @@ use lsm_core::compaction::CompactionStyle;
 use lsm_core::manifest::check_invariants;
 use lsm_core::roles::writer::{Writer, WriterError};
 use lsm_core::store::{MemoryStore, ObjectStore};
-use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use writer_support::{
-    Fault, RuleStore, TestClock, block_on, delete, latest_manifest, put, read, sst_objects,
+    Fault, Possible, RuleStore, TestClock, block_on, compaction_fault_patterns, delete,
+    latest_manifest, put, read, record, sst_objects,
 };
-
-/// The acceptable values of each key: exactly one once a write was acknowledged, several
-/// after writes whose outcome stayed unknown.
-type Possible = BTreeMap<String, BTreeSet<Option<String>>>;
-
-fn record(possible: &mut Possible, key: &str, value: Option<String>, certain: bool) {
-    let entry = possible
-        .entry(key.to_string())
-        .or_insert_with(|| BTreeSet::from([None]));
-    if certain {
-        entry.clear();
-    }
-    entry.insert(value);
-}
 
 fn open_with_retries(
     store: &RuleStore,
@@ -151,28 +137,9 @@ fn run_with_faults(style: &CompactionStyle, pattern: Vec<Fault>, tally: &mut Fau
 
 #[test]
 fn faults_never_lose_an_acknowledged_write() {
-    let patterns: Vec<Vec<Fault>> = vec![
-        vec![Fault::None, Fault::LostReplyApplied],
-        vec![Fault::None, Fault::LostReplyDropped, Fault::None],
-        vec![
-            Fault::Transient,
-            Fault::None,
-            Fault::LostReplyApplied,
-            Fault::LostReplyDropped,
-        ],
-        [
-            vec![Fault::None; 6],
-            vec![Fault::LostReplyApplied],
-            vec![Fault::Transient; 3],
-            vec![Fault::LostReplyDropped; 2],
-        ]
-        .concat(),
-        // Runs of lost replies long enough to exhaust every retry: unresolved installs.
-        [vec![Fault::None; 23], vec![Fault::LostReplyDropped; 8]].concat(),
-        [vec![Fault::None; 17], vec![Fault::LostReplyApplied; 8]].concat(),
-        // Long runs of transient errors: definite failures everywhere.
-        [vec![Fault::None; 13], vec![Fault::Transient; 8]].concat(),
-    ];
+    let mut patterns = compaction_fault_patterns();
+    // Long runs of transient errors: definite failures everywhere.
+    patterns.push([vec![Fault::None; 13], vec![Fault::Transient; 8]].concat());
     for style in [leveled(), universal(), fifo()] {
         let mut tally = FaultRunTally::default();
         for pattern in &patterns {

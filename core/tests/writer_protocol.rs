@@ -8,7 +8,9 @@ use lsm_core::roles::writer::{Writer, WriterError, WriterOptions};
 use lsm_core::store::MemoryStore;
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use writer_support::{Fault, RuleStore, TestClock, block_on, delete, put, read};
+use writer_support::{
+    Fault, RuleStore, TestClock, block_on, delete, mixed_fault_patterns, put, read,
+};
 
 fn small_options() -> WriterOptions {
     WriterOptions {
@@ -135,15 +137,8 @@ fn a_fenced_writer_cannot_install_its_flush() {
 /// definite failure is not, and only an unresolved one may go either way.
 #[test]
 fn commits_are_honest_about_unknown_outcomes() {
-    let patterns: Vec<Vec<Fault>> = vec![
-        vec![Fault::None, Fault::LostReplyApplied],
-        vec![Fault::None, Fault::LostReplyDropped, Fault::None],
-        vec![
-            Fault::Transient,
-            Fault::None,
-            Fault::LostReplyApplied,
-            Fault::LostReplyDropped,
-        ],
+    let mut patterns = mixed_fault_patterns();
+    patterns.extend([
         vec![Fault::LostReplyDropped; 9],
         vec![Fault::Transient; 9],
         vec![
@@ -173,7 +168,7 @@ fn commits_are_honest_about_unknown_outcomes() {
             vec![Fault::LostReplyDropped; 7],
         ]
         .concat(),
-    ];
+    ]);
     let (mut acknowledged_total, mut unresolved_total, mut refused_total) = (0, 0, 0);
     for (pattern_index, pattern) in patterns.into_iter().enumerate() {
         let memory = Arc::new(MemoryStore::new());

@@ -65,9 +65,16 @@ impl Busy {
     /// picked from. Also moves the round-robin cursor if the plan carries one.
     pub fn register(&mut self, plan: &CompactionPlan, manifest: &Manifest) {
         let input_ids = plan.input_ids();
-        let metas = manifest
+        let metas: Vec<_> = manifest
             .all_live_ssts()
-            .filter(|sst| input_ids.contains(&sst.id));
+            .filter(|sst| input_ids.contains(&sst.id))
+            .collect();
+        // A busy range narrower than the job's would let a picker write into it.
+        assert_eq!(
+            metas.len(),
+            input_ids.len(),
+            "a plan's inputs are live in the version it came from"
+        );
         let (smallest_key, largest_key) =
             key_range(metas).expect("a plan's inputs are live in the version it came from");
         assert!(

@@ -108,6 +108,13 @@ pub fn execute<F: CompactionFilter>(
             );
         } else {
             level_tables.sort_by(|a, b| a.0.smallest_key.cmp(&b.0.smallest_key));
+            // Read one after another as one source, a level's tables must be disjoint
+            // (`levels_sorted_and_disjoint`), or the run would yield keys out of order.
+            assert!(
+                level_tables
+                    .windows(2)
+                    .all(|pair| pair[0].0.largest_key < pair[1].0.smallest_key)
+            );
             sources.push(RunSource::new(
                 level_tables
                     .iter()
@@ -116,6 +123,8 @@ pub fn execute<F: CompactionFilter>(
             ));
         }
     }
+    // Every input named by the plan was found, once.
+    assert_eq!(metas.len(), plan.input_count());
     let table_bytes = metas
         .iter()
         .fold(0u64, |sum, meta| sum.saturating_add(meta.size_bytes));
@@ -241,6 +250,11 @@ impl OutputWriter<'_> {
                 self.finish(next_id)?;
             }
         }
+        // The merge yields user keys in order, so outputs are sorted and never share a key.
+        assert!(
+            entry.user_key() >= &self.last_key[..],
+            "merge output out of order"
+        );
         let builder = self
             .builder
             .get_or_insert_with(|| SstBuilder::new(self.sst_options));
@@ -272,6 +286,11 @@ impl OutputWriter<'_> {
         {
             self.outputs
                 .push(builder.finish(self.next_output_id(next_id)?, self.created_at_ms)?);
+            // Paired with the install's `levels_sorted_and_disjoint` and the remote
+            // primary's `check_metadata`: outputs are cut between user keys.
+            if let [.., (_, before), (_, last)] = &self.outputs[..] {
+                assert!(before.largest_key < last.smallest_key, "outputs overlap");
+            }
         }
         Ok(())
     }

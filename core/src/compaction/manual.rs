@@ -239,6 +239,8 @@ impl ManualCompaction {
         if level > 0 {
             truncate_to_limit(manifest, &mut inputs, output_level, max_bytes);
         }
+        // Truncating keeps the first table, so every step makes progress.
+        assert!(!inputs.is_empty());
         if busy.any_busy(inputs.iter().map(|sst| sst.id)) || (level == 0 && busy.l0_in_progress()) {
             return Some(ManualStep::Wait);
         }
@@ -329,8 +331,16 @@ impl ManualCompaction {
         if busy.any_busy(inputs.iter().map(|sst| sst.id)) {
             return ManualStep::Wait;
         }
-        let resume = key_range(inputs.iter().copied()).map(|(_, largest)| largest);
-        self.stage = Stage::Bottommost { level, resume };
+        let next_resume = key_range(inputs.iter().copied()).map(|(_, largest)| largest);
+        // The rewrite walks the range left to right and ends: every step resumes further.
+        assert!(next_resume.is_some());
+        assert!(
+            resume.is_none_or(|resume| next_resume.as_ref().is_some_and(|next| *next > resume))
+        );
+        self.stage = Stage::Bottommost {
+            level,
+            resume: next_resume,
+        };
         let target = targets.target_file_size(level, options);
         ManualStep::Plan(manual_plan(
             manifest,
@@ -399,6 +409,11 @@ fn compact_all(manifest: &Manifest, last_level: usize, target: u64, busy: &Busy)
         .map(|(level, tables)| (*level, tables.as_slice()))
         .collect();
     let mut plan = manual_plan(manifest, &borrowed, last_level, PlanKind::Merge, target);
+    assert_eq!(
+        plan.input_count(),
+        manifest.all_live_ssts().count(),
+        "all of the tree"
+    );
     plan.bottommost = true;
     ManualStep::Plan(plan)
 }

@@ -36,6 +36,18 @@ pub(crate) fn assert_plan_well_formed(plan: &CompactionPlan, manifest: &Manifest
             );
         }
     }
+    // Data never moves up: a level above an input would read it before newer versions.
+    assert!(
+        plan.inputs
+            .iter()
+            .all(|input| input.level <= plan.output_level),
+        "an input below the output level: {plan:?}"
+    );
+    // Outputs into L0 and moves are never cut at grandparent boundaries.
+    assert!(
+        plan.grandparents.is_none() || (plan.kind == PlanKind::Merge && plan.output_level > 0),
+        "grandparent cuts for {plan:?}"
+    );
     let start_level = plan.start_level();
     assert!(
         plan.output_level >= start_level,

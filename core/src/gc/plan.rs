@@ -134,6 +134,10 @@ pub fn plan_gc(
             PendingVerdict::AwaitingCheckpoint => plan.kept.pending_awaiting_checkpoint += 1,
             PendingVerdict::Deletable if budget == 0 => plan.kept.deferred_by_bound += 1,
             PendingVerdict::Deletable => {
+                assert!(
+                    !manifest.is_live(pending.sst.id),
+                    "a pending table is not live"
+                );
                 budget -= 1;
                 let id = pending.sst.id;
                 plan.pending_to_delete.push(GcDelete {
@@ -155,6 +159,8 @@ pub fn plan_gc(
             OrphanVerdict::UnknownRole => plan.kept.unknown_role += 1,
             OrphanVerdict::Fenced if budget == 0 => plan.kept.deferred_by_bound += 1,
             OrphanVerdict::Fenced => {
+                // Paired with `referenced_sst_ids`: an orphan is no table the tree knows.
+                assert!(!manifest.is_live(id));
                 budget -= 1;
                 plan.orphans_to_delete.push(GcDelete {
                     id,
@@ -164,6 +170,8 @@ pub fn plan_gc(
             }
         }
     }
+    // The per-pass bound holds over pending tables and orphans together.
+    assert!(plan.delete_count() <= options.deletes_per_pass_max);
     plan
 }
 

@@ -127,7 +127,23 @@ fn transition(
         Edit::PurgePending { ids } => purge_pending(&mut next, ids)?,
     }
     check_invariants(&next)?;
+    assert_monotonic(base, &next);
     Ok(next)
+}
+
+/// What no edit takes back: epochs, the replay point, `last_seq` and checkpoint ids only grow.
+fn assert_monotonic(base: &Manifest, next: &Manifest) {
+    assert!(
+        next.writer_epoch >= base.writer_epoch,
+        "writer epoch went back"
+    );
+    assert!(
+        next.compactor_epoch >= base.compactor_epoch,
+        "compactor epoch went back"
+    );
+    assert!(next.wal_replay_point >= base.wal_replay_point);
+    assert!(next.last_seq >= base.last_seq);
+    assert!(next.next_checkpoint_id >= base.next_checkpoint_id);
 }
 
 /// A non-fence edit must carry exactly the current epoch of its role. `accept_stale` is
@@ -182,6 +198,7 @@ fn apply_flush(
         return Err(ManifestError::DuplicateSst { id: sst.id });
     }
     set_wal_fields(next, wal_replay_point, last_seq)?;
+    // Paired with `l0_newest_first`: a flush holds the newest data, so it goes first.
     next.l0.insert(0, sst.clone());
     assert!(next.l0.iter().filter(|table| table.id == sst.id).count() == 1);
     Ok(())
@@ -226,6 +243,10 @@ fn add_checkpoint(next: &mut Manifest, checkpoint: &Checkpoint) -> Result<(), Ma
         what: "checkpoint id",
     })?);
     // Ids only grow, so pushing keeps the list sorted by id.
+    assert!(
+        next.checkpoints.last().is_none_or(|last| last.id < id),
+        "a new checkpoint id is above every listed one"
+    );
     next.checkpoints.push(checkpoint.clone());
     Ok(())
 }
@@ -239,7 +260,10 @@ fn remove_checkpoints(
             return Err(ManifestError::UnknownCheckpoint { id: *id });
         }
     }
+    let listed_before = next.checkpoints.len();
     next.checkpoints.retain(|listed| !ids.contains(&listed.id));
+    // Checkpoint ids are unique, so each named id removes exactly one.
+    assert_eq!(listed_before - next.checkpoints.len(), ids.len());
     Ok(())
 }
 
@@ -249,6 +273,9 @@ fn purge_pending(next: &mut Manifest, ids: &BTreeSet<SstId>) -> Result<(), Manif
             return Err(ManifestError::NotPending { id: *id });
         }
     }
+    let pending_before = next.pending_deletion.len();
     next.pending_deletion.retain(|p| !ids.contains(&p.sst.id));
+    // Table ids are unique, so each named id purges exactly one entry.
+    assert_eq!(pending_before - next.pending_deletion.len(), ids.len());
     Ok(())
 }

@@ -46,6 +46,8 @@ pub fn encode_manifest(manifest: &Manifest) -> Result<Bytes, ManifestEncodeError
     out.extend_from_slice(&body);
     let crc = crc32c(&out);
     out.extend_from_slice(&crc.to_le_bytes());
+    // Paired with `decode_manifest`, which reads the body between header and checksum.
+    assert_eq!(out.len(), HEADER_LEN + body.len() + CHECKSUM_LEN);
     Ok(Bytes::from(out))
 }
 
@@ -81,8 +83,12 @@ pub fn decode_manifest(bytes: &[u8]) -> Result<Manifest, ManifestDecodeError> {
     let body_offset = reader.offset();
     let body = reader.take(body_len, "manifest body")?;
     let checksum_offset = reader.offset();
+    assert_eq!(checksum_offset, HEADER_LEN + body_len);
     let stored = reader.u32("manifest checksum")?;
-    let computed = crc32c(bytes.get(..checksum_offset).unwrap_or_default());
+    assert_eq!(reader.remaining(), 0, "the checksum ends the object");
+    // The reader took the checksum from `bytes`, so everything before it is there.
+    assert!(checksum_offset + CHECKSUM_LEN == bytes.len());
+    let computed = crc32c(&bytes[..checksum_offset]);
     if stored != computed {
         return Err(DecodeError::ChecksumMismatch {
             what: "manifest",

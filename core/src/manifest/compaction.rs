@@ -32,6 +32,7 @@ pub(crate) fn apply_compaction(
     check_outputs(next, removed, added)?;
     check_l0_outputs(next, removed, added)?;
     check_version_order(next, removed, added)?;
+    let live_before = next.live_sst_ids().len();
     // BUG (`l0-remove-by-position`): the first k of L0 go instead of the inputs.
     #[cfg(feature = "bugs")]
     let gone = if l0_by_position {
@@ -50,6 +51,11 @@ pub(crate) fn apply_compaction(
             .extend(deleted.map(|sst| PendingDeletion { sst, obsoleted_at }));
     }
     insert_outputs(next, added);
+    // Inputs left and outputs (moved tables among them) arrived, each once.
+    assert_eq!(
+        next.live_sst_ids().len() + removed.len(),
+        live_before + added.len()
+    );
     // Postconditions: outputs live, and no table just made pending is live again.
     assert!(
         added.iter().all(|(_, sst)| next.is_live(sst.id)),
@@ -256,7 +262,9 @@ fn insert_outputs(next: &mut Manifest, added: &[(usize, SstMeta)]) {
             next.l0.insert(position, sst.clone());
             continue;
         }
-        let index = level.saturating_sub(1);
+        // `check_outputs` refused any level past the last.
+        assert!(*level <= MAX_LEVELS);
+        let index = level - 1;
         if next.levels.len() <= index {
             next.levels.resize_with(index + 1, Vec::new);
         }

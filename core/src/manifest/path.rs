@@ -9,7 +9,15 @@ const VERSION_DIGITS: usize = 20;
 
 /// The object path of manifest `version`.
 pub fn manifest_path(version: ManifestVersion) -> String {
-    format!("{PREFIX}{:020}{SUFFIX}", version.0)
+    let path = format!("{PREFIX}{:020}{SUFFIX}", version.0);
+    // Paired with `parse_manifest_path`: fixed width, so listing order is version order.
+    assert_eq!(path.len(), PREFIX.len() + VERSION_DIGITS + SUFFIX.len());
+    assert_eq!(
+        parse_manifest_path(&path),
+        Some(version),
+        "{path} reads back"
+    );
+    path
 }
 
 /// The version named by `path`, or `None` if `path` is not exactly a [`manifest_path`].

@@ -91,7 +91,11 @@ pub async fn read_manifest_newer_than<S: ObjectStore, C: Clock>(
             return Ok(None);
         }
         match read_manifest(store, clock, policy, &manifest_path(version)).await {
-            Ok(manifest) => return Ok(Some(manifest)),
+            Ok(manifest) => {
+                // `read_manifest` checked the object holds the version its path names.
+                assert_eq!(manifest.version, version);
+                return Ok(Some(manifest));
+            }
             Err(error @ ManifestIoError::Store(StoreError::NotFound { .. })) => {
                 last_error = Some(error);
             }

@@ -12,6 +12,8 @@ pub fn wal_path(id: WalId) -> String {
     let path = format!("{PREFIX}{:020}{SUFFIX}", id.0);
     // Listing order is id order only while every name has the same length.
     assert_eq!(path.len(), PREFIX.len() + ID_DIGITS + SUFFIX.len());
+    // Paired with `parse_wal_path`, which replay and the collector list segments by.
+    assert_eq!(parse_wal_path(&path), Some(id), "{path} reads back");
     path
 }
 

@@ -2,7 +2,10 @@
 //! the same store, a workload and the checks every test ends with.
 #![allow(dead_code, clippy::unwrap_used)]
 
-use crate::writer_support::{TestClock, block_on, delete, latest_manifest, put, read, sst_objects};
+use crate::writer_support::{TestClock, block_on, delete, latest_manifest, put, sst_objects};
+// Every test of these crates checks reads the same way.
+#[allow(unused_imports)]
+pub use crate::writer_support::assert_reads_match;
 use lsm_core::compaction::CompactionStyle;
 use lsm_core::compaction::leveled::LeveledOptions;
 use lsm_core::layout::MANIFEST_PREFIX;
@@ -151,22 +154,6 @@ pub fn workload_op(
         let value = format!("value-{round}-{i}-{}", "x".repeat(i % 23));
         model.insert(key.clone(), value.clone());
         put(&key, &value)
-    }
-}
-
-pub fn assert_reads_match<S: ObjectStore>(
-    writer: &mut Writer<S, TestClock>,
-    model: &BTreeMap<String, String>,
-    keys: usize,
-    context: &str,
-) {
-    for k in 0..keys {
-        let key = format!("key{k:04}");
-        assert_eq!(
-            read(writer, &key).as_ref(),
-            model.get(&key),
-            "{context}: {key}"
-        );
     }
 }
 

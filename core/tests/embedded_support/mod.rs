@@ -3,8 +3,11 @@
 #![allow(dead_code, clippy::unwrap_used)]
 
 use crate::writer_support::{
-    RuleStore, TestClock, block_on, delete, latest_manifest, put, read, sst_objects,
+    RuleStore, TestClock, block_on, delete, latest_manifest, put, sst_objects,
 };
+// Every test of these crates checks reads the same way.
+#[allow(unused_imports)]
+pub use crate::writer_support::assert_reads_match;
 use lsm_core::compaction::fifo::FifoOptions;
 use lsm_core::compaction::leveled::LeveledOptions;
 use lsm_core::compaction::universal::UniversalOptions;
@@ -121,22 +124,6 @@ pub fn write_workload<S: ObjectStore>(
             block_on(writer.flush()).unwrap();
             catch_up(writer);
         }
-    }
-}
-
-pub fn assert_reads_match<S: ObjectStore>(
-    writer: &mut Writer<S, TestClock>,
-    model: &BTreeMap<String, String>,
-    keys: usize,
-    context: &str,
-) {
-    for k in 0..keys {
-        let key = format!("key{k:04}");
-        assert_eq!(
-            read(writer, &key).as_ref(),
-            model.get(&key),
-            "{context}: {key}"
-        );
     }
 }
 

@@ -13,7 +13,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
+mod faults;
 mod rule_store;
+#[allow(unused_imports)]
+pub use faults::{Possible, compaction_fault_patterns, mixed_fault_patterns, record};
 // Each test crate uses a part of the support; the rule store is re-exported for all.
 #[allow(unused_imports)]
 pub use rule_store::{Action, Hook, Request, Rule, RuleStore};
@@ -146,4 +149,21 @@ pub fn add_checkpoint<S: ObjectStore>(
     ))
     .unwrap()
     .output
+}
+
+/// Every key `key0000`.. below `keys` reads what `model` holds (absent where it holds none).
+pub fn assert_reads_match<S: ObjectStore>(
+    writer: &mut lsm_core::roles::writer::Writer<S, TestClock>,
+    model: &std::collections::BTreeMap<String, String>,
+    keys: usize,
+    context: &str,
+) {
+    for k in 0..keys {
+        let key = format!("key{k:04}");
+        assert_eq!(
+            read(writer, &key).as_ref(),
+            model.get(&key),
+            "{context}: {key}"
+        );
+    }
 }

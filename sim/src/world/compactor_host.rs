@@ -84,7 +84,6 @@ async fn run(
     tag: &str,
     poll: Duration,
 ) {
-    let mut counted = DeletionsCounted::default();
     loop {
         if let Err(error) = compactor.refresh().await {
             if error.is_fenced() {
@@ -122,7 +121,6 @@ async fn run(
         if finished.failed {
             madsim::time::sleep(poll).await;
         }
-        counted.count_new(shared, compactor);
     }
 }
 
@@ -176,12 +174,11 @@ async fn finish_jobs(
         let Ok((job, result)) = task.await else {
             return None;
         };
-        match compactor.finish_job(job, result).await {
+        let outcome = compactor.finish_job(job, result).await;
+        shared.set_compactor_stats(tag, compactor.stats());
+        match outcome {
             Ok(outcome) => record_installed(shared, tag, outcome),
-            Err(error) if error.is_fenced() => {
-                shared.count(|c| c.compactor_installs_fenced += 1);
-                finished.fenced = true;
-            }
+            Err(error) if error.is_fenced() => finished.fenced = true,
             Err(error) => {
                 if let CompactorError::Manifest(ManifestIoError::Rejected(rejected)) = &error
                     && !rejected.is_fenced()
@@ -197,27 +194,6 @@ async fn finish_jobs(
     Some(finished)
 }
 
-/// The compactor's cumulative deletion counts already added to the shared counters.
-#[derive(Default)]
-struct DeletionsCounted {
-    orphans: u64,
-    forced: u64,
-}
-
-impl DeletionsCounted {
-    /// Adds what the compactor deleted since the last call.
-    fn count_new(&mut self, shared: &Shared, compactor: &HostCompactor) {
-        let stats = compactor.stats();
-        let new_orphans = stats.orphans_deleted - self.orphans;
-        let new_forced = stats.inputs_force_deleted - self.forced;
-        (self.orphans, self.forced) = (stats.orphans_deleted, stats.inputs_force_deleted);
-        shared.count(|c| {
-            c.compactor_orphans_deleted += new_orphans;
-            c.compactor_inputs_force_deleted += new_forced;
-        });
-    }
-}
-
 fn record_installed(shared: &Shared, tag: &str, outcome: JobOutcome) {
     match outcome {
         JobOutcome::Installed {
@@ -225,11 +201,7 @@ fn record_installed(shared: &Shared, tag: &str, outcome: JobOutcome) {
             manifest_version,
         } => {
             super::log_style::record_cost(shared, &stats);
-            shared.count(|c| {
-                c.compactor_installs += 1;
-                c.compactor_input_bytes += stats.input_bytes;
-                c.compactor_output_bytes += stats.output_bytes;
-            });
+            shared.count(|c| c.compactor_output_bytes += stats.output_bytes);
             shared.note(
                 tag,
                 "compaction",
@@ -245,7 +217,6 @@ fn record_installed(shared: &Shared, tag: &str, outcome: JobOutcome) {
             );
         }
         JobOutcome::Stale { id } => {
-            shared.count(|c| c.compactor_installs_stale += 1);
             shared.note(
                 tag,
                 "compaction_stale",

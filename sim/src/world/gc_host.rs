@@ -35,12 +35,7 @@ pub async fn gc_main(shared: Arc<Shared>, store: SimStore, clock: SimClock) {
         coverage.set_activity(GC_NODE, None);
         match outcome {
             Ok(pass) => {
-                shared.count(|c| {
-                    c.gc_passes += 1;
-                    c.gc_pending_deleted += pass.pending_deleted;
-                    c.gc_orphans_deleted += pass.orphans_deleted;
-                    c.gc_checkpoints_expired += pass.checkpoints_expired;
-                });
+                shared.record_gc_pass(&tag, Some(&pass));
                 shared.remote(|tally| tally.tmp_collected_by_gc += pass.tmp_deleted);
                 let changes = pass.pending_deleted
                     + pass.orphans_deleted
@@ -66,7 +61,7 @@ pub async fn gc_main(shared: Arc<Shared>, store: SimStore, clock: SimClock) {
                 }
             }
             Err(error) => {
-                shared.count(|c| c.gc_pass_failures += 1);
+                shared.record_gc_pass(&tag, None);
                 shared.note(&tag, "gc_pass_failed", error.to_string());
             }
         }

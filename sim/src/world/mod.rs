@@ -49,6 +49,7 @@ mod quiescence;
 mod remote_primary;
 mod remote_tally;
 mod report;
+mod role_stats;
 mod run_world;
 mod shared;
 mod store_view;

@@ -452,7 +452,7 @@ fn assemble(
         faults,
         crashes: counters.crashes,
         processes: summaries::process_summary(counters),
-        compactions: writer.compactions + counters.compactor_installs,
+        compactions: writer.compactions + counters.compactor.compactions_installed,
         lsm: summaries::lsm_summary(&config, writer, counters, &late, found, rest, &remote),
         flushes: writer.flushes,
         manifest_versions: found.manifest_versions_seen,

@@ -3,11 +3,14 @@
 
 use super::config::WorldConfig;
 use super::protocol::{KvCommand, WRITER_HOSTS};
+use super::role_stats::RoleStats;
 use crate::lincheck::Operation;
 use crate::lincheck::models::kv_register::{KvInput, KvOutput};
 use crate::trace::{Trace, TraceEvent};
 use hdrhistogram::Histogram;
 use lsm_core::compaction::log::LogCompactionStats;
+use lsm_core::roles::compactor::CompactorStats;
+use lsm_core::roles::gc::{GcPassStats, GcStats};
 use lsm_core::roles::writer::WriterStats;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -52,23 +55,16 @@ pub struct Counters {
     pub compactor_open_failures: u64,
     /// Compactor incarnations that found themselves fenced by a newer one.
     pub compactors_fenced: u64,
+    /// Jobs whose run or install failed for another reason than a fence.
     pub compactor_jobs_failed: u64,
     /// The most jobs a standalone compactor ran at once.
     pub compactor_jobs_at_once_max: u64,
-    pub compactor_installs: u64,
-    /// Installs refused because an input was no longer live.
-    pub compactor_installs_stale: u64,
-    /// Installs refused because a newer compactor epoch exists.
-    pub compactor_installs_fenced: u64,
-    pub compactor_input_bytes: u64,
+    /// Output bytes of the standalone compactors' installed compactions.
     pub compactor_output_bytes: u64,
-    pub compactor_orphans_deleted: u64,
-    pub compactor_inputs_force_deleted: u64,
-    pub gc_passes: u64,
-    pub gc_pass_failures: u64,
-    pub gc_pending_deleted: u64,
-    pub gc_orphans_deleted: u64,
-    pub gc_checkpoints_expired: u64,
+    /// The standalone compactors' own stats, summed over incarnations when read.
+    pub compactor: CompactorStats,
+    /// The garbage collectors' own stats, summed over incarnations when read.
+    pub gc: GcStats,
     /// Manifest edits a role attempted that `apply` refused for a reason other than
     /// fencing (an invariant, an unknown or duplicate table, reordered versions): the
     /// roles re-validate first, so a correct protocol never sends one.
@@ -92,8 +88,8 @@ pub struct Shared {
     routing: Mutex<Routing>,
     history: Mutex<Vec<KvOperation>>,
     counters: Mutex<Counters>,
-    /// The last stats of every writer incarnation, by its tag.
-    writer_stats: Mutex<BTreeMap<String, WriterStats>>,
+    /// The roles' own stats, by role and incarnation tag.
+    roles: Mutex<RoleStats>,
     /// Store requests each writer host has in flight (for crash timing).
     in_flight: Mutex<[u64; WRITER_HOSTS]>,
     /// Incarnations started per host (restarts included).
@@ -132,7 +128,7 @@ impl Shared {
             routing: Mutex::new(Routing::default()),
             history: Mutex::new(Vec::new()),
             counters: Mutex::new(Counters::default()),
-            writer_stats: Mutex::new(BTreeMap::new()),
+            roles: Mutex::new(RoleStats::default()),
             in_flight: Mutex::new([0; WRITER_HOSTS]),
             incarnations: Mutex::new([0; WRITER_HOSTS]),
             read_blocks: Mutex::new(new_histogram()),
@@ -208,8 +204,13 @@ impl Shared {
         *slot
     }
 
+    /// The counters, with the roles' stats summed as of now.
     pub fn counters(&self) -> Counters {
-        lock(&self.counters).clone()
+        let mut counters = lock(&self.counters).clone();
+        let roles = lock(&self.roles);
+        counters.compactor = roles.compactor_total();
+        counters.gc = roles.gc_total();
+        counters
     }
 
     pub fn count(&self, update: impl FnOnce(&mut Counters)) {
@@ -225,17 +226,21 @@ impl Shared {
     }
 
     pub fn set_writer_stats(&self, tag: &str, stats: WriterStats) {
-        lock(&self.writer_stats).insert(tag.to_string(), stats);
+        lock(&self.roles).set_writer(tag, stats);
     }
 
     /// Sum over every incarnation.
     pub fn writer_stats_total(&self) -> WriterStats {
-        let all = lock(&self.writer_stats);
-        let mut total = WriterStats::default();
-        for stats in all.values() {
-            total.accumulate(stats);
-        }
-        total
+        lock(&self.roles).writer_total()
+    }
+
+    pub fn set_compactor_stats(&self, tag: &str, stats: CompactorStats) {
+        lock(&self.roles).set_compactor(tag, stats);
+    }
+
+    /// A pass of collector `tag`: `None` if it failed.
+    pub fn record_gc_pass(&self, tag: &str, pass: Option<&GcPassStats>) {
+        lock(&self.roles).add_gc_pass(tag, pass);
     }
 
     pub fn in_flight_change(&self, host: usize, started: bool) {

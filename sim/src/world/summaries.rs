@@ -138,8 +138,8 @@ fn store_traffic(stats: &StoreStats) -> StoreTotals {
 pub fn merges(writer: &WriterStats, counters: &Counters) -> u64 {
     writer.compactions
         + writer.compactions_stale
-        + counters.compactor_installs
-        + counters.compactor_installs_stale
+        + counters.compactor.compactions_installed
+        + counters.compactor.installs_stale
 }
 
 /// The clients' operations (the drain's deletes too, when one was drawn).
@@ -187,21 +187,22 @@ pub fn lsm_summary(
     LsmSummary {
         topology: format!("{:?}", config.lsm.topology).to_lowercase(),
         durability: format!("{:?}", config.lsm.durability).to_lowercase(),
-        compactions_installed: writer.compactions + counters.compactor_installs,
-        installs_rejected_stale: writer.compactions_stale + counters.compactor_installs_stale,
-        installs_rejected_fenced: counters.compactor_installs_fenced,
+        compactions_installed: writer.compactions + counters.compactor.compactions_installed,
+        installs_rejected_stale: writer.compactions_stale + counters.compactor.installs_stale,
+        installs_rejected_fenced: counters.compactor.installs_fenced,
         compactor_opens: counters.compactor_opens,
         compactors_fenced: counters.compactors_fenced,
         compactor_jobs_at_once_max: counters.compactor_jobs_at_once_max,
         checkpoints_taken: writer.checkpoints,
         checkpoints_verified: found.checkpoint_verifications,
-        checkpoints_expired: counters.gc_checkpoints_expired,
+        checkpoints_expired: counters.gc.checkpoints_expired,
         recoveries_checked: found.recoveries_checked,
         deletions_deferred: found.pending_added,
-        deletions_done: counters.gc_pending_deleted,
-        deletions_forced: writer.tables_force_deleted + counters.compactor_inputs_force_deleted,
-        orphans_collected: counters.gc_orphans_deleted + counters.compactor_orphans_deleted,
-        gc_passes: counters.gc_passes,
+        deletions_done: counters.gc.pending_deleted,
+        deletions_forced: writer.tables_force_deleted + counters.compactor.inputs_force_deleted,
+        orphans_collected: counters.gc.orphans_deleted + counters.compactor.orphans_deleted,
+        // Successful passes, as this report always counted them.
+        gc_passes: counters.gc.passes - counters.gc.errors,
         stall_time_ms: counters.stall_ms,
         rest: rest.describe(),
         remote: (config.lsm.topology == Topology::Remote).then(|| remote_summary(config, remote)),

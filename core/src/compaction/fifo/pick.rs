@@ -112,6 +112,8 @@ fn pick_intra_l0(
         max_bytes_per_removed_file,
         options.effective_max_compaction_bytes(),
     )?;
+    // `find_intra_l0` returns spans of at least the trigger's length.
+    assert!(span.len() >= options.level0_file_num_compaction_trigger);
     let ids: Vec<_> = span.iter().map(|sst| sst.id).collect();
     let id_set: BTreeSet<_> = ids.iter().copied().collect();
     Some(CompactionPlan {

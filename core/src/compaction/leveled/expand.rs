@@ -26,6 +26,12 @@ pub(crate) fn expand_l0_inputs<'a>(
     {
         return None;
     }
+    // Each input overlaps its own range, so expanding only ever adds tables.
+    assert!(
+        inputs
+            .iter()
+            .all(|input| expanded.iter().any(|sst| sst.id == input.id))
+    );
     Some(expanded)
 }
 

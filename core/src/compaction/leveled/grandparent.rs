@@ -69,6 +69,12 @@ impl GrandparentCut {
             })
             .find(|files| !files.is_empty())
             .unwrap_or_default();
+        // `advance` walks the boundaries in key order: one level's run, sorted and disjoint.
+        assert!(
+            files
+                .windows(2)
+                .all(|pair| pair[0].largest_key < pair[1].smallest_key)
+        );
         GrandparentCut {
             files,
             max_compaction_bytes,
@@ -127,6 +133,8 @@ impl<'a> GrandparentCutter<'a> {
         target_bytes: u64,
         bottommost: bool,
     ) -> GrandparentCutter<'a> {
+        // Paired with `assert_plan_well_formed`: a plan's target size is never zero.
+        assert!(target_bytes > 0);
         GrandparentCutter {
             cut,
             target_bytes,
@@ -221,6 +229,7 @@ impl<'a> GrandparentCutter<'a> {
             self.seen_key = true;
         }
         self.boundaries_crossed = self.boundaries_crossed.saturating_add(crossed);
+        assert!(self.index <= files.len());
         crossed
     }
 

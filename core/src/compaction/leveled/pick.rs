@@ -81,6 +81,11 @@ fn pick_file<'a>(
     level: usize,
     output_level: usize,
 ) -> Option<Initial<'a>> {
+    // Paired with `LevelTargets::compute`: the base level lies below L0.
+    assert!(
+        output_level > level,
+        "compaction from L{level} into L{output_level}"
+    );
     if level == 0 && busy.l0_in_progress() {
         return None;
     }
@@ -234,6 +239,7 @@ fn pick_intra_l0(
         u64::MAX,
         options.effective_max_compaction_bytes(),
     )?;
+    assert!(span.len() >= MIN_FILES_FOR_INTRA_L0);
     Some(build_plan(
         manifest,
         0,

@@ -71,6 +71,8 @@ pub fn level_scores(
         scores.push(LevelScore { level, score });
     }
     sort_like_rocksdb(&mut scores);
+    // The picker walks levels in this order and stops at the first score below 1.
+    assert!(scores.windows(2).all(|pair| pair[0].score >= pair[1].score));
     scores
 }
 

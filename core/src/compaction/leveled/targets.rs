@@ -26,11 +26,16 @@ impl LevelTargets {
     /// `max_bytes_for_level_base`.
     pub fn compute(manifest: &Manifest, options: &LeveledOptions) -> LevelTargets {
         let num_levels = options.bounded_num_levels().max(manifest.level_count());
-        if options.level_compaction_dynamic_level_bytes {
+        let targets = if options.level_compaction_dynamic_level_bytes {
             dynamic_targets(manifest, options, num_levels)
         } else {
             static_targets(options, num_levels)
-        }
+        };
+        // L0 compacts into an existing level below it: pickers take `base_level` as an
+        // output level and `num_levels` from the targets' length.
+        assert_eq!(targets.level_max_bytes.len(), num_levels);
+        assert!(targets.base_level >= 1 && targets.base_level < num_levels);
+        targets
     }
 
     /// Number of levels, L0 included.

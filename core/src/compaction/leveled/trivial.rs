@@ -43,6 +43,12 @@ pub(super) fn pick_l0_trivial_move<'a>(
         return None;
     }
     picked.sort_by(|a, b| a.smallest_key.cmp(&b.smallest_key));
+    // Moved as they are into one sorted run, the tables must be disjoint.
+    assert!(
+        picked
+            .windows(2)
+            .all(|pair| pair[0].largest_key < pair[1].smallest_key)
+    );
     Some(picked)
 }
 
@@ -82,6 +88,7 @@ pub(super) fn extend_trivial_move<'a>(
         }
         picked.push(next);
     }
+    assert!(picked.len() <= MAX_MULTI_TRIVIAL_MOVE);
     picked
 }
 

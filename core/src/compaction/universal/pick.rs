@@ -135,7 +135,10 @@ impl UniversalContext<'_> {
 /// The deepest level: `num_levels - 1`, or deeper if the manifest already has data there.
 fn last_level(manifest: &Manifest, options: &UniversalOptions) -> usize {
     let configured = options.num_levels.clamp(1, MAX_LEVELS.saturating_add(1));
-    configured.max(manifest.level_count()).saturating_sub(1)
+    let last = configured.max(manifest.level_count()).saturating_sub(1);
+    // Paired with `assert_plan_well_formed`: an output level is never past the last.
+    assert!(last <= MAX_LEVELS);
+    last
 }
 
 /// RocksDB's `max_read_amp`: -1 → the trigger; 0 → the fewest runs whose sizes, growing

@@ -41,6 +41,12 @@ pub fn checkpoint(
             wal_replay_point: *wal_replay_point,
             last_seq: SeqNum(latest.last_seq.0.max(meta.largest_seq.0)),
         });
+    // A carried flush never lowers `last_seq`: `apply` would refuse it as a regression.
+    assert!(
+        flush
+            .as_ref()
+            .is_none_or(|flushed| flushed.last_seq >= latest.last_seq)
+    );
     let version = latest
         .version
         .0
@@ -56,6 +62,14 @@ pub fn checkpoint(
         created_at_ms: request.created_at_ms,
         expires_at_ms: request.expires_at_ms,
     };
+    // Paired with `apply`'s `CheckpointIdReused`: the id handed out is the next unused one.
+    assert!(
+        latest
+            .checkpoints
+            .iter()
+            .all(|listed| listed.id < checkpoint.id),
+        "a new checkpoint id is above every listed one"
+    );
     let edit = Edit::Checkpoint {
         writer_epoch: request.writer_epoch,
         flush,

@@ -19,7 +19,11 @@ pub fn visible_content(
     for merged in MergingIterator::new(sources, merge_options, NoFilter) {
         let entry = merged?;
         if let Some(value) = visible_value(&entry, now_wall_ms) {
-            content.insert(entry.key.user_key, value);
+            let earlier = content.insert(entry.key.user_key, value);
+            assert!(
+                earlier.is_none(),
+                "a bottommost merge yields each user key once"
+            );
         }
     }
     Ok(content)

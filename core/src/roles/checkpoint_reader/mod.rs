@@ -64,6 +64,9 @@ impl<S: ObjectStore, C: Clock> CheckpointReader<S, C> {
         };
         let mut reader =
             Self::open_version(store, clock, retry, checkpoint.manifest_version).await?;
+        // Paired with `checkpoints_refer_to_past_versions`: the version named is at or
+        // below the newest.
+        assert!(reader.manifest.version <= newest.version);
         reader.checkpoint = Some(checkpoint);
         Ok(reader)
     }
@@ -160,6 +163,7 @@ impl<S: ObjectStore, C: Clock> CheckpointReader<S, C> {
             self.tables.pop_first();
         }
         self.tables.insert(meta.id, reader.clone());
+        assert!(self.tables.len() <= TABLES_CACHED_MAX);
         Ok(reader)
     }
 }
@@ -242,12 +246,10 @@ fn merge_error(metas: &[SstMeta], error: MergeError) -> CheckpointReadError {
             seq,
         } => (source_index, TableDefect::OutOfOrder { user_key, seq }),
     };
-    match metas.get(source_index) {
-        Some(meta) => defect(meta, table_defect),
-        None => CheckpointReadError::CorruptTable {
-            id: SstId(0),
-            path: String::new(),
-            defect: table_defect,
-        },
-    }
+    // The merge's sources are the tables of `metas`, in the same order.
+    assert!(
+        source_index < metas.len(),
+        "merge source {source_index} unknown"
+    );
+    defect(&metas[source_index], table_defect)
 }

@@ -190,7 +190,16 @@ async fn install_checked<S: ObjectStore, C: Clock>(
     };
     let decide = |latest: &Manifest| decide_install(latest, &request, inputs);
     match install_decided(store, clock, &settings, decide).await {
-        Ok(installed) => Ok(InstallOutcome::Installed(installed.manifest)),
+        Ok(installed) => {
+            // Paired with `landed`, which resolves an unknown outcome on the next attempt:
+            // what an install leaves is what `landed` looks for (a move's tables at the
+            // output level are looked for only when the inputs were checked live).
+            assert!(
+                request.plan.kind == PlanKind::Move
+                    || landed(request.plan, request.outputs, &installed.manifest)
+            );
+            Ok(InstallOutcome::Installed(installed.manifest))
+        }
         Err(InstallFailure::Refused(InstallRefusal::Plan(PlanError::InputNotLive { id }))) => {
             Ok(InstallOutcome::Stale { id })
         }

@@ -97,6 +97,8 @@ async fn scan<S: ObjectStore, C: Clock>(
     }
     // The temporary index held every candidate key once, not once per segment.
     stats.index_entries = keys.len() as u64;
+    // Only candidates are judged: `scan_shadowed` keeps the keys it finds in the index.
+    assert!(shadowed.len() <= keys.len());
     Ok(shadowed)
 }
 
@@ -143,6 +145,9 @@ async fn lookup<S: ObjectStore, C: Clock>(
         let found = lookup_probe(&reader, &probe, stats).map_err(corrupt)?;
         remaining.retain(|key| !found.contains(key));
         shadowed.extend(found);
+        // Candidates are unique (`candidate_keys`) and each is found at most once: the
+        // probe asks only keys still remaining.
+        assert_eq!(remaining.len() + shadowed.len(), keys.len());
     }
     Ok(shadowed)
 }

@@ -108,6 +108,8 @@ impl CompactionJob {
             };
             inputs.push(meta.clone());
         }
+        // Paired with `assert_plan_well_formed`: a plan names each input once.
+        assert_eq!(inputs.len(), plan.input_count());
         let newer_segments = newer_segments(&plan, manifest);
         Ok(CompactionJob {
             plan,
@@ -168,8 +170,25 @@ pub(crate) fn newer_segments(plan: &CompactionPlan, manifest: &Manifest) -> Vec<
         return Vec::new();
     }
     let ids = plan.input_ids();
-    let rest = manifest.l0.iter().filter(|sst| !ids.contains(&sst.id));
-    rest.cloned().collect()
+    let rest: Vec<SstMeta> = manifest
+        .l0
+        .iter()
+        .filter(|sst| !ids.contains(&sst.id))
+        .cloned()
+        .collect();
+    // The log picker takes the oldest segments, so every other one is newer: only then
+    // does a key found in them shadow the candidate's version.
+    let inputs_newest = manifest
+        .l0
+        .iter()
+        .filter(|sst| ids.contains(&sst.id))
+        .map(|sst| sst.largest_seq)
+        .max();
+    assert!(
+        rest.iter()
+            .all(|sst| Some(sst.largest_seq) >= inputs_newest)
+    );
+    rest
 }
 
 /// Whether merges of `style` run the TTL compaction filter ([`crate::merge::TtlFilter`]):

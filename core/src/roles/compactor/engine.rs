@@ -161,6 +161,8 @@ impl JobEngine {
         if self.fenced.is_none() {
             self.fenced = Some(error.clone());
         }
+        // Fenced is terminal: the first fence's error is kept and returned from now on.
+        assert!(self.fenced.is_some());
         self.fenced.clone().unwrap_or(error)
     }
 
@@ -187,6 +189,11 @@ impl JobEngine {
             return Err(exhausted());
         }
         self.blocks_reserved += 1;
+        // Blocks never overlap: each starts where the previous one ended.
+        assert_eq!(
+            output_ids.first_counter + OUTPUT_IDS_PER_JOB,
+            self.blocks_reserved * OUTPUT_IDS_PER_JOB
+        );
         Ok(output_ids)
     }
 
@@ -355,6 +362,9 @@ impl JobEngine {
                     } else {
                         BTreeSet::new()
                     };
+                    // Only this job's inputs are force-deleted, and none of them is live.
+                    assert!(force_deleted.is_subset(&job.plan.input_ids()));
+                    assert!(force_deleted.iter().all(|id| !manifest.is_live(*id)));
                     self.stats.inputs_force_deleted += force_deleted.len() as u64;
                     self.stats.compactions_installed += 1;
                     return Ok(Finished::Installed {
@@ -366,6 +376,8 @@ impl JobEngine {
                 Ok(InstallOutcome::Stale { id }) => {
                     self.stats.installs_stale += 1;
                     let refreshed = self.refresh(store, clock).await;
+                    // Table ids are never reused: an input gone once stays gone.
+                    assert!(refreshed.as_ref().is_none_or(|latest| !latest.is_live(id)));
                     if self.fenced.is_none() {
                         let newest = refreshed.as_ref().unwrap_or(known);
                         let outputs = metas.iter().map(|meta| meta.id);

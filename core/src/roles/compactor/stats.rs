@@ -24,3 +24,19 @@ pub struct CompactorStats {
     /// Inputs deleted at install under `force_delete`.
     pub inputs_force_deleted: u64,
 }
+
+impl CompactorStats {
+    /// Adds another incarnation's counters (a report sums every incarnation's).
+    pub fn accumulate(&mut self, other: &CompactorStats) {
+        self.jobs_started += other.jobs_started;
+        self.jobs_failed += other.jobs_failed;
+        self.compactions_installed += other.compactions_installed;
+        self.installs_stale += other.installs_stale;
+        self.installs_fenced += other.installs_fenced;
+        self.installs_unresolved += other.installs_unresolved;
+        self.input_bytes += other.input_bytes;
+        self.output_bytes += other.output_bytes;
+        self.orphans_deleted += other.orphans_deleted;
+        self.inputs_force_deleted += other.inputs_force_deleted;
+    }
+}

@@ -32,7 +32,9 @@ use crate::gc::{GcOptions, GcPlan, plan_gc, plan_manifest_gc, plan_tmp_gc, plan_
 #[cfg(feature = "bugs")]
 use crate::gc::{WALLCLOCK_ORPHAN_AGE_MS, wallclock_orphans};
 use crate::ids::{CheckpointId, SstId};
-use crate::layout::{MANIFEST_PREFIX, SST_PREFIX, TMP_PREFIX, WAL_PREFIX, manifest_path, wal_path};
+use crate::layout::{
+    MANIFEST_PREFIX, SST_PREFIX, TMP_PREFIX, WAL_PREFIX, manifest_path, parse_tmp_job, wal_path,
+};
 use crate::manifest::Manifest;
 use crate::manifest::decide::{expire_checkpoints, purge_pending};
 use crate::roles::manifest_io::{ManifestIoError, install, read_latest_manifest};
@@ -124,7 +126,12 @@ impl<S: ObjectStore, C: Clock> GarbageCollector<S, C> {
             let manifest = self
                 .remove_checkpoints(&plan.expired_checkpoints, &pass_tag, pass)
                 .await?;
+            let first_version = plan.manifest_version;
             plan = plan_gc(&manifest, &listed, now_wall_ms, &self.options);
+            assert!(
+                plan.manifest_version > first_version,
+                "re-planned on the removal"
+            );
             if !plan.expired_checkpoints.is_empty() {
                 // More checkpoints expired in a race with this pass: their tables stay
                 // protected until a pass has removed them from the manifest.
@@ -174,6 +181,8 @@ impl<S: ObjectStore, C: Clock> GarbageCollector<S, C> {
         };
         let paths = plan_tmp_gc(manifest, &listed, self.options.deletes_per_pass_max);
         for path in paths {
+            let epoch = parse_tmp_job(&path).map(|(epoch, _)| epoch);
+            assert!(epoch.is_some_and(|epoch| epoch < manifest.compactor_epoch));
             let deleted = retry_idempotent(&self.clock, &self.options.retry, || {
                 self.store.delete(&path)
             })
@@ -259,6 +268,15 @@ impl<S: ObjectStore, C: Clock> GarbageCollector<S, C> {
         let installed = installed.map_err(|error| lost_races(error, pass))?;
         pass.cas_conflicts += u64::from(installed.attempts - 1);
         pass.checkpoints_expired += installed.output;
+        // Paired with `expire_checkpoints`: removed, or already gone (ids are never reused).
+        assert!(
+            installed
+                .manifest
+                .checkpoints
+                .iter()
+                .all(|listed| !expired.contains(&listed.id)),
+            "an expired checkpoint is still listed after its removal"
+        );
         Ok(installed.manifest)
     }
 
@@ -281,6 +299,10 @@ impl<S: ObjectStore, C: Clock> GarbageCollector<S, C> {
             }
             pass.bytes_deleted += planned.listed_size_bytes.unwrap_or(0);
             if pending.contains(&planned.id) {
+                assert!(
+                    !deleted_pending.contains(&planned.id),
+                    "deleted twice in a pass"
+                );
                 pass.pending_deleted += 1;
                 deleted_pending.insert(planned.id);
             } else {
@@ -310,6 +332,15 @@ impl<S: ObjectStore, C: Clock> GarbageCollector<S, C> {
         let installed = installed.map_err(|error| lost_races(error, pass))?;
         pass.cas_conflicts += u64::from(installed.attempts - 1);
         pass.pending_purged += installed.output;
+        // Paired with `purge_pending`: a table leaves the pending list once, for good.
+        assert!(
+            installed
+                .manifest
+                .pending_deletion
+                .iter()
+                .all(|pending| !deleted.contains(&pending.sst.id)),
+            "a purged table is still pending"
+        );
         Ok(())
     }
 }

@@ -48,7 +48,8 @@ pub struct GcStats {
 }
 
 impl GcStats {
-    pub(super) fn add(&mut self, pass: &GcPassStats) {
+    /// Adds what one pass did (not the pass itself: `passes` and `errors` are the caller's).
+    pub fn add(&mut self, pass: &GcPassStats) {
         self.checkpoints_expired += pass.checkpoints_expired;
         self.pending_deleted += pass.pending_deleted;
         self.pending_purged += pass.pending_purged;
@@ -58,5 +59,22 @@ impl GcStats {
         self.manifests_deleted += pass.manifests_deleted;
         self.bytes_deleted += pass.bytes_deleted;
         self.cas_conflicts += pass.cas_conflicts;
+    }
+}
+
+impl GcStats {
+    /// Adds another collector's totals (a report sums every incarnation's).
+    pub fn accumulate(&mut self, other: &GcStats) {
+        self.passes += other.passes;
+        self.checkpoints_expired += other.checkpoints_expired;
+        self.pending_deleted += other.pending_deleted;
+        self.pending_purged += other.pending_purged;
+        self.orphans_deleted += other.orphans_deleted;
+        self.tmp_deleted += other.tmp_deleted;
+        self.wal_deleted += other.wal_deleted;
+        self.manifests_deleted += other.manifests_deleted;
+        self.bytes_deleted += other.bytes_deleted;
+        self.cas_conflicts += other.cas_conflicts;
+        self.errors += other.errors;
     }
 }

@@ -174,8 +174,12 @@ impl RemotePrimary {
                 return Ok(Installed::Failed(detail));
             }
         };
-        let Some(compactor_epoch) = port.compactor_epoch() else {
-            return Ok(Installed::Failed("no compactor epoch".to_string()));
+        // The primary sits beside one writer incarnation and took its compactor epoch, which
+        // `on_result` just matched against the job's.
+        let compactor_epoch = port.compactor_epoch();
+        assert_eq!(compactor_epoch, self.compactor_epoch);
+        let Some(compactor_epoch) = compactor_epoch else {
+            unreachable!("a result of this primary's epoch arrived without one");
         };
         let request = InstallRequest {
             plan: &job.plan,
@@ -243,12 +247,18 @@ impl RemotePrimary {
         #[cfg(feature = "bugs")]
         let empty_deletes_inputs =
             validated.is_empty() && port.options().bugs.has(Bug::RemoteEmptyOutputDeletesInput);
+        // Without the bug, what the result held plays no part in deleting its inputs.
         #[cfg(not(feature = "bugs"))]
-        let empty_deletes_inputs = false;
+        let empty_deletes_inputs = {
+            let _ = validated;
+            false
+        };
         if port.options().force_delete || empty_deletes_inputs {
             let retry = port.options().retry;
             let inputs = record.job.plan.input_ids();
             let deleted = delete_tables(port.store(), port.clock(), &retry, inputs).await;
+            // The install took the inputs out of the tree before any of them was deleted.
+            assert!(deleted.iter().all(|id| !port.manifest().is_live(*id)));
             port.record_tables_deleted(&deleted.into_iter().collect::<Vec<_>>());
         }
     }

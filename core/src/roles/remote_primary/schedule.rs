@@ -37,6 +37,8 @@ impl RemotePrimary {
         }
         self.pick_new(port).await?;
         self.trim_closed();
+        // A reschedule replaces a job that left `InFlight`, so the bound holds throughout.
+        assert!(self.in_flight() <= self.options.jobs_in_flight_max.max(1));
         Ok(std::mem::take(&mut self.queued))
     }
 
@@ -77,6 +79,16 @@ impl RemotePrimary {
         port: &mut P,
         record: &JobRecord,
     ) -> Result<(), WriterError> {
+        let state = self
+            .jobs
+            .get(&record.job.id.counter)
+            .map(|record| record.state);
+        // Retried only once it left `InFlight`, so a plan is never in flight twice.
+        assert_ne!(
+            state,
+            Some(JobState::InFlight),
+            "retrying a job still in flight"
+        );
         let plan = &record.job.plan;
         if !inputs_live(port, plan) {
             return Ok(());

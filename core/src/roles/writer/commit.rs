@@ -52,6 +52,16 @@ impl<S: ObjectStore, C: Clock> Writer<S, C> {
             ));
         };
         let (first_seq, last_seq) = (first.seq(), last.seq());
+        // One sequence number per op, consecutive from the next unused one.
+        assert_eq!(
+            first_seq, self.next_seq,
+            "a batch starts at the next sequence number"
+        );
+        assert_eq!(
+            last_seq.0 - first_seq.0 + 1,
+            ops.len() as u64,
+            "a batch's sequence numbers are consecutive"
+        );
         let wal_id = self.next_wal_id;
         if self.options.durability == Durability::Checkpoint {
             // No WAL: acknowledged once in the memtable; durable at the next checkpoint.
@@ -59,6 +69,7 @@ impl<S: ObjectStore, C: Clock> Writer<S, C> {
                 self.memtable.insert(entry).map_err(WriterError::Memtable)?;
             }
             self.next_seq = SeqNum(last_seq.0 + 1);
+            assert_eq!(self.memtable.largest_seq(), Some(last_seq));
             self.stats.commits += 1;
             self.stats.entries_committed += ops.len() as u64;
             return Ok(CommitReceipt {
@@ -96,6 +107,8 @@ impl<S: ObjectStore, C: Clock> Writer<S, C> {
         }
         self.next_wal_id = WalId(wal_id.0 + 1);
         self.next_seq = SeqNum(last_seq.0 + 1);
+        // Acknowledged writes are readable: the memtable holds the batch's newest number.
+        assert_eq!(self.memtable.largest_seq(), Some(last_seq));
         self.stats.commits += 1;
         self.stats.entries_committed += ops.len() as u64;
         self.stats.wal_bytes += size_bytes;
@@ -173,6 +186,10 @@ impl<S: ObjectStore, C: Clock> Writer<S, C> {
             writer_epoch: self.epoch,
             segment_id: id,
         };
+        assert!(
+            id >= self.manifest.wal_replay_point,
+            "a segment below the replay point would never be replayed"
+        );
         let bytes = encode_segment(header, batches).map_err(WriterError::Encode)?;
         let size_bytes = bytes.len() as u64;
         let path = wal_path(id);

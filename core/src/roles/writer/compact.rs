@@ -34,6 +34,8 @@ impl<S: ObjectStore, C: Clock> Writer<S, C> {
         let Some(engine) = self.compactor.as_mut() else {
             return Ok(None);
         };
+        // The embedded engine runs one job at a time (`max_concurrent_compactions: 1`).
+        assert_eq!(engine.running_jobs(), 0);
         let job = match engine.start_job(&self.manifest, now_ms) {
             Ok(Some(job)) => job,
             Ok(None) => return Ok(None),
@@ -92,6 +94,11 @@ impl<S: ObjectStore, C: Clock> Writer<S, C> {
         let finished = engine
             .finish_job(&self.store, &self.clock, &job, result, &self.manifest)
             .await;
+        assert_eq!(
+            engine.running_jobs(),
+            0,
+            "a finished job releases its inputs"
+        );
         match finished {
             Ok(Finished::Installed {
                 stats,

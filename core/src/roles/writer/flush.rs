@@ -131,6 +131,8 @@ impl<S: ObjectStore, C: Clock> Writer<S, C> {
             },
         )?;
         let memtable = std::mem::take(&mut self.memtable);
+        // Every write in the memtable holds a sequence number already handed out.
+        assert!(memtable.largest_seq() < Some(self.next_seq));
         self.next_sst_counter += 1;
         // Like RocksDB's flush with no snapshots: only each key's newest version survives
         // (tombstones included — older data may lie below).
@@ -150,6 +152,11 @@ impl<S: ObjectStore, C: Clock> Writer<S, C> {
                 return Err(WriterError::Build(error));
             }
         };
+        // Paired with the memtable's count: the table keeps each key's newest version, the
+        // newest write among them.
+        assert_eq!(meta.id, id);
+        assert_eq!(Some(meta.largest_seq), memtable.largest_seq());
+        assert!(meta.entry_count <= memtable.len() as u64);
         self.flushing = Some(PendingFlush {
             memtable,
             wal_replay_point: self.next_wal_id,

@@ -75,7 +75,17 @@ impl<S: ObjectStore, C: Clock> Writer<S, C> {
         if writer.options.durability == Durability::Wal {
             writer.replay_listed_segments().await?;
             writer.fence_wal().await?;
+            // Paired with `create_wal_segment`: no new segment lies below the replay point.
+            assert!(writer.next_wal_id > writer.manifest.wal_replay_point);
         }
+        // Replay continues numbering after every replayed and every persisted write.
+        assert!(writer.next_seq > writer.manifest.last_seq);
+        assert!(
+            writer
+                .memtable
+                .largest_seq()
+                .is_none_or(|largest| largest < writer.next_seq)
+        );
         // An incarnation paused between its epoch bump and its WAL fence may finish opening
         // after a newer one started; its WAL fence then succeeds at a later segment. It must
         // not serve: confirm the epoch is still current before acknowledging anything.
@@ -103,6 +113,10 @@ impl<S: ObjectStore, C: Clock> Writer<S, C> {
                 });
             }
             self.replay_segment(id).await?;
+            assert!(
+                self.next_wal_id > id,
+                "replay moves past the segment it read"
+            );
         }
         Ok(())
     }
@@ -117,6 +131,10 @@ impl<S: ObjectStore, C: Clock> Writer<S, C> {
         .map_err(WriterError::Store)?;
         let segment = decode_segment_expecting(&got.bytes, id)
             .map_err(|error| WriterError::CorruptWal { path, error })?;
+        assert_eq!(
+            id, self.next_wal_id,
+            "segments replay in order, without a gap"
+        );
         // BUG (`wal-replay-off-by-one`): the segment at the replay point is skipped.
         #[cfg(feature = "bugs")]
         if self.options.bugs.has(Bug::WalReplayOffByOne) && id == self.manifest.wal_replay_point {
@@ -167,12 +185,17 @@ impl<S: ObjectStore, C: Clock> Writer<S, C> {
         .await
         .map_err(|error| self.manifest_error(error))?;
         if latest.writer_epoch != self.epoch {
+            assert!(latest.writer_epoch > self.epoch, "writer epoch went back");
             let fenced = WriterError::Fenced {
                 epoch: self.epoch,
                 detail: format!("manifest names writer epoch {}", latest.writer_epoch),
             };
             return Err(self.stop_if_terminal(fenced));
         }
+        assert!(
+            latest.version >= self.manifest.version,
+            "the writer's manifest never moves back"
+        );
         self.manifest = latest;
         Ok(&self.manifest)
     }

@@ -70,6 +70,7 @@ impl<S: ObjectStore, C: Clock> Writer<S, C> {
             );
             found.push((entry.key.user_key.clone(), entry.value.clone()));
         }
+        assert!(found.len() <= limit);
         self.stats.reads += 1;
         Ok(found)
     }
