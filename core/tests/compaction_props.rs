@@ -163,7 +163,7 @@ proptest! {
         target in 200u64..4000,
         now_ms in 0u64..200,
     ) {
-        let options = SstOptions { block_size_bytes: 128, bloom_bits_per_key: 10 };
+        let options = SstOptions { block_size_bytes: 128, bloom_bits_per_key: 10, ..SstOptions::default() };
         let mut seq = 0u64;
         let mut next_seq = || { seq += 1; SeqNum(seq) };
         // L1 first (oldest data): entries split into tables of disjoint key ranges.

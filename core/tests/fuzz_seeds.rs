@@ -51,10 +51,13 @@ fn ssts() -> Vec<(&'static str, Bytes)> {
     let small = SstOptions {
         block_size_bytes: 64,
         bloom_bits_per_key: 10,
+        // Short runs, so the seed holds delta-encoded keys and several restart points.
+        block_restart_interval: std::num::NonZeroU32::new(2).unwrap(),
     };
     let no_filter = SstOptions {
         block_size_bytes: 256,
         bloom_bits_per_key: 0,
+        ..SstOptions::default()
     };
     let one = [Entry::put(&b""[..], SeqNum(7), &b"v"[..])];
     let versions = [

@@ -163,7 +163,7 @@ proptest! {
         block_size_bytes in 64usize..600,
         bloom_bits_per_key in 0u32..12,
     ) {
-        let options = SstOptions { block_size_bytes, bloom_bits_per_key };
+        let options = SstOptions { block_size_bytes, bloom_bits_per_key, ..SstOptions::default() };
         let (sources, oracle) = build(&ops, &options);
         check(&sources, &oracle, &ranges);
 

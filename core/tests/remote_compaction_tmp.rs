@@ -117,8 +117,9 @@ fn job_and_result_codecs_reject_corruption_without_panicking() {
     for len in 0..encoded.len() {
         assert!(decode_job(&encoded[..len]).is_err());
     }
+    // Version 1, before job SST options carried the restart interval.
     let mut other_version = encoded.to_vec();
-    other_version[8] = 2;
+    other_version[8] = 1;
     assert!(matches!(
         decode_job(&other_version),
         Err(lsm_core::codec::DecodeError::UnsupportedVersion { .. })

@@ -26,6 +26,7 @@ fn small_table() -> (Bytes, Vec<Entry>) {
     let options = SstOptions {
         block_size_bytes: 160,
         bloom_bits_per_key: 10,
+        ..SstOptions::default()
     };
     let (bytes, _) = build_sst(&options, &entries, SstId(3), 0).unwrap();
     (bytes, entries)

@@ -98,6 +98,9 @@ pub fn run(input: Input) {
     let options = SstOptions {
         block_size_bytes: usize::from(input.block_size % 2048) + 1,
         bloom_bits_per_key: u32::from(input.bloom_bits_per_key % 20),
+        // 1..=17: intervals from "every key whole" to past RocksDB's default.
+        block_restart_interval: std::num::NonZeroU32::MIN
+            .saturating_add(u32::from(input.block_size % 17)),
     };
     let mut world = World {
         options,

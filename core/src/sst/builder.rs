@@ -100,7 +100,7 @@ impl SstBuilder {
         SstBuilder {
             options,
             out: Vec::new(),
-            block: BlockWriter::default(),
+            block: BlockWriter::new(&options),
             index: IndexWriter::default(),
             bloom,
             smallest_key: None,
@@ -132,7 +132,8 @@ impl SstBuilder {
     /// Appends `entry`, which must sort strictly after the previous one.
     pub fn add(&mut self, entry: &Entry) -> Result<(), SstBuildError> {
         let new_user_key = self.check_order(entry)?;
-        let entry_len = record::encoded_len(entry);
+        // The largest the entry can take: its key whole, as at a restart point.
+        let entry_len = record::encoded_len(entry, 0);
         if entry_len > MAX_ENTRY_BYTES {
             return Err(SstBuildError::EntryTooLarge {
                 user_key: entry.key.user_key.clone(),
@@ -142,8 +143,7 @@ impl SstBuilder {
         }
         let user_key = entry.user_key();
         if !self.block.is_empty() {
-            let block_full = self.block.size_with(&self.out, entry_len, user_key)
-                > self.options.block_size_bytes;
+            let block_full = self.block.size_with(&self.out, entry) > self.options.block_size_bytes;
             let offsets_overflow =
                 self.block.entries_len(&self.out).saturating_add(entry_len) > MAX_ENTRY_BYTES;
             if block_full || offsets_overflow {

@@ -17,7 +17,7 @@ use crate::codec::{DecodeError, Reader};
 /// Identifies an SST object: "SEDISST1" read as a little-endian u64.
 pub const SST_MAGIC: u64 = u64::from_le_bytes(*b"SEDISST1");
 /// The SST format this build writes and reads.
-pub const SST_FORMAT_VERSION: u32 = 1;
+pub const SST_FORMAT_VERSION: u32 = 2;
 /// Size of the footer in bytes.
 pub const FOOTER_BYTES: usize = 8 * 4 + 4 + 4 + 8;
 
@@ -202,13 +202,14 @@ mod tests {
             Footer::decode(&bad_magic),
             Err(DecodeError::BadMagic { .. })
         ));
+        // Version 1 stored every key whole: such a table is refused, not misread.
         let mut bad_version = good.clone();
-        bad_version[100 + CRC_AT + 4] = 2;
+        bad_version[100 + CRC_AT + 4] = 1;
         assert_eq!(
             Footer::decode(&bad_version),
             Err(DecodeError::UnsupportedVersion {
                 what: "sst",
-                found: 2
+                found: 1
             })
         );
         let mut bad_crc = good.clone();

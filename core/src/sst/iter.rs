@@ -1,5 +1,6 @@
 //! Iterating over an SST in internal-key order, whole or over a user-key range.
 
+use super::data_block::BlockCursor;
 use super::reader::SstReader;
 use crate::codec::DecodeError;
 use crate::entry::{Entry, compare_internal};
@@ -8,11 +9,11 @@ use bytes::Bytes;
 use std::cmp::Ordering;
 use std::ops::{Bound, RangeBounds};
 
-/// The data block being iterated.
-#[derive(Clone, Copy, Debug)]
+/// The data block being iterated, and the position in it.
+#[derive(Clone, Debug)]
 struct Cursor {
     block: usize,
-    position: usize,
+    in_block: BlockCursor,
 }
 
 /// Every version of every key in a user-key range, in internal-key order. Reads one data
@@ -77,28 +78,26 @@ impl SstIter {
         let block_index = self.next_block;
         self.next_block += 1;
         let block = self.reader.read_block(block_index)?;
-        let position = match std::mem::replace(&mut self.seek, Bound::Unbounded) {
+        let in_block = match std::mem::replace(&mut self.seek, Bound::Unbounded) {
             Bound::Included(start) => block.seek(&start, true)?,
             Bound::Excluded(start) => block.seek(&start, false)?,
-            Bound::Unbounded => 0,
+            Bound::Unbounded => block.first(),
         };
-        assert!(position <= block.len());
         self.cursor = Some(Cursor {
             block: block_index,
-            position,
+            in_block,
         });
         Ok(true)
     }
 
-    /// The entry under the cursor, or `None` at the end of the block.
-    fn take_entry(&mut self, cursor: Cursor) -> Result<Option<Entry>, DecodeError> {
-        let block = self.reader.read_block(cursor.block)?;
-        if cursor.position >= block.len() {
+    /// The entry under the cursor, moving past it; `None` at the end of the block.
+    fn take_entry(&mut self) -> Result<Option<Entry>, DecodeError> {
+        let Some(cursor) = &mut self.cursor else {
             return Ok(None);
-        }
-        let raw = block.entry_at(cursor.position)?;
-        let entry = raw.to_entry(self.reader.bytes());
-        Ok(Some(entry))
+        };
+        let block = self.reader.read_block(cursor.block)?;
+        let raw = block.next(&mut cursor.in_block)?;
+        Ok(raw.map(|raw| raw.to_entry(self.reader.bytes())))
     }
 
     fn before_start(&self, user_key: &[u8]) -> bool {
@@ -119,7 +118,7 @@ impl SstIter {
 
     /// The first entry yielded lies at or after the lower bound; each later one sorts after
     /// the one before it. Together: every entry yielded lies in the range.
-    fn check_order(&self, entry: &Entry, cursor: Cursor) -> Result<(), DecodeError> {
+    fn check_order(&self, entry: &Entry, block: usize) -> Result<(), DecodeError> {
         let detail = match &self.previous {
             None if self.before_start(entry.user_key()) => format!(
                 "entry {:?}@{} sorts before the range start {:?} it was sought from",
@@ -141,7 +140,7 @@ impl SstIter {
         };
         let block_offset = self
             .reader
-            .block_handle(cursor.block)
+            .block_handle(block)
             .map_or(0, |handle| handle.offset);
         Err(DecodeError::Invalid {
             what: "sst data block",
@@ -154,23 +153,19 @@ impl SstIter {
         // Each pass either yields, ends, or enters a new block, so this is bounded by the
         // block count.
         for _ in 0..=self.reader.block_count() {
-            let Some(cursor) = self.cursor else {
+            let Some(block) = self.cursor.as_ref().map(|cursor| cursor.block) else {
                 if !self.enter_next_block()? {
                     return Ok(None);
                 }
                 continue;
             };
-            match self.take_entry(cursor)? {
+            match self.take_entry()? {
                 None => self.cursor = None,
                 Some(entry) => {
                     if self.past_end(entry.user_key()) {
                         return Ok(None);
                     }
-                    self.check_order(&entry, cursor)?;
-                    self.cursor = Some(Cursor {
-                        position: cursor.position + 1,
-                        ..cursor
-                    });
+                    self.check_order(&entry, block)?;
                     self.previous = Some((entry.key.user_key.clone(), entry.seq()));
                     return Ok(Some(entry));
                 }

@@ -12,6 +12,7 @@
 mod block;
 mod bloom;
 mod builder;
+mod data_block;
 mod footer;
 mod framing;
 mod index;
@@ -32,5 +33,7 @@ pub use options::SstOptions;
 pub use reader::{ReadStats, SstReader};
 pub use sparse::SparseSst;
 
+#[cfg(test)]
+mod block_tests;
 #[cfg(test)]
 mod tests;

@@ -1,7 +1,7 @@
 //! Opening an SST and point lookups.
 
-use super::block::DataBlock;
 use super::bloom::BloomFilter;
+use super::data_block::DataBlock;
 use super::footer::Footer;
 use super::framing::{BlockHandle, BlockKind, locate_block, unseal_block};
 use super::index::{BlockIndex, parse_index};
@@ -141,15 +141,14 @@ impl SstReader {
         stats.blocks_read.push(block_number);
         stats.bytes_read = handle.len;
         let block = self.read_block(block_index)?;
-        let position = block.seek(user_key, true)?;
-        if position == block.len() {
+        let mut cursor = block.seek(user_key, true)?;
+        let Some(raw) = block.next(&mut cursor)? else {
             return Err(DecodeError::Invalid {
                 what: BlockKind::Data.what(),
                 offset: offset_usize(handle),
                 detail: "the block's keys end before its last key in the index".to_string(),
             });
-        }
-        let raw = block.entry_at(position)?;
+        };
         let lookup = if raw.user_key != user_key {
             Lookup::Absent
         } else if raw.kind == EntryKind::Delete {

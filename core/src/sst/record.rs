@@ -1,11 +1,14 @@
 //! How one entry is encoded inside a data block:
 //!
 //! ```text
-//! varint key_len | key | varint seq | u8 flags | [u64 expires_at_ms] | varint value_len | value
+//! varint shared_len | varint suffix_len | key suffix | varint seq | u8 flags
+//! | [u64 expires_at_ms] | varint value_len | value
 //! ```
 //!
-//! `flags` holds the entry kind in its low two bits and [`FLAG_HAS_EXPIRY`] in its top bit;
-//! any other bit set is invalid. The internal key comes first so a search decodes only it.
+//! The user key is the first `shared_len` bytes of the previous entry's key followed by the
+//! suffix; at a restart point `shared_len` is 0 and the suffix is the whole key. `flags`
+//! holds the entry kind in its low two bits and [`FLAG_HAS_EXPIRY`] in its top bit; any
+//! other bit set is invalid. The key comes first so a search decodes only it.
 
 use crate::codec::{DecodeError, Reader, put_varint};
 use crate::entry::{Entry, EntryKind, InternalKey, WallMs};
@@ -16,7 +19,8 @@ use bytes::Bytes;
 pub(crate) const FLAG_HAS_EXPIRY: u8 = 0x80;
 const KIND_MASK: u8 = 0x03;
 
-const WHAT_KEY: &str = "sst entry key";
+const WHAT_SHARED: &str = "sst entry shared key length";
+const WHAT_KEY: &str = "sst entry key suffix";
 const WHAT_SEQ: &str = "sst entry sequence number";
 const WHAT_FLAGS: &str = "sst entry flags";
 const WHAT_EXPIRY: &str = "sst entry expiry";
@@ -30,13 +34,16 @@ pub(crate) fn varint_len(value: u64) -> usize {
     len
 }
 
-/// Encoded size of `entry`, without encoding it.
-pub(crate) fn encoded_len(entry: &Entry) -> usize {
-    let key_len = entry.key.user_key.len();
+/// Encoded size of `entry` when its key shares `shared_len` bytes with the previous one,
+/// without encoding it.
+pub(crate) fn encoded_len(entry: &Entry, shared_len: usize) -> usize {
+    assert!(shared_len <= entry.key.user_key.len());
+    let suffix_len = entry.key.user_key.len() - shared_len;
     let value_len = entry.value.len();
     let expiry_len = if entry.expires_at_ms.is_some() { 8 } else { 0 };
-    varint_len(key_len as u64)
-        + key_len
+    varint_len(shared_len as u64)
+        + varint_len(suffix_len as u64)
+        + suffix_len
         + varint_len(entry.key.seq.0)
         + 1
         + expiry_len
@@ -44,11 +51,14 @@ pub(crate) fn encoded_len(entry: &Entry) -> usize {
         + value_len
 }
 
-/// Appends the encoding of `entry`.
-pub(crate) fn encode(out: &mut Vec<u8>, entry: &Entry) {
+/// Appends the encoding of `entry`, whose key shares its first `shared_len` bytes with the
+/// previous entry's key (the caller's to know; 0 stores the key whole).
+pub(crate) fn encode(out: &mut Vec<u8>, entry: &Entry, shared_len: usize) {
     let start = out.len();
-    put_varint(out, entry.key.user_key.len() as u64);
-    out.extend_from_slice(&entry.key.user_key);
+    let suffix = &entry.key.user_key[shared_len..];
+    put_varint(out, shared_len as u64);
+    put_varint(out, suffix.len() as u64);
+    out.extend_from_slice(suffix);
     put_varint(out, entry.key.seq.0);
     let mut flags = entry.kind as u8;
     if entry.expires_at_ms.is_some() {
@@ -61,13 +71,17 @@ pub(crate) fn encode(out: &mut Vec<u8>, entry: &Entry) {
     put_varint(out, entry.value.len() as u64);
     out.extend_from_slice(&entry.value);
     // Paired with the block writer's size prediction, which relies on `encoded_len`.
-    assert_eq!(out.len() - start, encoded_len(entry));
+    assert_eq!(out.len() - start, encoded_len(entry, shared_len));
 }
 
-/// An entry decoded in place: slices into the block, nothing copied.
+/// An entry decoded in place: the value, and the key when stored whole, are slices into the
+/// block; a delta-encoded key lies in the reader's key buffer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct RawEntry<'a> {
     pub user_key: &'a [u8],
+    /// Whether `user_key` lies in the table's buffer (stored whole) rather than being
+    /// rebuilt from a shared prefix.
+    pub key_in_block: bool,
     pub seq: SeqNum,
     pub kind: EntryKind,
     pub value: &'a [u8],
@@ -75,11 +89,17 @@ pub(crate) struct RawEntry<'a> {
 }
 
 impl RawEntry<'_> {
-    /// The owned entry, sharing `file`'s buffer; the slices must lie within `file`.
+    /// The owned entry, sharing `file`'s buffer (a rebuilt key is copied); the block slices
+    /// must lie within `file`.
     pub(crate) fn to_entry(self, file: &Bytes) -> Entry {
+        let user_key = if self.key_in_block {
+            file.slice_ref(self.user_key)
+        } else {
+            Bytes::copy_from_slice(self.user_key)
+        };
         Entry {
             key: InternalKey {
-                user_key: file.slice_ref(self.user_key),
+                user_key,
                 seq: self.seq,
             },
             kind: self.kind,
@@ -89,17 +109,33 @@ impl RawEntry<'_> {
     }
 }
 
-/// Decodes the internal key at the reader's position, leaving it after the sequence number.
-pub(crate) fn decode_key<'a>(reader: &mut Reader<'a>) -> Result<(&'a [u8], SeqNum), DecodeError> {
-    let key_len = reader.varint_len(WHAT_KEY)?;
-    let user_key = reader.take(key_len, WHAT_KEY)?;
-    let seq = SeqNum(reader.varint(WHAT_SEQ)?);
-    Ok((user_key, seq))
+/// The key part of an entry: how much of the previous key it keeps, and what follows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct KeyDelta<'a> {
+    pub shared_len: usize,
+    pub suffix: &'a [u8],
 }
 
-/// Decodes a whole entry at the reader's position.
-pub(crate) fn decode<'a>(reader: &mut Reader<'a>) -> Result<RawEntry<'a>, DecodeError> {
-    let (user_key, seq) = decode_key(reader)?;
+/// Decodes the key part at the reader's position, leaving it at the sequence number.
+pub(crate) fn decode_delta<'a>(reader: &mut Reader<'a>) -> Result<KeyDelta<'a>, DecodeError> {
+    let shared_len = usize::try_from(reader.varint(WHAT_SHARED)?).unwrap_or(usize::MAX);
+    let suffix_len = reader.varint_len(WHAT_KEY)?;
+    let suffix = reader.take(suffix_len, WHAT_KEY)?;
+    Ok(KeyDelta { shared_len, suffix })
+}
+
+/// What follows the key: sequence number, kind, expiry and value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Body<'a> {
+    pub seq: SeqNum,
+    pub kind: EntryKind,
+    pub value: &'a [u8],
+    pub expires_at_ms: Option<WallMs>,
+}
+
+/// Decodes the rest of an entry after its key part.
+pub(crate) fn decode_body<'a>(reader: &mut Reader<'a>) -> Result<Body<'a>, DecodeError> {
+    let seq = SeqNum(reader.varint(WHAT_SEQ)?);
     let flags_offset = reader.offset();
     let flags = reader.u8(WHAT_FLAGS)?;
     let kind = EntryKind::from_u8(flags & KIND_MASK);
@@ -117,8 +153,7 @@ pub(crate) fn decode<'a>(reader: &mut Reader<'a>) -> Result<RawEntry<'a>, Decode
     };
     let value_len = reader.varint_len(WHAT_VALUE)?;
     let value = reader.take(value_len, WHAT_VALUE)?;
-    Ok(RawEntry {
-        user_key,
+    Ok(Body {
         seq,
         kind,
         value,
@@ -139,6 +174,14 @@ mod tests {
         }
     }
 
+    fn decode(bytes: &[u8]) -> Result<(KeyDelta<'_>, Body<'_>), DecodeError> {
+        let mut reader = Reader::new(bytes);
+        let delta = decode_delta(&mut reader)?;
+        let body = decode_body(&mut reader)?;
+        assert!(reader.is_empty());
+        Ok((delta, body))
+    }
+
     #[test]
     fn entries_round_trip_with_their_encoded_length() {
         let entries = [
@@ -147,27 +190,31 @@ mod tests {
             Entry::delete(&b"gone"[..], SeqNum(0)),
         ];
         for entry in &entries {
-            let mut out = Vec::new();
-            encode(&mut out, entry);
-            assert_eq!(out.len(), encoded_len(entry));
-            let file = Bytes::from(out);
-            let mut reader = Reader::new(&file);
-            let raw = decode(&mut reader).unwrap();
-            assert!(reader.is_empty());
-            assert_eq!(&raw.to_entry(&file), entry);
+            for shared_len in 0..=entry.key.user_key.len() {
+                let mut out = Vec::new();
+                encode(&mut out, entry, shared_len);
+                assert_eq!(out.len(), encoded_len(entry, shared_len));
+                let (delta, body) = decode(&out).unwrap();
+                assert_eq!(delta.shared_len, shared_len);
+                assert_eq!(delta.suffix, &entry.key.user_key[shared_len..]);
+                assert_eq!(body.seq, entry.key.seq);
+                assert_eq!(body.kind, entry.kind);
+                assert_eq!(body.value, &entry.value[..]);
+                assert_eq!(body.expires_at_ms, entry.expires_at_ms);
+            }
         }
     }
 
     #[test]
     fn unknown_flags_are_invalid() {
         let mut out = Vec::new();
-        encode(&mut out, &Entry::put(&b"k"[..], SeqNum(1), &b"v"[..]));
-        let flags_at = 1 + 1 + 1;
+        encode(&mut out, &Entry::put(&b"k"[..], SeqNum(1), &b"v"[..]), 0);
+        let flags_at = 1 + 1 + 1 + 1;
         for bad in [0u8, 3, 0x04, 0x41, 0x83] {
             out[flags_at] = bad;
             assert!(
                 matches!(
-                    decode(&mut Reader::new(&out)),
+                    decode(&out),
                     Err(DecodeError::Invalid { .. }) | Err(DecodeError::Truncated { .. })
                 ),
                 "flags {bad:#x}"

@@ -105,7 +105,12 @@ fn arb_entries() -> impl Strategy<Value = Vec<Entry>> {
 /// A real data block holding `entries`, as a payload without its checksum.
 fn real_block_payload(entries: &[Entry]) -> Vec<u8> {
     let mut out = Vec::new();
-    let mut writer = BlockWriter::default();
+    // A short interval, so mutations hit restart points and delta-encoded keys alike.
+    let options = SstOptions {
+        block_restart_interval: std::num::NonZeroU32::new(3).unwrap(),
+        ..SstOptions::default()
+    };
+    let mut writer = BlockWriter::new(&options);
     for entry in entries {
         writer.add(&mut out, entry);
     }
@@ -160,7 +165,11 @@ proptest! {
         edits in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..6),
         probes in prop::collection::vec(arb_key(), 0..6),
     ) {
-        let options = SstOptions { block_size_bytes: 96, bloom_bits_per_key: 8 };
+        let options = SstOptions {
+            block_size_bytes: 96,
+            bloom_bits_per_key: 8,
+            block_restart_interval: std::num::NonZeroU32::new(2).unwrap(),
+        };
         let (bytes, _) = build_sst(&options, &entries, SstId(1), 0).unwrap();
         let original = SstReader::open(bytes.clone()).unwrap();
         let footer = Footer::decode(&bytes).unwrap();

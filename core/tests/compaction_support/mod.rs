@@ -96,6 +96,7 @@ impl Tree {
             sst_options: SstOptions {
                 block_size_bytes: 256,
                 bloom_bits_per_key: 10,
+                ..SstOptions::default()
             },
             next_seq: 1,
             flushes: 0,

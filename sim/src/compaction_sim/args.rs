@@ -309,6 +309,7 @@ impl CompactionSimArgs {
         SstOptions {
             block_size_bytes: self.block_bytes,
             bloom_bits_per_key: self.bloom_bits,
+            ..SstOptions::default()
         }
     }
 

@@ -370,6 +370,9 @@ mod tests {
     fn overheads_are_positive_and_entries_cost_more_than_their_bytes() {
         let (entry, table) = sst_overheads(&SstOptions::default(), 100, false);
         assert!(entry > 116.0, "{entry}");
+        // Keys delta-encoded between restart points: 118.6 B measured, RocksDB's ~123 (its
+        // key carries a fixed 8-byte sequence and type); whole keys cost 133.
+        assert!(entry < 121.0, "{entry}");
         assert!(table > 0.0, "{table}");
     }
 

@@ -16,8 +16,9 @@ use std::fmt;
 pub const REMOTE_JOB_MAGIC: u64 = u64::from_le_bytes(*b"SEDRJOB1");
 /// "SEDRRES1" read as a little-endian u64.
 pub const REMOTE_RESULT_MAGIC: u64 = u64::from_le_bytes(*b"SEDRRES1");
-/// The message format this build writes and reads.
-pub const REMOTE_FORMAT_VERSION: u32 = 1;
+/// The message format this build writes and reads (2: a job's SST options carry the
+/// restart interval).
+pub const REMOTE_FORMAT_VERSION: u32 = 2;
 /// Largest body the decoder accepts (and allocates for); a shorter body is decoded under a
 /// limit that follows its length.
 pub const REMOTE_BODY_LIMIT_BYTES: usize = 4 << 20;
