@@ -1,6 +1,7 @@
-//! `cargo run --release -p reports -- [--out DIR] [--quick] [--faults LEVEL] [--topology T]`: runs the
-//! amplification matrix (styles × workloads) through the simulated world and writes
-//! `report.md`, `report.json` and SVG charts into DIR (default `target/reports`).
+//! `cargo run --release -p reports -- [--out DIR] [--quick] [--faults LEVEL] [--topology T]
+//! [--ops N] [--jobs N]`: runs the amplification matrix (styles × workloads) through the
+//! simulated world and writes `report.md`, `report.json` and SVG charts into DIR (default
+//! `target/reports`).
 #![forbid(unsafe_code)]
 
 mod bars;
@@ -15,7 +16,7 @@ mod models;
 mod pool;
 
 use cell_result::CellResult;
-use clap::Parser;
+use clap::{Parser, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use matrix::{Scale, cells, config};
 use serde::Serialize;
@@ -39,13 +40,13 @@ struct Args {
     /// A small matrix (fewer operations and keys): under a minute.
     #[arg(long)]
     quick: bool,
-    /// Faults during the runs: none (default), light, heavy or swarm.
-    #[arg(long, default_value = "none")]
-    faults: String,
+    /// Faults during the runs.
+    #[arg(long, value_enum, default_value_t = FaultLevel::None)]
+    faults: FaultLevel,
     /// Where compaction runs: embedded (default) or standalone (a compactor node and a
     /// garbage collector: physical space then shows the price of deferred deletion).
-    #[arg(long, default_value = "embedded")]
-    topology: String,
+    #[arg(long, value_enum, default_value_t = Topology::Embedded)]
+    topology: Topology,
     /// Client operations of each matrix cell (default: the scale's own; the log and cost
     /// sweeps keep theirs).
     #[arg(long, value_parser = clap::value_parser!(u64).range(100..))]
@@ -90,26 +91,12 @@ fn main() -> ExitCode {
             return ExitCode::from(u8::try_from(error.exit_code()).unwrap_or(EXIT_USAGE));
         }
     };
-    let Some(faults) = FaultLevel::parse(&args.faults) else {
-        eprintln!(
-            "reports: unknown --faults {:?}; expected none, light, heavy or swarm",
-            args.faults
-        );
-        return ExitCode::from(EXIT_USAGE);
-    };
-    let Some(topology) = Topology::parse(&args.topology) else {
-        eprintln!(
-            "reports: unknown --topology {:?}; expected embedded or standalone",
-            args.topology
-        );
-        return ExitCode::from(EXIT_USAGE);
-    };
     // Checked before any cell runs: a report that cannot be written is bad usage.
     if let Err(message) = check_out(&args.out) {
         eprintln!("reports: {message}");
         return ExitCode::from(EXIT_USAGE);
     }
-    match run(&args, faults, topology) {
+    match run(&args) {
         Ok(all_passed) => {
             if all_passed {
                 ExitCode::SUCCESS
@@ -125,22 +112,17 @@ fn main() -> ExitCode {
 }
 
 /// One matrix cell's world.
-fn run_cell(
-    cell: &matrix::Cell,
-    scale: Scale,
-    faults: FaultLevel,
-    topology: Topology,
-    args: &Args,
-) -> Result<CellResult, String> {
-    let config = config(cell, scale, faults, topology);
+fn run_cell(cell: &matrix::Cell, scale: Scale, args: &Args) -> Result<CellResult, String> {
+    let config = config(cell, scale, args.faults, args.topology);
     let ops = args
         .ops
         .map(|ops| format!("--ops {ops} "))
         .unwrap_or_default();
     let replay = format!(
-        "cargo run --release -p reports -- {}{ops}--topology {} (cell {})",
+        "cargo run --release -p reports -- {}{ops}--faults {} --topology {} (cell {})",
         if args.quick { "--quick " } else { "" },
-        args.topology,
+        value_name(args.faults),
+        value_name(args.topology),
         cell.label()
     );
     let report = sim::world::run(config, None, replay)
@@ -148,8 +130,17 @@ fn run_cell(
     Ok(CellResult::new(cell, report))
 }
 
+/// The name the command line gives `value`.
+fn value_name<T: ValueEnum>(value: T) -> String {
+    value
+        .to_possible_value()
+        .map(|value| value.get_name().to_string())
+        .expect("the world's enums have no skipped variants")
+}
+
 /// Runs the matrix and writes the report; returns whether every cell passed its checks.
-fn run(args: &Args, faults: FaultLevel, topology: Topology) -> Result<bool, String> {
+fn run(args: &Args) -> Result<bool, String> {
+    let (faults_name, topology_name) = (value_name(args.faults), value_name(args.topology));
     let started = Instant::now();
     let sweep_scale = if args.quick {
         Scale::quick()
@@ -168,13 +159,11 @@ fn run(args: &Args, faults: FaultLevel, topology: Topology) -> Result<bool, Stri
     let progress = progress_bar(steps as u64);
     let done = || progress.inc(1);
     progress.set_message(format!("{} matrix cells", matrix.len()));
-    let results = pool::run_all(&matrix, jobs, &done, |cell| {
-        run_cell(cell, scale, faults, topology, args)
-    })?;
+    let results = pool::run_all(&matrix, jobs, &done, |cell| run_cell(cell, scale, args))?;
     progress.set_message("log compaction runs");
     let log_costs = log_costs::measure(sweep_scale, jobs, &done)?;
     progress.set_message("cost runs");
-    let costs = cost::measure(sweep_scale, args.quick, faults, jobs, &done)?;
+    let costs = cost::measure(sweep_scale, args.quick, args.faults, jobs, &done)?;
     progress.set_message("charts");
     let mut charts = charts::draw_all(&args.out, &results).map_err(|error| error.to_string())?;
     charts.extend(log_costs::draw(&args.out, &log_costs).map_err(|error| error.to_string())?);
@@ -188,8 +177,8 @@ fn run(args: &Args, faults: FaultLevel, topology: Topology) -> Result<bool, Stri
     let header = markdown::Header {
         scale,
         sweep_scale,
-        faults: &args.faults,
-        topology: &args.topology,
+        faults: &faults_name,
+        topology: &topology_name,
         seed: matrix::SEED,
         wall_time_s,
         charts: &charts,
@@ -204,8 +193,8 @@ fn run(args: &Args, faults: FaultLevel, topology: Topology) -> Result<bool, Stri
     write(&args.out.join("report.md"), markdown.as_bytes())?;
     let json = JsonReport {
         seed: matrix::SEED,
-        faults: &args.faults,
-        topology: &args.topology,
+        faults: &faults_name,
+        topology: &topology_name,
         quick: args.quick,
         scale,
         sweep_scale,

@@ -2,10 +2,13 @@
 //! the verdicts.
 
 use super::explain::explain;
-use super::history::{History, OpIndex};
-use super::model::Model;
+use super::history::{History, OpIndex, Operation};
+use super::model::{Model, PendingOp};
 use super::search::{Outcome, Search, SearchStats};
 use super::verdict::{Bound, CheckOptions, CheckReport, CheckStats, Unknown, Verdict};
+
+/// An operation of `M`'s histories.
+type OpOf<M> = Operation<<M as Model>::Input, <M as Model>::Output>;
 
 /// Steps each unfinished partition gets in the first round; each round doubles it.
 const FIRST_SLICE_STEPS: u64 = 1 << 12;
@@ -26,28 +29,19 @@ pub fn check<M: Model>(
         partitions: parts.len(),
         ..CheckStats::default()
     };
-    // A read-only operation that never returned neither changes nor shows anything: it
-    // is left out of the search.
-    let searched: Vec<Vec<OpIndex>> = parts
+    let (searched, owned): (Vec<Vec<OpIndex>>, Vec<Vec<OpOf<M>>>) = parts
         .iter()
-        .map(|part| {
-            part.iter()
-                .copied()
-                .filter(|&op| {
-                    history.get(op).is_some_and(|o| {
-                        o.return_ns.is_some() || !model.is_read_only(&o.input, o.output.as_ref())
-                    })
-                })
-                .collect()
-        })
-        .collect();
-    let mut searches: Vec<(usize, Search<'_, M>)> = searched
+        .map(|part| searched_ops(model, history, part))
+        .unzip();
+    let mut searches: Vec<(usize, Search<'_, M>)> = owned
         .iter()
         .enumerate()
         .filter(|(_, part)| !part.is_empty())
         .map(|(index, part)| {
-            let ops = part.iter().filter_map(|&op| history.get(op)).collect();
-            (index, Search::new(model, ops, options.limits))
+            (
+                index,
+                Search::new(model, part.iter().collect(), options.limits),
+            )
         })
         .collect();
     stats.partitions_searched = searches.len();
@@ -105,6 +99,48 @@ pub fn check<M: Model>(
         None => Verdict::Linearizable,
     };
     CheckReport { verdict, stats }
+}
+
+/// The operations of `part` the search needs, with what it may assume about those that
+/// never returned. A read-only one neither changes nor shows anything and is left out, as
+/// is a write [`Model::pending_op`] calls unseen; one it says took effect by a time gets
+/// that time as its return (every linearization has it so).
+fn searched_ops<M: Model>(
+    model: &M,
+    history: &History<M::Input, M::Output>,
+    part: &[OpIndex],
+) -> (Vec<OpIndex>, Vec<OpOf<M>>) {
+    let ops: Vec<&Operation<M::Input, M::Output>> =
+        part.iter().filter_map(|&op| history.get(op)).collect();
+    assert_eq!(
+        ops.len(),
+        part.len(),
+        "a partition names only recorded operations"
+    );
+    let mut kept = Vec::new();
+    let mut searched = Vec::new();
+    for (&index, &op) in part.iter().zip(&ops) {
+        if op.return_ns.is_some() {
+            kept.push(index);
+            searched.push(op.clone());
+            continue;
+        }
+        if model.is_read_only(&op.input, op.output.as_ref()) {
+            continue;
+        }
+        let mut op = op.clone();
+        match model.pending_op(&op, &ops) {
+            PendingOp::Unseen => continue,
+            PendingOp::TookEffectBy(return_ns) if return_ns >= op.call_ns => {
+                op.return_ns = Some(return_ns);
+            }
+            PendingOp::TookEffectBy(_) | PendingOp::Open => {}
+        }
+        kept.push(index);
+        searched.push(op);
+    }
+    assert_eq!(kept.len(), searched.len());
+    (kept, searched)
 }
 
 fn add(stats: &mut CheckStats, search: SearchStats) {

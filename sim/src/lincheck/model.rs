@@ -3,15 +3,26 @@
 use std::fmt::Debug;
 use std::hash::Hash;
 
-use super::history::{History, OpIndex};
+use super::history::{History, OpIndex, Operation};
+
+/// What the search may assume about a write that never returned ([`Model::pending_op`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PendingOp {
+    /// It took effect at some point after its call, or never.
+    Open,
+    /// No completed operation can have seen it: leave it out.
+    Unseen,
+    /// It took effect, before this time (a completed read saw what only it wrote).
+    TookEffectBy(u64),
+}
 
 /// A sequential object: an initial state and a deterministic step function.
 ///
 /// The checker memoizes explored (linearized set, state) pairs, so states must compare and
 /// hash cheaply; a state that owns strings is best kept as interned ids.
 pub trait Model {
-    type Input: Debug;
-    type Output: Debug;
+    type Input: Clone + Debug;
+    type Output: Clone + Debug;
     type State: Clone + Eq + Hash + Debug;
 
     /// The state before any operation.
@@ -59,6 +70,19 @@ pub trait Model {
     ) -> bool {
         let _ = (state, input, output, writers);
         true
+    }
+
+    /// What the search may assume about a write that never returned, given its part's
+    /// operations: every assumption must hold in every linearization, so that the verdict
+    /// never changes (each pending write left open doubles the states a search may visit).
+    /// The default, [`PendingOp::Open`], is always safe.
+    fn pending_op(
+        &self,
+        op: &Operation<Self::Input, Self::Output>,
+        part: &[&Operation<Self::Input, Self::Output>],
+    ) -> PendingOp {
+        let _ = (op, part);
+        PendingOp::Open
     }
 
     /// Splits a history into independent parts (P-compositionality: the history is

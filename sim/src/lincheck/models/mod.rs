@@ -10,7 +10,8 @@ pub mod ttl_register;
 
 use std::collections::BTreeMap;
 
-use super::history::{History, OpIndex};
+use super::history::{History, OpIndex, Operation};
+use super::model::PendingOp;
 
 /// Groups operation indices by key, in key order (deterministic).
 pub(crate) fn partition_by_key<I, O, K: Ord>(
@@ -35,4 +36,105 @@ pub(crate) fn any_of<T: ?Sized>(
         }
     }
     false
+}
+
+/// Whether a completed operation with a known output that `absent` calls an absent read
+/// returned at or after `call_ns`: only such a read can lie after a pending write's effect.
+fn absence_seen_after<I, O>(
+    part: &[&Operation<I, O>],
+    call_ns: u64,
+    absent: &impl Fn(&I, &O) -> bool,
+) -> bool {
+    part.iter().any(|op| {
+        op.return_ns.is_some_and(|return_ns| return_ns >= call_ns)
+            && op
+                .output
+                .as_ref()
+                .is_some_and(|output| absent(&op.input, output))
+    })
+}
+
+/// What a search may assume about a put that never returned, called at `call_ns`, in a map
+/// whose gets return the newest value: `writes` tells the puts of the same key and value,
+/// `saw` the gets that returned that value, `absent` the gets that found the key absent.
+/// Seen: if it is the only such put, it took effect before the earliest of those gets
+/// returned. Unseen: in a linearization where it takes effect, every get before the next
+/// write returns its value or, if `explains_absence` (an expiry, a lossy model), nothing;
+/// when no completed get could be such a get, dropping it leaves every result as it was.
+pub(crate) fn pending_put<I, O>(
+    part: &[&Operation<I, O>],
+    call_ns: u64,
+    (writes, saw, absent): (
+        impl Fn(&I) -> bool,
+        impl Fn(&I, &O) -> bool,
+        impl Fn(&I, &O) -> bool,
+    ),
+    explains_absence: bool,
+) -> PendingOp {
+    let seen_by = part
+        .iter()
+        .filter_map(|op| Some((op, op.return_ns?, op.output.as_ref()?)))
+        .filter(|(op, _, output)| saw(&op.input, output))
+        .map(|(_, return_ns, _)| return_ns)
+        .min();
+    match seen_by {
+        None if !explains_absence || !absence_seen_after(part, call_ns, &absent) => {
+            PendingOp::Unseen
+        }
+        None => PendingOp::Open,
+        Some(return_ns) if part.iter().filter(|op| writes(&op.input)).count() == 1 => {
+            PendingOp::TookEffectBy(return_ns)
+        }
+        Some(_) => PendingOp::Open,
+    }
+}
+
+/// What a search may assume about a delete that never returned, called at `call_ns`: only a
+/// get that found the key absent can show its effect, so with no completed one returning
+/// after its call it is unseen (dropping it leaves every result as it was).
+pub(crate) fn pending_delete<I, O>(
+    part: &[&Operation<I, O>],
+    call_ns: u64,
+    absent: impl Fn(&I, &O) -> bool,
+) -> PendingOp {
+    if absence_seen_after(part, call_ns, &absent) {
+        PendingOp::Open
+    } else {
+        PendingOp::Unseen
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod test_support {
+    use crate::lincheck::model::Model;
+
+    /// `M` with every pending write left open: the reference the models' assumptions about
+    /// pending writes are checked against.
+    pub struct Unassuming<M>(pub M);
+
+    impl<M: Model> Model for Unassuming<M> {
+        type Input = M::Input;
+        type Output = M::Output;
+        type State = M::State;
+        fn init(&self) -> Self::State {
+            self.0.init()
+        }
+        fn step(
+            &self,
+            state: &Self::State,
+            input: &Self::Input,
+            output: Option<&Self::Output>,
+        ) -> Option<Self::State> {
+            self.0.step(state, input, output)
+        }
+    }
+
+    /// splitmix64, for random histories.
+    pub fn next(state: &mut u64) -> u64 {
+        *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = *state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
 }
