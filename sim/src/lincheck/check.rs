@@ -103,8 +103,7 @@ pub fn check<M: Model>(
 
 /// The operations of `part` the search needs, with what it may assume about those that
 /// never returned. A read-only one neither changes nor shows anything and is left out, as
-/// is a write [`Model::pending_op`] calls unseen; one it says took effect by a time gets
-/// that time as its return (every linearization has it so).
+/// is a write [`Model::pending_op`] calls unseen.
 fn searched_ops<M: Model>(
     model: &M,
     history: &History<M::Input, M::Output>,
@@ -128,16 +127,11 @@ fn searched_ops<M: Model>(
         if model.is_read_only(&op.input, op.output.as_ref()) {
             continue;
         }
-        let mut op = op.clone();
-        match model.pending_op(&op, &ops) {
-            PendingOp::Unseen => continue,
-            PendingOp::TookEffectBy(return_ns) if return_ns >= op.call_ns => {
-                op.return_ns = Some(return_ns);
-            }
-            PendingOp::TookEffectBy(_) | PendingOp::Open => {}
+        if model.pending_op(op, &ops) == PendingOp::Unseen {
+            continue;
         }
         kept.push(index);
-        searched.push(op);
+        searched.push(op.clone());
     }
     assert_eq!(kept.len(), searched.len());
     (kept, searched)

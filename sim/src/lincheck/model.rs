@@ -12,8 +12,6 @@ pub enum PendingOp {
     Open,
     /// No completed operation can have seen it: leave it out.
     Unseen,
-    /// It took effect, before this time (a completed read saw what only it wrote).
-    TookEffectBy(u64),
 }
 
 /// A sequential object: an initial state and a deterministic step function.

@@ -138,7 +138,6 @@ where
                 part,
                 op.call_ns,
                 (
-                    |other: &KvInput<K, V>| matches!(other, KvInput::Put(k, v) if k == key && v == value),
                     |other: &KvInput<K, V>, output: &KvOutput<V>| {
                         matches!(other, KvInput::Get(k) if k == key)
                             && matches!(output, KvOutput::Value(Some(v)) if v == value)
@@ -273,7 +272,7 @@ mod tests {
         }
 
         #[test]
-        fn a_read_before_a_later_write_bounds_the_pending_put_it_saw() {
+        fn a_stale_read_of_a_pending_put_stays_a_violation() {
             // 9 was read at 6, so its only put came before 6: before the put of 7, so the
             // read of 9 at 11 is stale.
             let ops = vec![

@@ -205,7 +205,6 @@ where
                 part,
                 op.call_ns,
                 (
-                    |other: &TtlInput<K, V>| matches!(other, TtlInput::Put { key: k, value: v, .. } if k == key && v == value),
                     |other: &TtlInput<K, V>, output: &KvOutput<V>| {
                         matches!(other, TtlInput::Get { key: k, .. } if k == key)
                             && matches!(output, KvOutput::Value(Some(v)) if v == value)
