@@ -7,9 +7,6 @@ use super::model::{Model, PendingOp};
 use super::search::{Outcome, Search, SearchStats};
 use super::verdict::{Bound, CheckOptions, CheckReport, CheckStats, Unknown, Verdict};
 
-/// An operation of `M`'s histories.
-type OpOf<M> = Operation<<M as Model>::Input, <M as Model>::Output>;
-
 /// Steps each unfinished partition gets in the first round; each round doubles it.
 const FIRST_SLICE_STEPS: u64 = 1 << 12;
 
@@ -29,19 +26,17 @@ pub fn check<M: Model>(
         partitions: parts.len(),
         ..CheckStats::default()
     };
-    let (searched, owned): (Vec<Vec<OpIndex>>, Vec<Vec<OpOf<M>>>) = parts
+    let searched: Vec<Vec<OpIndex>> = parts
         .iter()
         .map(|part| searched_ops(model, history, part))
-        .unzip();
-    let mut searches: Vec<(usize, Search<'_, M>)> = owned
+        .collect();
+    let mut searches: Vec<(usize, Search<'_, M>)> = searched
         .iter()
         .enumerate()
         .filter(|(_, part)| !part.is_empty())
         .map(|(index, part)| {
-            (
-                index,
-                Search::new(model, part.iter().collect(), options.limits),
-            )
+            let ops = part.iter().filter_map(|&op| history.get(op)).collect();
+            (index, Search::new(model, ops, options.limits))
         })
         .collect();
     stats.partitions_searched = searches.len();
@@ -101,14 +96,14 @@ pub fn check<M: Model>(
     CheckReport { verdict, stats }
 }
 
-/// The operations of `part` the search needs, with what it may assume about those that
-/// never returned. A read-only one neither changes nor shows anything and is left out, as
-/// is a write [`Model::pending_op`] calls unseen.
+/// The operations of `part` the search needs. One that never returned is left out when it
+/// is read-only (it neither changes nor shows anything) or a write [`Model::pending_op`]
+/// calls unseen.
 fn searched_ops<M: Model>(
     model: &M,
     history: &History<M::Input, M::Output>,
     part: &[OpIndex],
-) -> (Vec<OpIndex>, Vec<OpOf<M>>) {
+) -> Vec<OpIndex> {
     let ops: Vec<&Operation<M::Input, M::Output>> =
         part.iter().filter_map(|&op| history.get(op)).collect();
     assert_eq!(
@@ -116,25 +111,16 @@ fn searched_ops<M: Model>(
         part.len(),
         "a partition names only recorded operations"
     );
-    let mut kept = Vec::new();
-    let mut searched = Vec::new();
-    for (&index, &op) in part.iter().zip(&ops) {
-        if op.return_ns.is_some() {
-            kept.push(index);
-            searched.push(op.clone());
-            continue;
-        }
-        if model.is_read_only(&op.input, op.output.as_ref()) {
-            continue;
-        }
-        if model.pending_op(op, &ops) == PendingOp::Unseen {
-            continue;
-        }
-        kept.push(index);
-        searched.push(op.clone());
-    }
-    assert_eq!(kept.len(), searched.len());
-    (kept, searched)
+    let needed = |op: &Operation<M::Input, M::Output>| {
+        op.return_ns.is_some()
+            || !(model.is_read_only(&op.input, op.output.as_ref())
+                || model.pending_op(op, &ops) == PendingOp::Unseen)
+    };
+    part.iter()
+        .zip(&ops)
+        .filter(|(_, op)| needed(op))
+        .map(|(&index, _)| index)
+        .collect()
 }
 
 fn add(stats: &mut CheckStats, search: SearchStats) {

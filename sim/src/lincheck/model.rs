@@ -19,8 +19,8 @@ pub enum PendingOp {
 /// The checker memoizes explored (linearized set, state) pairs, so states must compare and
 /// hash cheaply; a state that owns strings is best kept as interned ids.
 pub trait Model {
-    type Input: Clone + Debug;
-    type Output: Clone + Debug;
+    type Input: Debug;
+    type Output: Debug;
     type State: Clone + Eq + Hash + Debug;
 
     /// The state before any operation.

@@ -60,9 +60,7 @@ impl GcStats {
         self.bytes_deleted += pass.bytes_deleted;
         self.cas_conflicts += pass.cas_conflicts;
     }
-}
 
-impl GcStats {
     /// Adds another collector's totals (a report sums every incarnation's).
     pub fn accumulate(&mut self, other: &GcStats) {
         self.passes += other.passes;
