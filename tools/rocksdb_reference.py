@@ -12,7 +12,11 @@ wheel from PyPI), with the same options, in two schedules:
 
 Every byte figure is exact, from the LOG's event lines (`table_file_creation` for flushes,
 `compaction_finished` for compaction outputs by output level); stall time is the
-`rocksdb.stall.micros` ticker. Space amplification is `rocksdb.live-sst-files-size` over the
+`rocksdb.stall.micros` ticker. The rates compaction-sim's concurrent schedule runs at come
+from the same lines: the merge rate is input + output bytes over `compaction_time_micros`,
+and `table_delete_us` is the time from a job's `compaction_finished` to its last
+`table_file_deletion`, per table deleted (the compaction thread unlinks its inputs before it
+takes the next job). Space amplification is `rocksdb.live-sst-files-size` over the
 key + value bytes of the live keys, sampled every `--space-sample-every-puts` puts (after
 waiting for idle in the quiesced schedule) and averaged over the second half of the run.
 
@@ -21,7 +25,12 @@ Usage (needs a release build of `sim` and a virtualenv with rocksdict):
     python3 -m venv /tmp/rdb && /tmp/rdb/bin/pip install rocksdict
     cargo build --release -p sim
     /tmp/rdb/bin/python tools/rocksdb_reference.py --sim target/release/sim \\
-        --out sim/testdata/rocksdb_reference.json [--concurrent-runs 3] [--rows NAME,...]
+        --out sim/testdata/rocksdb_reference.json [--concurrent-runs 5] [--rows NAME,...]
+
+Run it on an otherwise idle machine: compaction-sim replays each concurrent run at one
+steady writer and merge rate, and on a shared machine RocksDB's rates swing within a run, so
+its most sorted runs (set by the worst moment) come out higher than any steady rate gives.
+Each run records the 1-minute load average it started at.
 
 `cargo test` never runs this: it reads the committed JSON.
 """
@@ -187,6 +196,10 @@ def run_once(style, stream, schedule):
     samples = []
     sample_every = SCALE["space_sample_every_puts"]
     quiesced = schedule == "quiesced"
+    # The concurrent figures hold only on an otherwise idle machine: compaction-sim runs at
+    # one steady writer and merge rate, and a shared machine makes RocksDB's rates swing
+    # within a run (the most sorted runs is set by the worst moment).
+    load_before = os.getloadavg()[0]
     put_s = 0.0
     start = time.monotonic()
     for index, (tag, key_id) in enumerate(stream, start=1):
@@ -233,6 +246,7 @@ def run_once(style, stream, schedule):
             "space_amplification_mean": sum(second) / len(second) if second else 0.0,
             "space_amplification_final": final_sst / live_bytes if live_bytes else 0.0,
             "stall_time_s": stall_us / 1e6,
+            "load_avg_1m_before": load_before,
             # The writer's own rate: time in puts, less the time RocksDB held it back.
             "writer_puts_per_s": len(stream) / max(put_s - stall_us / 1e6, 1e-9),
         }
@@ -256,6 +270,11 @@ def parse_log(log, style):
     merge_us = 0
     compactions = 0
     started = {}
+    # The compaction thread unlinks a finished job's inputs before it takes the next job:
+    # from the job's compaction_finished to its last table_file_deletion.
+    finished_us = {}
+    last_deletion_us = {}
+    deleted_tables = 0
     for line in log.splitlines():
         match = EVENT_RE.search(line)
         if not match:
@@ -280,7 +299,12 @@ def parse_log(log, style):
             compactions += 1
             merge_bytes += size + started.get(event["job"], 0)
             merge_us += event.get("compaction_time_micros", 0)
+            finished_us[event["job"]] = event["time_micros"]
+        elif kind == "table_file_deletion" and event.get("job") in finished_us:
+            last_deletion_us[event["job"]] = event["time_micros"]
+            deleted_tables += 1
     by_level[0] += flush_bytes
+    deleting_us = sum(last_deletion_us[job] - finished_us[job] for job in last_deletion_us)
     return {
         "rocksdb_version": version.group(1) if version else "unknown",
         "flushes": flushes,
@@ -288,6 +312,7 @@ def parse_log(log, style):
         "level_bytes_written": by_level,
         "sorted_runs_max": sorted_runs_max,
         "merge_mib_per_s": (merge_bytes / (1 << 20)) / (merge_us / 1e6) if merge_us else 0.0,
+        "table_delete_us": deleting_us / deleted_tables if deleted_tables else 0.0,
     }
 
 
@@ -295,7 +320,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sim", default="target/release/sim")
     parser.add_argument("--out", default="sim/testdata/rocksdb_reference.json")
-    parser.add_argument("--concurrent-runs", type=int, default=3)
+    parser.add_argument("--concurrent-runs", type=int, default=5)
     parser.add_argument("--rows", default="", help="comma-separated row names (default all)")
     args = parser.parse_args()
     wanted = set(filter(None, args.rows.split(",")))

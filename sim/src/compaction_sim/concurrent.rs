@@ -7,7 +7,9 @@
 //! being flushed (`max_write_buffer_number` 2), stops at the L0 stop trigger or the hard
 //! pending-bytes limit, and slows to `--delayed-write-rate-bytes-per-s` at the slowdown
 //! trigger or the soft limit. A merge is computed when it starts (its inputs cannot change
-//! while it runs) and installed when its time is up.
+//! while it runs) and installed when its time is up; its slot then stays busy while it
+//! deletes its input tables (`--table-delete-us` each), as RocksDB's compaction thread
+//! unlinks its obsolete inputs before it takes the next job.
 
 use super::driver::{ExecutedPlan, Sim};
 use super::report::CompactionSimReport;
@@ -19,6 +21,7 @@ use lsm_core::memtable::Memtable;
 use lsm_core::sst::SstMeta;
 
 const NS_PER_S: f64 = 1e9;
+const NS_PER_US: f64 = 1e3;
 /// Most events (flushes and compactions ending) handled before one put; far above what a
 /// run produces (each event installs a job, and a put adds at most one memtable).
 const EVENTS_PER_STEP_MAX: u64 = 1 << 20;
@@ -39,9 +42,12 @@ struct RunningJob {
 struct Background {
     flush: Option<RunningFlush>,
     jobs: Vec<RunningJob>,
+    /// When each installed job that is still deleting its inputs frees its slot.
+    deleting_until_ns: Vec<u64>,
     busy: Busy,
     slots: usize,
     ns_per_byte: f64,
+    ns_per_deleted_table: f64,
 }
 
 impl Background {
@@ -49,14 +55,21 @@ impl Background {
         (bytes as f64 * self.ns_per_byte).ceil() as u64
     }
 
-    /// When the next flush or compaction ends.
+    fn deleting_ns(&self, tables: usize) -> u64 {
+        (tables as f64 * self.ns_per_deleted_table).ceil() as u64
+    }
+
+    /// When the next flush, compaction or deletion ends.
     fn next_end_ns(&self) -> Option<u64> {
         let flush = self.flush.as_ref().map(|flush| flush.end_ns);
-        let job = self.jobs.iter().map(|job| job.end_ns).min();
-        match (flush, job) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        let job = self.jobs.iter().map(|job| job.end_ns);
+        let deleting = self.deleting_until_ns.iter().copied();
+        flush.into_iter().chain(job).chain(deleting).min()
+    }
+
+    /// Compaction slots taken by a merge or by a finished job's deletions.
+    fn slots_taken(&self) -> usize {
+        self.jobs.len() + self.deleting_until_ns.len()
     }
 
     /// Starts compactions in free slots at `now_ns` while the picker finds work.
@@ -66,7 +79,7 @@ impl Background {
         now_ns: u64,
         now_ms: WallMs,
     ) -> Result<(), CompactionSimError> {
-        while self.jobs.len() < self.slots {
+        while self.slots_taken() < self.slots {
             let Some(plan) = sim.style.pick(&sim.manifest, &self.busy, now_ms) else {
                 break;
             };
@@ -78,8 +91,8 @@ impl Background {
         Ok(())
     }
 
-    /// Handles every flush and compaction ending at or before `until_ns`, in time order
-    /// (a flush before a compaction ending at the same moment, compactions in start order).
+    /// Handles every flush, compaction and deletion ending at or before `until_ns`, in time
+    /// order (at the same moment: a flush, then compactions in start order, then deletions).
     fn advance_to(
         &mut self,
         sim: &mut Sim<'_>,
@@ -93,13 +106,21 @@ impl Background {
             if let Some(flush) = self.flush.take_if(|flush| flush.end_ns == end_ns) {
                 sim.install_flush(flush.built)?;
                 sim.sample_shape();
-            } else {
-                let index = self.jobs.iter().position(|job| job.end_ns == end_ns);
-                assert!(index.is_some(), "the earliest end belongs to a job");
-                let job = self.jobs.remove(index.unwrap_or_default());
+            } else if let Some(index) = self.jobs.iter().position(|job| job.end_ns == end_ns) {
+                let job = self.jobs.remove(index);
                 self.busy.release(job.executed.plan());
+                let deleting_ns = self.deleting_ns(job.executed.deleted_tables());
                 sim.install_plan(job.executed)?;
+                if deleting_ns > 0 {
+                    self.deleting_until_ns
+                        .push(end_ns.saturating_add(deleting_ns));
+                }
+            } else {
+                let index = self.deleting_until_ns.iter().position(|end| *end == end_ns);
+                assert!(index.is_some(), "the earliest end belongs to a deletion");
+                self.deleting_until_ns.remove(index.unwrap_or_default());
             }
+            assert!(self.slots_taken() <= self.slots, "slots overcommitted");
             self.fill_slots(sim, end_ns, now_ms)?;
         }
         Err(CompactionSimError::NotConverging {
@@ -134,9 +155,11 @@ pub(super) fn run(
     let mut background = Background {
         flush: None,
         jobs: Vec::new(),
+        deleting_until_ns: Vec::new(),
         busy: Busy::new(),
         slots: args.compaction_slots,
         ns_per_byte: NS_PER_S / (args.merge_mib_per_s * f64::from(1u32 << 20)),
+        ns_per_deleted_table: args.table_delete_us * NS_PER_US,
     };
     let put_ns = (NS_PER_S / args.write_rate_puts_per_s as f64).ceil() as u64;
     let delayed_ns_per_byte = NS_PER_S / args.delayed_write_rate_bytes_per_s as f64;

@@ -107,6 +107,14 @@ impl ExecutedPlan {
     pub(super) fn io_bytes(&self) -> u64 {
         self.output.stats.input_bytes + self.output.stats.output_bytes
     }
+
+    /// Input tables the job deletes once installed: all of them, but for a trivial move.
+    pub(super) fn deleted_tables(&self) -> usize {
+        match self.job.plan.kind {
+            PlanKind::Move => 0,
+            PlanKind::Merge | PlanKind::Delete => self.job.plan.input_ids().len(),
+        }
+    }
 }
 
 /// The tree, its tables and the tallies, as both schedules drive them.

@@ -2,7 +2,10 @@
 //! `rocksdict`, by `tools/rocksdb_reference.py`) on the same streams and options, committed
 //! as `sim/testdata/rocksdb_reference.json` so that tests and reports need no Python.
 
-use super::{CompactionSimArgs, SimSchedule, SimStyle, SimWorkload};
+use super::{
+    CompactionSimArgs, CompactionSimError, CompactionSimReport, SimSchedule, SimStyle, SimWorkload,
+    run,
+};
 use serde::Deserialize;
 
 /// The committed reference.
@@ -42,6 +45,8 @@ pub struct RocksdbRun {
     pub writer_puts_per_s: f64,
     /// Input + output bytes per second of compaction time.
     pub merge_mib_per_s: f64,
+    /// Microseconds the compaction thread spent per input table it deleted after a job.
+    pub table_delete_us: f64,
 }
 
 /// One preset: RocksDB quiesced once, concurrent several times.
@@ -70,17 +75,11 @@ impl Reference {
         serde_json::from_str(REFERENCE_JSON)
     }
 
-    /// compaction-sim's arguments for `row` at the reference's scale. The concurrent
-    /// schedule runs at the writer and merge rates RocksDB showed in its own concurrent
-    /// runs (their means), so both sides race the same way.
+    /// compaction-sim's arguments for `row` at the reference's scale in `schedule`. The
+    /// concurrent fields are the defaults here: [`Reference::replay_args`] sets them from
+    /// one RocksDB run.
     pub fn args(&self, row: &ReferenceRow, schedule: SimSchedule) -> CompactionSimArgs {
         let scale = &self.scale;
-        let runs = row.concurrent.len().max(1) as f64;
-        let mean =
-            |figure: fn(&RocksdbRun) -> f64| row.concurrent.iter().map(figure).sum::<f64>() / runs;
-        let defaults = CompactionSimArgs::default();
-        let writer_rate = mean(|run| run.writer_puts_per_s).round() as u64;
-        let merge_rate = mean(|run| run.merge_mib_per_s);
         CompactionSimArgs {
             style: row.style,
             workload: row.workload,
@@ -98,18 +97,72 @@ impl Reference {
             fifo_max_table_files_bytes: scale.fifo_max_table_files_bytes,
             space_sample_every_puts: scale.space_sample_every_puts,
             schedule,
-            write_rate_puts_per_s: if writer_rate > 0 {
-                writer_rate
-            } else {
-                defaults.write_rate_puts_per_s
-            },
-            merge_mib_per_s: if merge_rate > 0.0 {
-                merge_rate
-            } else {
-                defaults.merge_mib_per_s
-            },
             shape_every: 0,
-            ..defaults
+            ..CompactionSimArgs::default()
         }
+    }
+
+    /// The concurrent schedule once per RocksDB concurrent run of `row`, each at that run's
+    /// writer and merge rates and table-deletion time, so each replay races the way that run
+    /// did. (The figures are chaotic in those rates: one replay at the runs' mean rates is
+    /// one sample, not RocksDB's behaviour.) FIFO runs merge nothing, so their merge rate
+    /// stays the default.
+    pub fn replay_args(&self, row: &ReferenceRow) -> Vec<CompactionSimArgs> {
+        let base = self.args(row, SimSchedule::Concurrent);
+        row.concurrent
+            .iter()
+            .map(|run| {
+                let writer_rate = run.writer_puts_per_s.round() as u64;
+                CompactionSimArgs {
+                    write_rate_puts_per_s: if writer_rate > 0 {
+                        writer_rate
+                    } else {
+                        base.write_rate_puts_per_s
+                    },
+                    merge_mib_per_s: if run.merge_mib_per_s > 0.0 {
+                        run.merge_mib_per_s
+                    } else {
+                        base.merge_mib_per_s
+                    },
+                    table_delete_us: run.table_delete_us,
+                    ..base.clone()
+                }
+            })
+            .collect()
+    }
+
+    /// Runs [`Reference::replay_args`], one thread per replay (each run is deterministic
+    /// and independent), in the order of `row.concurrent`.
+    pub fn replay(
+        &self,
+        row: &ReferenceRow,
+    ) -> Result<Vec<CompactionSimReport>, CompactionSimError> {
+        let all_args = self.replay_args(row);
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = all_args
+                .iter()
+                .map(|args| scope.spawn(move || run(args)))
+                .collect();
+            handles
+                .into_iter()
+                .map(|handle| match handle.join() {
+                    Ok(result) => result,
+                    Err(panic) => std::panic::resume_unwind(panic),
+                })
+                .collect()
+        })
+    }
+}
+
+/// The median of `values` (the mean of the middle two for an even count).
+pub fn median(values: impl IntoIterator<Item = f64>) -> f64 {
+    let mut sorted: Vec<f64> = values.into_iter().collect();
+    assert!(!sorted.is_empty(), "the median of nothing");
+    sorted.sort_by(f64::total_cmp);
+    let middle = sorted.len() / 2;
+    if sorted.len() % 2 == 1 {
+        sorted[middle]
+    } else {
+        (sorted[middle - 1] + sorted[middle]) / 2.0
     }
 }

@@ -137,6 +137,30 @@ fn the_concurrent_schedule_converges_and_slow_compaction_stalls_the_writer() {
 }
 
 #[test]
+fn deleting_inputs_holds_the_compaction_slot() {
+    let with_deletes = |table_delete_us: f64| {
+        run(&CompactionSimArgs {
+            schedule: SimSchedule::Concurrent,
+            table_delete_us,
+            ..small(SimStyle::Leveled, SimWorkload::InsertRandom)
+        })
+        .unwrap()
+    };
+    let instant = with_deletes(0.0);
+    let slow = with_deletes(50_000.0);
+    // The same bytes merge, but each job keeps its slot longer: the run lasts longer and
+    // L0 waits longer for the next job.
+    assert!(slow.sim_time_s > instant.sim_time_s);
+    assert!(slow.sorted_runs_max > instant.sorted_runs_max);
+    let negative = CompactionSimArgs {
+        schedule: SimSchedule::Concurrent,
+        table_delete_us: -1.0,
+        ..small(SimStyle::Leveled, SimWorkload::InsertRandom)
+    };
+    assert!(run(&negative).unwrap_err().is_usage());
+}
+
+#[test]
 fn the_dumped_stream_is_nine_bytes_a_write() {
     let path = std::env::temp_dir().join(format!("sediment-dump-{}", std::process::id()));
     let args = CompactionSimArgs {
