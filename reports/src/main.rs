@@ -18,6 +18,7 @@ mod pool;
 use cell_result::CellResult;
 use clap::{Parser, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use markdown::PhaseTimes;
 use matrix::{Scale, cells, config};
 use serde::Serialize;
 use sim::world::{FaultLevel, Topology};
@@ -73,6 +74,8 @@ struct JsonReport<'a> {
     sweep_scale: Scale,
     jobs: u64,
     wall_time_s: f64,
+    /// Wall time of each phase: the matrix cells, the two sweeps, the RocksDB comparison.
+    phases: PhaseTimes,
     charts: Vec<String>,
     cells: &'a [CellResult],
     /// Log compaction, scan vs lookup (`log_costs.rs`).
@@ -159,17 +162,29 @@ fn run(args: &Args) -> Result<bool, String> {
     let progress = progress_bar(steps as u64);
     let done = || progress.inc(1);
     progress.set_message(format!("{} matrix cells", matrix.len()));
-    let results = pool::run_all(&matrix, jobs, &done, |cell| run_cell(cell, scale, args))?;
+    let (results, matrix_s) =
+        timed(|| pool::run_all(&matrix, jobs, &done, |cell| run_cell(cell, scale, args)));
+    let results = results?;
     progress.set_message("log compaction runs");
-    let log_costs = log_costs::measure(sweep_scale, jobs, &done)?;
+    let (log_costs, log_costs_s) = timed(|| log_costs::measure(sweep_scale, jobs, &done));
+    let log_costs = log_costs?;
     progress.set_message("cost runs");
-    let costs = cost::measure(sweep_scale, args.quick, args.faults, jobs, &done)?;
+    let (costs, costs_s) =
+        timed(|| cost::measure(sweep_scale, args.quick, args.faults, jobs, &done));
+    let costs = costs?;
     progress.set_message("charts");
     let mut charts = charts::draw_all(&args.out, &results).map_err(|error| error.to_string())?;
     charts.extend(log_costs::draw(&args.out, &log_costs).map_err(|error| error.to_string())?);
     charts.extend(cost::draw(&args.out, &costs).map_err(|error| error.to_string())?);
     progress.set_message("compaction-sim against the RocksDB reference");
-    let fidelity = fidelity::measure(args.quick)?;
+    let (fidelity, fidelity_s) = timed(|| fidelity::measure(args.quick));
+    let fidelity = fidelity?;
+    let phases = PhaseTimes {
+        matrix_s,
+        log_costs_s,
+        costs_s,
+        fidelity_s,
+    };
     charts.extend(fidelity::draw(&args.out, &fidelity).map_err(|error| error.to_string())?);
     progress.inc(1);
     progress.set_message("report.md, report.json");
@@ -181,6 +196,7 @@ fn run(args: &Args) -> Result<bool, String> {
         topology: &topology_name,
         seed: matrix::SEED,
         wall_time_s,
+        phases,
         charts: &charts,
     };
     let mut markdown = markdown::render(&header, &results);
@@ -200,6 +216,7 @@ fn run(args: &Args) -> Result<bool, String> {
         sweep_scale,
         jobs: args.jobs,
         wall_time_s,
+        phases,
         charts: charts
             .iter()
             .filter_map(|path| path.file_name()?.to_str().map(str::to_string))
@@ -233,6 +250,13 @@ fn run(args: &Args) -> Result<bool, String> {
         );
     }
     Ok(failed.is_empty())
+}
+
+/// `f`'s result and its wall time in seconds.
+fn timed<T>(f: impl FnOnce() -> T) -> (T, f64) {
+    let started = Instant::now();
+    let result = f();
+    (result, started.elapsed().as_secs_f64())
 }
 
 /// Makes `--out` and proves a file can be written in it, before hours of cells.

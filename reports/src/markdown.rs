@@ -3,6 +3,7 @@
 
 use crate::cell_result::CellResult;
 use crate::matrix::Scale;
+use serde::Serialize;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
@@ -15,6 +16,7 @@ pub struct Header<'a> {
     pub topology: &'a str,
     pub seed: u64,
     pub wall_time_s: f64,
+    pub phases: PhaseTimes,
     pub charts: &'a [PathBuf],
 }
 
@@ -49,6 +51,17 @@ fn figure_row(out: &mut String, name: &str, measured: String, cell: &CellResult,
 }
 
 /// The whole report.
+/// Wall time of each phase of a report, in seconds.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct PhaseTimes {
+    /// The matrix cells (worlds, `--jobs` at a time).
+    pub matrix_s: f64,
+    pub log_costs_s: f64,
+    pub costs_s: f64,
+    /// compaction-sim against the RocksDB reference.
+    pub fidelity_s: f64,
+}
+
 pub fn render(header: &Header<'_>, cells: &[CellResult]) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "# Sediment amplification report\n");
@@ -56,7 +69,8 @@ pub fn render(header: &Header<'_>, cells: &[CellResult]) -> String {
         out,
         "{} cells, {} client operations each over {} initial keys ({} clients, {} KiB memtables), \
          seed {}, faults `{}`, topology `{}`, durability `wal`; the log-compaction and cost \
-         sweeps run {} operations each; {:.1} s of wall time.\n",
+         sweeps run {} operations each; {:.1} s of wall time (matrix {:.1} s, log sweep {:.1} s, \
+         cost sweep {:.1} s, RocksDB comparison {:.1} s).\n",
         cells.len(),
         header.scale.ops,
         header.scale.key_space,
@@ -66,7 +80,11 @@ pub fn render(header: &Header<'_>, cells: &[CellResult]) -> String {
         header.faults,
         header.topology,
         header.sweep_scale.ops,
-        header.wall_time_s
+        header.wall_time_s,
+        header.phases.matrix_s,
+        header.phases.log_costs_s,
+        header.phases.costs_s,
+        header.phases.fidelity_s
     );
     summary(&mut out, cells);
     let _ = writeln!(out, "\n## Cells\n");

@@ -113,12 +113,9 @@ impl Reference {
             .iter()
             .map(|run| {
                 let writer_rate = run.writer_puts_per_s.round() as u64;
+                assert!(writer_rate > 0, "{}: a run without puts", row.name);
                 CompactionSimArgs {
-                    write_rate_puts_per_s: if writer_rate > 0 {
-                        writer_rate
-                    } else {
-                        base.write_rate_puts_per_s
-                    },
+                    write_rate_puts_per_s: writer_rate,
                     merge_mib_per_s: if run.merge_mib_per_s > 0.0 {
                         run.merge_mib_per_s
                     } else {
