@@ -50,7 +50,6 @@ fn figure_row(out: &mut String, name: &str, measured: String, cell: &CellResult,
     );
 }
 
-/// The whole report.
 /// Wall time of each phase of a report, in seconds.
 #[derive(Clone, Copy, Debug, Serialize)]
 pub struct PhaseTimes {
@@ -62,6 +61,7 @@ pub struct PhaseTimes {
     pub fidelity_s: f64,
 }
 
+/// The whole report.
 pub fn render(header: &Header<'_>, cells: &[CellResult]) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "# Sediment amplification report\n");

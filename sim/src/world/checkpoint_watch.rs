@@ -22,9 +22,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// A checkpoint as it was when it became durable.
 struct Recorded {
-    tables: BTreeSet<SstId>,
     tree: Manifest,
-    /// Each table's bytes as the checkpoint read them, every one fully readable then. The
+    /// Each live table's bytes as the checkpoint read them, every one fully readable then. The
     /// same bytes later mean the same content: re-reading the whole tree at every
     /// checkpoint and verification cost the square of the run's length.
     table_bytes: BTreeMap<SstId, Bytes>,
@@ -33,12 +32,17 @@ struct Recorded {
 }
 
 impl Recorded {
+    /// The digest of the content, merging the tables in the tree's read order as
+    /// [`tree_content`] does.
     fn digest(&self) -> u64 {
         *self.digest.get_or_init(|| {
             let tables = self
-                .table_bytes
-                .values()
-                .map(|bytes| SstReader::open(bytes.clone()))
+                .tree
+                .all_live_ssts()
+                .map(|sst| {
+                    let bytes = self.table_bytes.get(&sst.id);
+                    SstReader::open(bytes.expect("every live table is recorded").clone())
+                })
                 .collect::<Result<Vec<_>, _>>()
                 .expect("a recorded checkpoint's tables opened when it was recorded");
             let content = visible_content(&tables, None)
@@ -91,7 +95,6 @@ impl CheckpointWatch {
                     self.recorded.insert(
                         checkpoint.id,
                         Recorded {
-                            tables: manifest.live_sst_ids(),
                             tree: manifest.clone(),
                             table_bytes,
                             digest: OnceCell::new(),
@@ -144,7 +147,7 @@ impl CheckpointWatch {
     pub fn protected_tables(&self) -> BTreeSet<SstId> {
         self.recorded
             .values()
-            .flat_map(|recorded| recorded.tables.iter().copied())
+            .flat_map(|recorded| recorded.table_bytes.keys().copied())
             .collect()
     }
 
@@ -152,7 +155,7 @@ impl CheckpointWatch {
     pub fn checkpoint_reading(&self, id: SstId) -> Option<CheckpointId> {
         self.recorded
             .iter()
-            .find(|(_, recorded)| recorded.tables.contains(&id))
+            .find(|(_, recorded)| recorded.table_bytes.contains_key(&id))
             .map(|(checkpoint, _)| *checkpoint)
     }
 
