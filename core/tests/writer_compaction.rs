@@ -125,3 +125,30 @@ fn a_compactor_fenced_by_another_compactor_cannot_install() {
     );
     assert_eq!(manifest_object_count(&store), versions);
 }
+
+#[test]
+fn the_reader_cache_drops_a_table_once_the_manifest_no_longer_names_it() {
+    let store = Arc::new(MemoryStore::new());
+    let mut writer = open(store.clone(), Some(leveled()), "a");
+    let mut model = BTreeMap::new();
+    fill_l0(&mut writer, &mut model);
+    let inputs = writer.manifest().live_sst_ids();
+    assert!(
+        inputs
+            .iter()
+            .all(|id| writer.cached_table_ids().any(|c| c == *id))
+    );
+    assert!(catch_up(&mut writer) >= 1);
+    let live = writer.manifest().live_sst_ids();
+    let cached: BTreeSet<SstId> = writer.cached_table_ids().collect();
+    assert!(
+        cached.is_subset(&live),
+        "dead tables cached: {cached:?} live {live:?}"
+    );
+    assert!(!cached.is_empty(), "the compaction's outputs are cached");
+    assert!(
+        inputs.iter().any(|id| !live.contains(id)),
+        "the compaction replaced some input"
+    );
+    assert_reads_match(&mut writer, &model, 60, "after compacting");
+}

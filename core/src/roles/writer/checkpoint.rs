@@ -80,7 +80,7 @@ impl<S: ObjectStore, C: Clock> Writer<S, C> {
                 "a checkpoint's manifest covers its flush's writes"
             );
         }
-        self.manifest = manifest;
+        self.adopt_manifest(manifest);
         if let Some(flushed) = self.flushing.take() {
             if let Ok(reader) = SstReader::open(flushed.encoded) {
                 self.cache_reader(flushed.meta.id, reader);

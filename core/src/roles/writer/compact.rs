@@ -109,7 +109,7 @@ impl<S: ObjectStore, C: Clock> Writer<S, C> {
                     manifest.version > self.manifest.version,
                     "an installed compaction moves the writer's manifest forward"
                 );
-                self.manifest = manifest;
+                self.adopt_manifest(manifest);
                 self.stats.compactions += 1;
                 self.stats.manifest_installs += 1;
                 for (encoded, id) in outputs {
@@ -126,11 +126,7 @@ impl<S: ObjectStore, C: Clock> Writer<S, C> {
             Ok(Finished::Stale { refreshed, .. }) => {
                 self.stats.compactions_stale += 1;
                 if let Some(latest) = refreshed {
-                    assert!(
-                        latest.version >= self.manifest.version,
-                        "the writer's manifest never moves back"
-                    );
-                    self.manifest = latest;
+                    self.adopt_manifest(latest);
                 }
                 match self.compactor.as_ref().and_then(|e| e.fenced().cloned()) {
                     Some(fenced) => Err(self.compactor_error(fenced)),

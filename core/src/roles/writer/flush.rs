@@ -91,11 +91,7 @@ impl<S: ObjectStore, C: Clock> Writer<S, C> {
             "an installed flush leaves the replay point at or past {}",
             replay_point.0
         );
-        assert!(
-            manifest.version >= self.manifest.version,
-            "the writer's manifest never moves back"
-        );
-        self.manifest = manifest;
+        self.adopt_manifest(manifest);
         if let Ok(reader) = SstReader::open(encoded) {
             self.cache_reader(meta.id, reader);
         }

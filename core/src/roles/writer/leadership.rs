@@ -33,7 +33,7 @@ impl<S: ObjectStore, C: Clock> Writer<S, C> {
             return Ok(false);
         }
         assert!(latest.version > self.manifest.version);
-        self.manifest = latest;
+        self.adopt_manifest(latest);
         Ok(true)
     }
 }

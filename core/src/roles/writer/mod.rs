@@ -95,6 +95,11 @@ impl<S: ObjectStore, C: Clock> Writer<S, C> {
         self.stats
     }
 
+    /// The tables whose readers the writer keeps in memory, lowest id first.
+    pub fn cached_table_ids(&self) -> impl Iterator<Item = SstId> + '_ {
+        self.sst_cache.keys().copied()
+    }
+
     pub fn memtable_size_bytes(&self) -> u64 {
         self.memtable.size_bytes()
     }

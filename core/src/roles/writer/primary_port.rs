@@ -79,7 +79,7 @@ impl<S: ObjectStore, C: Clock> PrimaryPort for Writer<S, C> {
             outputs.iter().all(|(_, meta)| manifest.is_live(meta.id)),
             "every installed output is live in the installed manifest"
         );
-        self.manifest = manifest;
+        self.adopt_manifest(manifest);
         self.stats.compactions += 1;
         self.stats.manifest_installs += 1;
         self.stats.compaction_input_bytes += input_bytes;

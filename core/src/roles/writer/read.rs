@@ -5,6 +5,7 @@ use crate::clock::Clock;
 use crate::entry::{Entry, Lookup};
 use crate::ids::SstId;
 use crate::layout::sst_path;
+use crate::manifest::Manifest;
 use crate::roles::retry::retry_idempotent;
 use crate::sst::{SstMeta, SstReader};
 use crate::store::{GetRange, ObjectStore};
@@ -92,15 +93,26 @@ impl<S: ObjectStore, C: Clock> Writer<S, C> {
         Ok(reader)
     }
 
-    /// Keeps `reader` for later reads; when the cache is full, tables no longer live go
-    /// first, then the lowest ids.
+    /// Moves the writer to `manifest` and drops the cached readers of tables it no longer
+    /// names: the writer reads only live tables, so a dead table's bytes would be held for
+    /// nothing (a long run otherwise keeps up to `sst_cache_entries_max` dead tables).
+    pub(super) fn adopt_manifest(&mut self, manifest: Manifest) {
+        assert!(
+            manifest.version >= self.manifest.version,
+            "the writer's manifest never moves back"
+        );
+        self.manifest = manifest;
+        let live = self.manifest.live_sst_ids();
+        self.sst_cache.retain(|id, _| live.contains(id));
+    }
+
+    /// Keeps `reader` (of a live table) for later reads; when the cache is full, the lowest
+    /// ids go (every cached table is live: [`Writer::adopt_manifest`] drops the others).
     pub(super) fn cache_reader(&mut self, id: SstId, reader: SstReader) {
-        if self.sst_cache.len() >= self.options.sst_cache_entries_max {
-            let live = self.manifest.live_sst_ids();
-            self.sst_cache.retain(|id, _| live.contains(id));
-            while self.sst_cache.len() >= self.options.sst_cache_entries_max.max(1) {
-                self.sst_cache.pop_first();
-            }
+        assert!(self.manifest.is_live(id), "only live tables are cached");
+        // Bounded: each pass removes one of the cache's entries.
+        while self.sst_cache.len() >= self.options.sst_cache_entries_max.max(1) {
+            self.sst_cache.pop_first();
         }
         self.sst_cache.insert(id, reader);
         assert!(

@@ -192,11 +192,7 @@ impl<S: ObjectStore, C: Clock> Writer<S, C> {
             };
             return Err(self.stop_if_terminal(fenced));
         }
-        assert!(
-            latest.version >= self.manifest.version,
-            "the writer's manifest never moves back"
-        );
-        self.manifest = latest;
+        self.adopt_manifest(latest);
         Ok(&self.manifest)
     }
 }
