@@ -22,78 +22,122 @@ pub fn check<M: Model>(
     options: &CheckOptions,
 ) -> CheckReport {
     let parts = partitions(model, history, options.partition);
-    let mut stats = CheckStats {
-        partitions: parts.len(),
-        ..CheckStats::default()
-    };
     let searched: Vec<Vec<OpIndex>> = parts
         .iter()
         .map(|part| searched_ops(model, history, part))
         .collect();
-    let mut searches: Vec<(usize, Search<'_, M>)> = searched
+    let mut rounds = Rounds {
+        model,
+        history,
+        options,
+        parts: &parts,
+        searched: &searched,
+        stats: CheckStats {
+            partitions: parts.len(),
+            partitions_searched: searched.iter().filter(|part| !part.is_empty()).count(),
+            ..CheckStats::default()
+        },
+        unknown: None,
+    };
+    // Each search is built just before its first slice and dropped as soon as it ends, so
+    // memory follows the unfinished partitions, not all of them (one per key written).
+    let first = searched
         .iter()
         .enumerate()
         .filter(|(_, part)| !part.is_empty())
         .map(|(index, part)| {
             let ops = part.iter().filter_map(|&op| history.get(op)).collect();
             (index, Search::new(model, ops, options.limits))
-        })
-        .collect();
-    stats.partitions_searched = searches.len();
-    let mut unknown: Option<Unknown> = None;
+        });
     let mut slice = FIRST_SLICE_STEPS;
+    let mut searches = match rounds.round(first, slice) {
+        Ok(running) => running,
+        Err(report) => return report,
+    };
     // Every round finishes a search or doubles the slice; `max_steps` caps every search,
     // so the rounds end.
     while !searches.is_empty() {
-        let mut still_running = Vec::with_capacity(searches.len());
+        slice = slice.saturating_mul(2);
+        searches = match rounds.round(searches.into_iter(), slice) {
+            Ok(running) => running,
+            Err(report) => return report,
+        };
+    }
+    let verdict = match rounds.unknown {
+        Some(unknown) => Verdict::Unknown(unknown),
+        None => Verdict::Linearizable,
+    };
+    CheckReport {
+        verdict,
+        stats: rounds.stats,
+    }
+}
+
+/// What the rounds share: the history, its partitions and the verdict so far.
+struct Rounds<'a, M: Model> {
+    model: &'a M,
+    history: &'a History<M::Input, M::Output>,
+    options: &'a CheckOptions,
+    parts: &'a [Vec<OpIndex>],
+    searched: &'a [Vec<OpIndex>],
+    stats: CheckStats,
+    unknown: Option<Unknown>,
+}
+
+impl<'a, M: Model> Rounds<'a, M> {
+    /// Gives each search `slice` more steps in turn; returns the unfinished ones, or the
+    /// report as soon as one partition is not linearizable.
+    fn round(
+        &mut self,
+        searches: impl Iterator<Item = (usize, Search<'a, M>)>,
+        slice: u64,
+    ) -> Result<Vec<(usize, Search<'a, M>)>, CheckReport> {
+        let mut still_running = Vec::new();
         for (index, mut search) in searches {
-            let outcome = search.run(slice).cloned();
-            let Some(outcome) = outcome else {
+            let Some(outcome) = search.run(slice).cloned() else {
                 still_running.push((index, search));
                 continue;
             };
-            add(&mut stats, search.stats());
+            add(&mut self.stats, search.stats());
             match outcome {
                 Outcome::Linearizable => {}
                 Outcome::NotLinearizable { longest_prefix } => {
                     for (_, other) in &still_running {
-                        add(&mut stats, other.stats());
+                        add(&mut self.stats, other.stats());
                     }
-                    let slice = |all: &[Vec<OpIndex>]| all.get(index).cloned().unwrap_or_default();
-                    let explanation = explain(
-                        model,
-                        history,
-                        (&slice(&parts), &slice(&searched)),
-                        (index, parts.len()),
-                        &longest_prefix,
-                    );
-                    return CheckReport {
-                        verdict: Verdict::NotLinearizable(Box::new(explanation)),
-                        stats,
-                    };
+                    return Err(self.not_linearizable(index, &longest_prefix));
                 }
                 Outcome::Unknown(bound) => {
                     let limit = match bound {
-                        Bound::Steps => options.limits.max_steps,
-                        Bound::CacheEntries => options.limits.max_cache_entries as u64,
+                        Bound::Steps => self.options.limits.max_steps,
+                        Bound::CacheEntries => self.options.limits.max_cache_entries as u64,
                     };
-                    unknown.get_or_insert(Unknown {
+                    self.unknown.get_or_insert(Unknown {
                         bound,
                         limit,
                         partition: index,
-                        partitions: parts.len(),
+                        partitions: self.parts.len(),
                     });
                 }
             }
         }
-        searches = still_running;
-        slice = slice.saturating_mul(2);
+        Ok(still_running)
     }
-    let verdict = match unknown {
-        Some(unknown) => Verdict::Unknown(unknown),
-        None => Verdict::Linearizable,
-    };
-    CheckReport { verdict, stats }
+
+    fn not_linearizable(&self, index: usize, longest_prefix: &[u32]) -> CheckReport {
+        let slice = |all: &[Vec<OpIndex>]| all.get(index).cloned().unwrap_or_default();
+        let explanation = explain(
+            self.model,
+            self.history,
+            (&slice(self.parts), &slice(self.searched)),
+            (index, self.parts.len()),
+            longest_prefix,
+        );
+        CheckReport {
+            verdict: Verdict::NotLinearizable(Box::new(explanation)),
+            stats: self.stats,
+        }
+    }
 }
 
 /// The operations of `part` the search needs. One that never returned is left out when it
