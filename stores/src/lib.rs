@@ -28,28 +28,23 @@
 //!    expects a conditional update to fail; a fresh tag per write is the stricter model. The
 //!    suite asserts only that different content gives a different etag; `etag_is_content_hash_on_s3`
 //!    pins S3's behaviour.
-//! 2. **Attributes in listings.** The simulated store returns each object's attributes in
-//!    `list`; S3's ListObjectsV2 carries no user metadata, so the real backends return
-//!    none there. Kept: core reads attributes only through `head` (resolving a create), and
-//!    the suite accepts a listing with either no attributes or the object's own.
-//! 3. **Racing conditional puts.** The simulated store may answer a conditional put that
+//! 2. **Racing conditional puts.** The simulated store may answer a conditional put that
 //!    races another with 409 `Conflict` (`race_conflict_probability`), as S3 documents.
 //!    moto never does: it checks the precondition and stores the object in one request
 //!    handler (not atomic by construction on its threaded server, but no double win was
 //!    seen in 320 racing creates, `racing_creates_on_moto_never_both_win`). Both satisfy the
 //!    suite's rule — at most one racing put wins, losers are refused or `Conflict` — and the
 //!    adapter maps a real 409 to `Conflict` (tested against a scripted server).
-//! 4. **Listings and corrupt files on local files.** Local listings carry no attributes
-//!    (as S3), and a file under the store that is not an object this crate wrote reads as
-//!    `Transient` with the reason (core has no "corrupt object" error); names that are not
-//!    valid encodings are not listed.
-//! 5. **Limits the simulator does not model.** S3 keys are at most 1024 bytes (escaped odd
+//! 3. **Corrupt files on local files.** A file under the store that is not an object this
+//!    crate wrote reads as `Transient` with the reason (core has no "corrupt object"
+//!    error); names that are not valid encodings are not listed.
+//! 4. **Limits the simulator does not model.** S3 keys are at most 1024 bytes (escaped odd
 //!    characters take three), user metadata at most 2 KiB per object, a single PUT at most
 //!    5 GiB. Core's keys and tags are far below these.
-//! 6. **Durability of local files.** `object_store` writes a staging file and renames it
+//! 5. **Durability of local files.** `object_store` writes a staging file and renames it
 //!    without `fsync`: a killed process loses nothing acknowledged, a machine crash may.
 //!    The simulated store's acknowledged writes are durable. Use S3 where that matters.
-//! 7. **Attribute names and values.** The simulated store takes any strings; the real
+//! 6. **Attribute names and values.** The simulated store takes any strings; the real
 //!    adapters assert keys of `[a-z0-9-]` and printable-ASCII values (see [`attributes`]):
 //!    moto dropped a key with an underscore, which the suite found. Core uses one key,
 //!    `sediment-write-tag`.

@@ -132,7 +132,11 @@ impl ObjectStore for MemoryStore {
             .objects
             .range(prefix.to_string()..)
             .take_while(|(path, _)| path.starts_with(prefix))
-            .map(|(path, object)| Self::meta(path, object))
+            // A listing carries no attributes, as on S3.
+            .map(|(path, object)| ObjectMeta {
+                attributes: Attributes::new(),
+                ..Self::meta(path, object)
+            })
             .collect();
         // S3 lists in key order; roles rely on it (WAL replay, manifest discovery).
         assert!(listed.windows(2).all(|pair| pair[0].path < pair[1].path));

@@ -157,7 +157,8 @@ pub trait ObjectStore: Send + Sync {
     /// Idempotent: deleting an absent object succeeds.
     fn delete(&self, path: &str) -> impl Future<Output = Result<(), StoreError>> + Send;
 
-    /// Every object whose path starts with `prefix`, sorted by path.
+    /// Every object whose path starts with `prefix`, sorted by path, without attributes
+    /// (S3's ListObjectsV2 carries no user metadata; `head` reads them).
     fn list(
         &self,
         prefix: &str,

@@ -20,10 +20,19 @@ pub struct StoredObject {
 impl StoredObject {
     pub fn meta(&self, path: &str) -> ObjectMeta {
         ObjectMeta {
+            attributes: self.attributes.clone(),
+            ..self.listed_meta(path)
+        }
+    }
+
+    /// The object as a listing shows it: no attributes, as S3's ListObjectsV2 carries no
+    /// user metadata.
+    pub fn listed_meta(&self, path: &str) -> ObjectMeta {
+        ObjectMeta {
             path: path.to_string(),
             size_bytes: self.bytes.len() as u64,
             etag: self.etag.clone(),
-            attributes: self.attributes.clone(),
+            attributes: Attributes::new(),
         }
     }
 }
@@ -111,7 +120,7 @@ impl StoreState {
         self.objects
             .range(prefix.to_string()..)
             .take_while(|(path, _)| path.starts_with(prefix))
-            .map(|(path, object)| object.meta(path))
+            .map(|(path, object)| object.listed_meta(path))
             .collect()
     }
 
