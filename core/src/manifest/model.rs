@@ -93,6 +93,17 @@ impl Manifest {
         self.l0.iter().chain(self.levels.iter().flatten())
     }
 
+    /// The tables a point read of `key` consults, in order: every L0 table whose range
+    /// holds the key (newest first), then at most one table per level.
+    pub fn tables_that_may_hold<'a>(&'a self, key: &'a [u8]) -> impl Iterator<Item = &'a SstMeta> {
+        let l0 = self.l0.iter().filter(move |sst| sst.may_contain_key(key));
+        let levels = self.levels.iter().filter_map(move |run| {
+            let index = run.partition_point(|sst| &sst.largest_key[..] < key);
+            run.get(index).filter(|sst| sst.may_contain_key(key))
+        });
+        l0.chain(levels)
+    }
+
     /// Every live table with its level (0 is L0), in read order.
     pub fn live_ssts_with_level(&self) -> impl Iterator<Item = (usize, &SstMeta)> {
         let l0 = self.l0.iter().map(|sst| (0, sst));

@@ -126,7 +126,8 @@ impl<S: ObjectStore, C: Clock> CheckpointReader<S, C> {
         key: &[u8],
         now_wall_ms: Option<WallMs>,
     ) -> Result<Option<Bytes>, CheckpointReadError> {
-        for meta in tables_that_may_hold(&self.manifest, key) {
+        let tables: Vec<SstMeta> = (self.manifest.tables_that_may_hold(key)).cloned().collect();
+        for meta in tables {
             let reader = self.table(&meta).await?;
             let (lookup, _) = reader.get(key).map_err(|error| corrupt(&meta, error))?;
             match lookup {
@@ -209,16 +210,6 @@ async fn fetch_table<S: ObjectStore, C: Clock>(
         ));
     }
     SstReader::open(got.bytes).map_err(|error| corrupt(meta, error))
-}
-
-/// Every L0 table whose range holds `key` (newest first), then at most one per level.
-fn tables_that_may_hold(manifest: &Manifest, key: &[u8]) -> Vec<SstMeta> {
-    let l0 = manifest.l0.iter().filter(|sst| sst.may_contain_key(key));
-    let levels = manifest.levels.iter().filter_map(|run| {
-        let index = run.partition_point(|sst| &sst.largest_key[..] < key);
-        run.get(index).filter(|sst| sst.may_contain_key(key))
-    });
-    l0.chain(levels).cloned().collect()
 }
 
 fn defect(meta: &SstMeta, defect: TableDefect) -> CheckpointReadError {

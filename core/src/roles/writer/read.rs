@@ -7,7 +7,7 @@ use crate::ids::SstId;
 use crate::layout::sst_path;
 use crate::manifest::Manifest;
 use crate::roles::retry::retry_idempotent;
-use crate::sst::{SstMeta, SstReader};
+use crate::sst::SstReader;
 use crate::store::{GetRange, ObjectStore};
 use bytes::Bytes;
 
@@ -41,11 +41,15 @@ impl<S: ObjectStore, C: Clock> Writer<S, C> {
                 return Ok(ReadResult { value, cost });
             }
         }
-        for meta in self.tables_that_may_hold(key) {
+        // Ids, not metas: a read past a deep L0 would clone every table's key bounds.
+        let ids: Vec<SstId> = (self.manifest.tables_that_may_hold(key))
+            .map(|sst| sst.id)
+            .collect();
+        for id in ids {
             cost.sorted_runs += 1;
-            let reader = self.reader_for(&meta, &mut cost).await?;
+            let reader = self.reader_for(id, &mut cost).await?;
             let (lookup, stats) = reader.get(key).map_err(|error| WriterError::CorruptSst {
-                path: sst_path(meta.id),
+                path: sst_path(id),
                 error,
             })?;
             cost.blocks += stats.blocks_read.len() as u32;
@@ -57,30 +61,15 @@ impl<S: ObjectStore, C: Clock> Writer<S, C> {
         Ok(ReadResult { value: None, cost })
     }
 
-    /// The tables a read of `key` must consult, in order: every L0 table whose range holds
-    /// the key (newest first), then at most one table per level.
-    fn tables_that_may_hold(&self, key: &[u8]) -> Vec<SstMeta> {
-        let l0 = self
-            .manifest
-            .l0
-            .iter()
-            .filter(|sst| sst.may_contain_key(key));
-        let levels = self.manifest.levels.iter().filter_map(|run| {
-            let index = run.partition_point(|sst| &sst.largest_key[..] < key);
-            run.get(index).filter(|sst| sst.may_contain_key(key))
-        });
-        l0.chain(levels).cloned().collect()
-    }
-
     pub(super) async fn reader_for(
         &mut self,
-        meta: &SstMeta,
+        id: SstId,
         cost: &mut ReadCost,
     ) -> Result<SstReader, WriterError> {
-        if let Some(reader) = self.sst_cache.get(&meta.id) {
+        if let Some(reader) = self.sst_cache.get(&id) {
             return Ok(reader.clone());
         }
-        let path = sst_path(meta.id);
+        let path = sst_path(id);
         let got = retry_idempotent(&self.clock, &self.options.retry, || {
             self.store.get(&path, GetRange::Whole)
         })
@@ -89,7 +78,7 @@ impl<S: ObjectStore, C: Clock> Writer<S, C> {
         cost.sst_fetches += 1;
         let reader =
             SstReader::open(got.bytes).map_err(|error| WriterError::CorruptSst { path, error })?;
-        self.cache_reader(meta.id, reader.clone());
+        self.cache_reader(id, reader.clone());
         Ok(reader)
     }
 

@@ -48,7 +48,7 @@ impl<S: ObjectStore, C: Clock> Writer<S, C> {
         let memtables = sources.len();
         let mut cost = ReadCost::default();
         for meta in &tables {
-            let reader = self.reader_for(meta, &mut cost).await?;
+            let reader = self.reader_for(meta.id, &mut cost).await?;
             sources.push(Box::new(reader.iter_bounds(start, end)));
         }
         // Bottommost: nothing older lies below a read, so tombstones are dropped.
