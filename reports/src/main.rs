@@ -48,8 +48,8 @@ struct Args {
     /// garbage collector: physical space then shows the price of deferred deletion).
     #[arg(long, value_enum, default_value_t = Topology::Embedded)]
     topology: Topology,
-    /// Client operations of each matrix cell (default: the scale's own; the log and cost
-    /// sweeps keep theirs).
+    /// Client operations of each matrix cell (default: 400000, or the quick scale's 4000;
+    /// the log and cost sweeps keep their scale's own).
     #[arg(long, value_parser = clap::value_parser!(u64).range(100..))]
     ops: Option<u64>,
     /// Worlds run at once (each world is single-threaded; figures do not depend on this).
@@ -150,8 +150,13 @@ fn run(args: &Args) -> Result<bool, String> {
     } else {
         Scale::full()
     };
+    let default_ops = if args.quick {
+        sweep_scale.ops
+    } else {
+        matrix::FULL_MATRIX_OPS
+    };
     let scale = Scale {
-        ops: args.ops.unwrap_or(sweep_scale.ops),
+        ops: args.ops.unwrap_or(default_ops),
         ..sweep_scale
     };
     let jobs = usize::try_from(args.jobs).map_err(|error| error.to_string())?;

@@ -22,6 +22,13 @@ const COMMON_WORKLOADS: [&str; 4] = [
 /// FIFO's own workload: a time series.
 const FIFO_WORKLOAD: &str = "ttl-series";
 
+/// Operations of each full-report matrix cell: the largest scale measured to keep the 13
+/// cells within 10 minutes on 2 cores (296.6 s at `--jobs 2`; FIFO insert-random, 151 s,
+/// is the longest cell). A cell's time grows faster than its operations (per manifest
+/// version the writer, GC and checks do work in the table count): at 1 M, leveled
+/// insert-random alone took 412 s.
+pub const FULL_MATRIX_OPS: u64 = 400_000;
+
 /// How big the runs are.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct Scale {
