@@ -42,10 +42,18 @@ impl MemoryStore {
 
     fn meta(path: &str, object: &StoredObject) -> ObjectMeta {
         ObjectMeta {
+            attributes: object.attributes.clone(),
+            ..Self::listed_meta(path, object)
+        }
+    }
+
+    /// The object as a listing shows it: no attributes, as on S3.
+    fn listed_meta(path: &str, object: &StoredObject) -> ObjectMeta {
+        ObjectMeta {
             path: path.to_string(),
             size_bytes: object.bytes.len() as u64,
             etag: object.etag.clone(),
-            attributes: object.attributes.clone(),
+            attributes: Attributes::new(),
         }
     }
 
@@ -132,11 +140,7 @@ impl ObjectStore for MemoryStore {
             .objects
             .range(prefix.to_string()..)
             .take_while(|(path, _)| path.starts_with(prefix))
-            // A listing carries no attributes, as on S3.
-            .map(|(path, object)| ObjectMeta {
-                attributes: Attributes::new(),
-                ..Self::meta(path, object)
-            })
+            .map(|(path, object)| Self::listed_meta(path, object))
             .collect();
         // S3 lists in key order; roles rely on it (WAL replay, manifest discovery).
         assert!(listed.windows(2).all(|pair| pair[0].path < pair[1].path));
