@@ -5,10 +5,11 @@
 //! level on both sides. `sim/tests/fidelity.rs` holds the same comparison to its tolerances.
 
 use crate::charts::{ChartError, style_color};
+use crate::pool;
 use plotters::prelude::*;
 use serde::Serialize;
-use sim::compaction_sim::fidelity::{Reference, RocksdbRun, median};
-use sim::compaction_sim::{SimSchedule, run};
+use sim::compaction_sim::fidelity::{Reference, ReferenceRow, RocksdbRun, median};
+use sim::compaction_sim::{CompactionSimReport, SimSchedule, run};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -77,68 +78,14 @@ pub struct Fidelity {
 }
 
 /// Runs `compaction-sim` on every reference row in both schedules (`quick`: quiesced only,
-/// to keep the quick report short).
-pub fn measure(quick: bool) -> Result<Fidelity, String> {
+/// to keep the quick report short), the rows on up to `jobs` threads. Each run is seeded and
+/// single-threaded, so the threads change no figure.
+pub fn measure(quick: bool, jobs: usize) -> Result<Fidelity, String> {
     let reference = Reference::committed()
         .map_err(|error| format!("the committed RocksDB reference does not parse: {error}"))?;
-    let mut rows = Vec::new();
-    for row in &reference.rows {
-        let quiesced = run(&reference.args(row, SimSchedule::Quiesced))
-            .map_err(|error| format!("compaction-sim {} quiesced: {error}", row.name))?;
-        let replays = if quick {
-            None
-        } else {
-            Some(
-                reference
-                    .replay(row)
-                    .map_err(|error| format!("compaction-sim {} concurrent: {error}", row.name))?,
-            )
-        };
-        // The concurrent figure is the median of the replays of RocksDB's runs.
-        let both = |figure: fn(&sim::compaction_sim::CompactionSimReport) -> f64| {
-            let concurrent = replays
-                .as_ref()
-                .map(|replays| median(replays.iter().map(figure)));
-            (figure(&quiesced), concurrent)
-        };
-        rows.push(FidelityRow {
-            name: row.name.clone(),
-            write_amplification: Figure::of(
-                both(|r| r.write_amplification),
-                &row.quiesced,
-                &row.concurrent,
-                |r| r.write_amplification,
-            ),
-            write_amplification_vs_flush: Figure::of(
-                both(|r| r.write_amplification_vs_flush),
-                &row.quiesced,
-                &row.concurrent,
-                |r| r.write_amplification_vs_flush,
-            ),
-            space_amplification_mean: Figure::of(
-                both(|r| r.space_amplification_mean),
-                &row.quiesced,
-                &row.concurrent,
-                |r| r.space_amplification_mean,
-            ),
-            sorted_runs_max: Figure::of(
-                both(|r| r.sorted_runs_max as f64),
-                &row.quiesced,
-                &row.concurrent,
-                |r| r.sorted_runs_max as f64,
-            ),
-            stall_time_s: Figure::of(
-                both(|r| r.stall_time_s),
-                &row.quiesced,
-                &row.concurrent,
-                |r| r.stall_time_s,
-            ),
-            level_bytes_written: (
-                quiesced.level_bytes_written.clone(),
-                row.quiesced.level_bytes_written.clone(),
-            ),
-        });
-    }
+    let rows = pool::run_all(&reference.rows, jobs, &|| {}, |row| {
+        measure_row(&reference, row, quick)
+    })?;
     Ok(Fidelity {
         rocksdb_version: reference.rocksdb_version,
         updates: reference.scale.updates,
@@ -149,6 +96,53 @@ pub fn measure(quick: bool) -> Result<Fidelity, String> {
             .min()
             .unwrap_or(0),
         rows,
+    })
+}
+
+/// One reference row: the quiesced run, and (full report) the replays of RocksDB's
+/// concurrent runs, whose median is Sediment's concurrent figure.
+fn measure_row(
+    reference: &Reference,
+    row: &ReferenceRow,
+    quick: bool,
+) -> Result<FidelityRow, String> {
+    let quiesced = run(&reference.args(row, SimSchedule::Quiesced))
+        .map_err(|error| format!("compaction-sim {} quiesced: {error}", row.name))?;
+    let replays = if quick {
+        None
+    } else {
+        Some(
+            reference
+                .replay(row)
+                .map_err(|error| format!("compaction-sim {} concurrent: {error}", row.name))?,
+        )
+    };
+    let both = |figure: fn(&CompactionSimReport) -> f64| {
+        let concurrent = replays
+            .as_ref()
+            .map(|replays| median(replays.iter().map(figure)));
+        (figure(&quiesced), concurrent)
+    };
+    let figure = |of: fn(&CompactionSimReport) -> f64, rocksdb: fn(&RocksdbRun) -> f64| {
+        Figure::of(both(of), &row.quiesced, &row.concurrent, rocksdb)
+    };
+    Ok(FidelityRow {
+        name: row.name.clone(),
+        write_amplification: figure(|r| r.write_amplification, |r| r.write_amplification),
+        write_amplification_vs_flush: figure(
+            |r| r.write_amplification_vs_flush,
+            |r| r.write_amplification_vs_flush,
+        ),
+        space_amplification_mean: figure(
+            |r| r.space_amplification_mean,
+            |r| r.space_amplification_mean,
+        ),
+        sorted_runs_max: figure(|r| r.sorted_runs_max as f64, |r| r.sorted_runs_max as f64),
+        stall_time_s: figure(|r| r.stall_time_s, |r| r.stall_time_s),
+        level_bytes_written: (
+            quiesced.level_bytes_written.clone(),
+            row.quiesced.level_bytes_written.clone(),
+        ),
     })
 }
 

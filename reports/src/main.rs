@@ -182,7 +182,7 @@ fn run(args: &Args) -> Result<bool, String> {
     charts.extend(log_costs::draw(&args.out, &log_costs).map_err(|error| error.to_string())?);
     charts.extend(cost::draw(&args.out, &costs).map_err(|error| error.to_string())?);
     progress.set_message("compaction-sim against the RocksDB reference");
-    let (fidelity, fidelity_s) = timed(|| fidelity::measure(args.quick));
+    let (fidelity, fidelity_s) = timed(|| fidelity::measure(args.quick, jobs));
     let fidelity = fidelity?;
     let phases = PhaseTimes {
         matrix_s,
