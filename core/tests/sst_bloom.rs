@@ -4,7 +4,7 @@
 
 use lsm_core::entry::{Entry, Lookup};
 use lsm_core::ids::{SeqNum, SstId};
-use lsm_core::sst::{SstOptions, SstReader, build_sst};
+use lsm_core::sst::{LookupKey, SstOptions, SstReader, build_sst};
 
 const PRESENT: u32 = 10_000;
 const ABSENT: u32 = 10_000;
@@ -98,4 +98,15 @@ fn zero_bits_per_key_builds_no_filter() {
     assert_eq!(stats.blocks_read.len(), 1);
     assert!(stats.bytes_read > 0);
     assert!(reader.filter_may_contain(b"anything"));
+}
+
+#[test]
+fn a_lookup_with_the_key_hashed_once_answers_as_get_does() {
+    let reader = table(10);
+    // Present keys, then absent ones: some excluded by the filter, some false positives.
+    for i in (0..PRESENT + ABSENT).step_by(7) {
+        let key = key(i);
+        let hashed = reader.lookup(LookupKey::new(&key)).unwrap();
+        assert_eq!(hashed, reader.get(&key).unwrap(), "key {i}");
+    }
 }

@@ -145,8 +145,14 @@ impl BloomFilter {
 
     /// False when `user_key` is certainly not in the table; true when it may be.
     pub fn may_contain(&self, user_key: &[u8]) -> bool {
+        self.may_contain_hash(key_hash(user_key))
+    }
+
+    /// [`BloomFilter::may_contain`] for a key whose [`key_hash`] is `hash`: a read that
+    /// probes many tables hashes its key once.
+    pub fn may_contain_hash(&self, hash: u64) -> bool {
         let bit_count = self.bits.len() as u64 * 8;
-        probes(key_hash(user_key), self.num_probes, bit_count).all(|position| {
+        probes(hash, self.num_probes, bit_count).all(|position| {
             self.bits
                 .get((position / 8) as usize)
                 .is_some_and(|byte| byte & (1 << (position % 8)) != 0)

@@ -30,7 +30,7 @@ pub use framing::{BLOCK_TRAILER_BYTES, BlockHandle};
 pub use iter::SstIter;
 pub use meta::SstMeta;
 pub use options::SstOptions;
-pub use reader::{ReadStats, SstReader};
+pub use reader::{LookupKey, ReadStats, SstReader};
 pub use sparse::SparseSst;
 
 #[cfg(test)]

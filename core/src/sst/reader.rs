@@ -1,6 +1,6 @@
 //! Opening an SST and point lookups.
 
-use super::bloom::BloomFilter;
+use super::bloom::{BloomFilter, key_hash};
 use super::data_block::DataBlock;
 use super::footer::Footer;
 use super::framing::{BlockHandle, BlockKind, locate_block, unseal_block};
@@ -25,6 +25,27 @@ pub struct ReadStats {
     pub blocks_read: Vec<u32>,
     /// Bytes of those blocks, checksum trailers included.
     pub bytes_read: u64,
+}
+
+/// A user key with its filter hash, computed once: a point read past a deep L0 probes the
+/// filter of every table whose range holds the key, and hashing per table was most of it.
+#[derive(Clone, Copy, Debug)]
+pub struct LookupKey<'a> {
+    user_key: &'a [u8],
+    filter_hash: u64,
+}
+
+impl<'a> LookupKey<'a> {
+    pub fn new(user_key: &'a [u8]) -> LookupKey<'a> {
+        LookupKey {
+            user_key,
+            filter_hash: key_hash(user_key),
+        }
+    }
+
+    pub fn user_key(&self) -> &'a [u8] {
+        self.user_key
+    }
 }
 
 /// An opened SST: footer, index and filter decoded and verified; data blocks are verified
@@ -125,10 +146,16 @@ impl SstReader {
 
     /// The newest version of `user_key` in this table.
     pub fn get(&self, user_key: &[u8]) -> Result<(Lookup, ReadStats), DecodeError> {
+        self.lookup(LookupKey::new(user_key))
+    }
+
+    /// [`SstReader::get`] of a key already hashed for the filter.
+    pub fn lookup(&self, key: LookupKey<'_>) -> Result<(Lookup, ReadStats), DecodeError> {
+        let user_key = key.user_key;
         let mut stats = ReadStats::default();
         if let Some(filter) = &self.filter {
             stats.filter_checked = true;
-            if !filter.may_contain(user_key) {
+            if !filter.may_contain_hash(key.filter_hash) {
                 stats.filter_excluded = true;
                 return Ok((Lookup::Absent, stats));
             }

@@ -7,7 +7,7 @@ use crate::ids::SstId;
 use crate::layout::sst_path;
 use crate::manifest::Manifest;
 use crate::roles::retry::retry_idempotent;
-use crate::sst::SstReader;
+use crate::sst::{LookupKey, SstReader};
 use crate::store::{GetRange, ObjectStore};
 use bytes::Bytes;
 
@@ -45,10 +45,16 @@ impl<S: ObjectStore, C: Clock> Writer<S, C> {
         let ids: Vec<SstId> = (self.manifest.tables_that_may_hold(key))
             .map(|sst| sst.id)
             .collect();
+        let probe = LookupKey::new(key);
         for id in ids {
             cost.sorted_runs += 1;
-            let reader = self.reader_for(id, &mut cost).await?;
-            let (lookup, stats) = reader.get(key).map_err(|error| WriterError::CorruptSst {
+            // A cached reader is probed in place, not cloned: a read past a deep L0 (FIFO)
+            // probes hundreds of tables.
+            let looked_up = match self.sst_cache.get(&id) {
+                Some(reader) => reader.lookup(probe),
+                None => self.reader_for(id, &mut cost).await?.lookup(probe),
+            };
+            let (lookup, stats) = looked_up.map_err(|error| WriterError::CorruptSst {
                 path: sst_path(id),
                 error,
             })?;
