@@ -167,8 +167,12 @@ fn run(args: &Args) -> Result<bool, String> {
     let progress = progress_bar(steps as u64);
     let done = || progress.inc(1);
     progress.set_message(format!("{} matrix cells", matrix.len()));
-    let (results, matrix_s) =
-        timed(|| pool::run_all(&matrix, jobs, &done, |cell| run_cell(cell, scale, args)));
+    let (results, matrix_s) = timed(|| {
+        let order = matrix::costliest_first(&matrix);
+        pool::run_in_order(&matrix, &order, jobs, &done, |cell| {
+            run_cell(cell, scale, args)
+        })
+    });
     let results = results?;
     progress.set_message("log compaction runs");
     let (log_costs, log_costs_s) = timed(|| log_costs::measure(sweep_scale, jobs, &done));

@@ -91,6 +91,22 @@ pub fn cells() -> Vec<Cell> {
     cells
 }
 
+/// The cells' indices, the costliest first, so that on `--jobs` threads the long cells
+/// start at once rather than last and alone. Insert-random's key space is the run's
+/// operation count, so its trees are the deepest and its final reads (every key) the most;
+/// under FIFO each of those reads probes every L0 table. The TTL series comes next.
+pub fn costliest_first(cells: &[Cell]) -> Vec<usize> {
+    let cost_rank = |cell: &Cell| match (cell.style, cell.workload) {
+        (WorldStyle::Fifo, "insert-random") => 0,
+        (_, "insert-random") => 1,
+        (_, FIFO_WORKLOAD) => 2,
+        _ => 3,
+    };
+    let mut order: Vec<usize> = (0..cells.len()).collect();
+    order.sort_by_key(|index| cost_rank(&cells[*index]));
+    order
+}
+
 /// Workloads in the order the report shows them.
 pub fn workloads() -> Vec<&'static str> {
     let mut names = COMMON_WORKLOADS.to_vec();
@@ -121,4 +137,23 @@ pub fn config(cell: &Cell, scale: Scale, faults: FaultLevel, topology: Topology)
         set_workload(&mut config.clients, spec);
     }
     config
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{cells, costliest_first};
+
+    #[test]
+    fn the_insert_random_cells_start_first_fifo_before_the_others() {
+        let cells = cells();
+        let order = costliest_first(&cells);
+        let labels: Vec<String> = order.iter().map(|index| cells[*index].label()).collect();
+        assert_eq!(labels[0], "fifo × insert-random");
+        assert_eq!(labels[1], "leveled × insert-random");
+        assert_eq!(labels[2], "universal × insert-random");
+        assert_eq!(labels[3], "fifo × ttl-series");
+        let mut sorted = order.clone();
+        sorted.sort_unstable();
+        assert_eq!(sorted, (0..cells.len()).collect::<Vec<_>>());
+    }
 }
