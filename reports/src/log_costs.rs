@@ -18,6 +18,7 @@ use sim::world::{
     FaultLevel, LogCompaction, Overrides, Topology, WorldConfig, WorldStyle, parse_durability,
     set_workload, world_preset,
 };
+use std::cmp::Reverse;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -29,6 +30,9 @@ const KEY_SPACE_EIGHTHS: [u64; 4] = [1, 4, 16, 64];
 /// `compaction_max_segments` of the live-fraction sweep.
 const LIVE_SWEEP_SEGMENTS: usize = 8;
 const COMPACTION_PERIOD_MS: u64 = 1_000;
+
+/// One run: strategy, sweep name, segments compacted at most, key space.
+type Spec = (LogCompaction, &'static str, usize, u64);
 
 /// One run's per-compaction costs.
 #[derive(Clone, Debug, Serialize)]
@@ -61,7 +65,7 @@ pub fn measure(
     jobs: usize,
     done: &(dyn Fn() + Sync),
 ) -> Result<Vec<LogCostPoint>, String> {
-    let mut specs = Vec::new();
+    let mut specs: Vec<Spec> = Vec::new();
     for strategy in STRATEGIES {
         for max_segments in MAX_SEGMENTS {
             specs.push((strategy, "length", max_segments, scale.key_space));
@@ -72,14 +76,32 @@ pub fn measure(
         }
     }
     assert_eq!(specs.len(), runs());
-    pool::run_all(
+    let order = costliest_first(&specs);
+    pool::run_in_order(
         &specs,
+        &order,
         jobs,
         done,
         |(strategy, sweep, max_segments, key_space)| {
             run(*strategy, sweep, *max_segments, *key_space, scale)
         },
     )
+}
+
+/// The specs' indices, the costliest first, so that on `--jobs` threads the longest run
+/// does not start last and alone: a run's time grows with its key space, lookup's
+/// liveness probes cost more than scan's, and more segments mean more to compact.
+fn costliest_first(specs: &[Spec]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..specs.len()).collect();
+    order.sort_by_key(|index| {
+        let (strategy, _, max_segments, key_space) = specs[*index];
+        (
+            Reverse(key_space),
+            strategy != LogCompaction::Lookup,
+            Reverse(max_segments),
+        )
+    });
+    order
 }
 
 fn run(
@@ -231,4 +253,21 @@ pub fn markdown(points: &[LogCostPoint]) -> String {
         );
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{LogCompaction, Spec, costliest_first};
+
+    #[test]
+    fn the_largest_key_space_starts_first_lookup_before_scan() {
+        let specs: Vec<Spec> = vec![
+            (LogCompaction::Scan, "length", 2, 8_192),
+            (LogCompaction::Scan, "live", 8, 65_536),
+            (LogCompaction::Lookup, "length", 16, 8_192),
+            (LogCompaction::Lookup, "live", 8, 65_536),
+            (LogCompaction::Lookup, "length", 2, 8_192),
+        ];
+        assert_eq!(costliest_first(&specs), vec![3, 1, 2, 4, 0]);
+    }
 }
