@@ -23,8 +23,8 @@ const COMMON_WORKLOADS: [&str; 4] = [
 const FIFO_WORKLOAD: &str = "ttl-series";
 
 /// Operations of each full-report matrix cell: the largest scale measured to keep the 13
-/// cells within 10 minutes on 2 cores (564 s at `--jobs 2`, costliest cells first). 1 M does
-/// not fit: a cell's time grows faster than its operations. Insert-random's key space is
+/// cells within 10 minutes on 2 cores (564 s at `--jobs 2`, costliest cells first; 700 k took
+/// 866 s). 1 M does not fit: a cell's time grows faster than its operations. Insert-random's key space is
 /// the run's operation count and its final pass reads every key; under FIFO each of those
 /// reads probes every L0 table, and the L0 deepens with the key space (FIFO insert-random
 /// took 333 s at 600 k and ran past 14 minutes at 1 M). Elsewhere the writer, GC and checks
