@@ -27,8 +27,8 @@ pub struct ReadStats {
     pub bytes_read: u64,
 }
 
-/// A user key with its filter hash, computed once: a point read past a deep L0 probes the
-/// filter of every table whose range holds the key, and hashing per table was most of it.
+/// A user key with its filter hash, computed once: a point read past a deep L0 (FIFO)
+/// probes the filter of every table whose range holds the key.
 #[derive(Clone, Copy, Debug)]
 pub struct LookupKey<'a> {
     user_key: &'a [u8],
@@ -41,10 +41,6 @@ impl<'a> LookupKey<'a> {
             user_key,
             filter_hash: key_hash(user_key),
         }
-    }
-
-    pub fn user_key(&self) -> &'a [u8] {
-        self.user_key
     }
 }
 
