@@ -101,12 +101,24 @@ fn zero_bits_per_key_builds_no_filter() {
 }
 
 #[test]
-fn a_lookup_with_the_key_hashed_once_answers_as_get_does() {
+fn a_lookup_with_its_key_hashed_once_is_filtered_as_the_key_itself_is() {
     let reader = table(10);
-    // Present keys, then absent ones: some excluded by the filter, some false positives.
+    let mut excluded = 0;
+    // Present keys, then absent ones: most excluded by the filter, a few false positives.
     for i in (0..PRESENT + ABSENT).step_by(7) {
         let key = key(i);
-        let hashed = reader.lookup(LookupKey::new(&key)).unwrap();
-        assert_eq!(hashed, reader.get(&key).unwrap(), "key {i}");
+        let (lookup, stats) = reader.lookup(LookupKey::new(&key)).unwrap();
+        assert!(stats.filter_checked, "key {i}");
+        assert_eq!(
+            stats.filter_excluded,
+            !reader.filter_may_contain(&key),
+            "key {i}"
+        );
+        assert_eq!(matches!(lookup, Lookup::Found(_)), i < PRESENT, "key {i}");
+        excluded += u32::from(stats.filter_excluded);
     }
+    assert!(
+        excluded > ABSENT / 7 * 9 / 10,
+        "the filter excluded only {excluded} absent keys"
+    );
 }

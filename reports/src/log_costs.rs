@@ -92,16 +92,13 @@ pub fn measure(
 /// does not start last and alone: a run's time grows with its key space, lookup's
 /// liveness probes cost more than scan's, and more segments mean more to compact.
 fn costliest_first(specs: &[Spec]) -> Vec<usize> {
-    let mut order: Vec<usize> = (0..specs.len()).collect();
-    order.sort_by_key(|index| {
-        let (strategy, _, max_segments, key_space) = specs[*index];
+    pool::order_by(specs, |&(strategy, _, max_segments, key_space)| {
         (
             Reverse(key_space),
             strategy != LogCompaction::Lookup,
             Reverse(max_segments),
         )
-    });
-    order
+    })
 }
 
 fn run(

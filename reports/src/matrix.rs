@@ -2,6 +2,7 @@
 //! runs with. Every cell shares the shape (clients, memtable, key space, op count) so the
 //! styles are compared on equal terms; only the style and the workload change.
 
+use crate::pool;
 use lsm_core::roles::writer::Durability;
 use serde::Serialize;
 use sim::world::{
@@ -23,12 +24,13 @@ const COMMON_WORKLOADS: [&str; 4] = [
 const FIFO_WORKLOAD: &str = "ttl-series";
 
 /// Operations of each full-report matrix cell: the largest scale measured to keep the 13
-/// cells within 10 minutes on 2 cores (564 s at `--jobs 2`, costliest cells first; 700 k took
-/// 866 s). 1 M does not fit: a cell's time grows faster than its operations. Insert-random's key space is
-/// the run's operation count and its final pass reads every key; under FIFO each of those
-/// reads probes every L0 table, and the L0 deepens with the key space (FIFO insert-random
-/// took 333 s at 600 k and ran past 14 minutes at 1 M). Elsewhere the writer, GC and checks
-/// re-read a manifest that grows with the table count on each version.
+/// cells within 10 minutes on 2 cores (564 s at `--jobs 2`, costliest cells first; 700 k
+/// took 866 s). 1 M does not fit: a cell's time grows faster than its operations.
+/// Insert-random's key space is the run's operation count and its final pass reads every
+/// key; under FIFO each of those reads probes every L0 table, and the L0 deepens with the
+/// key space (FIFO insert-random took 333 s at 600 k and ran past 14 minutes at 1 M).
+/// Elsewhere the writer, GC and checks re-read a manifest that grows with the table count
+/// on each version.
 pub const FULL_MATRIX_OPS: u64 = 600_000;
 
 /// How big the runs are.
@@ -98,15 +100,12 @@ pub fn cells() -> Vec<Cell> {
 /// operation count, so its trees are the deepest and its final reads (every key) the most;
 /// under FIFO each of those reads probes every L0 table. The TTL series comes next.
 pub fn costliest_first(cells: &[Cell]) -> Vec<usize> {
-    let cost_rank = |cell: &Cell| match (cell.style, cell.workload) {
+    pool::order_by(cells, |cell| match (cell.style, cell.workload) {
         (WorldStyle::Fifo, "insert-random") => 0,
         (_, "insert-random") => 1,
         (_, FIFO_WORKLOAD) => 2,
         _ => 3,
-    };
-    let mut order: Vec<usize> = (0..cells.len()).collect();
-    order.sort_by_key(|index| cost_rank(&cells[*index]));
-    order
+    })
 }
 
 /// Workloads in the order the report shows them.

@@ -77,6 +77,14 @@ where
         .collect()
 }
 
+/// The indices of `items` sorted by `rank` (lowest first; ties keep item order): the order
+/// [`run_in_order`] starts them in.
+pub fn order_by<T, K: Ord>(items: &[T], rank: impl Fn(&T) -> K) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..items.len()).collect();
+    order.sort_by_key(|index| rank(&items[*index]));
+    order
+}
+
 #[cfg(test)]
 mod tests {
     use super::{run_all, run_in_order};
