@@ -298,4 +298,22 @@ mod tests {
         assert_eq!(file.other_options(&header().options), Some((2, &other)));
         assert_eq!(file.last_header(), Some(&other));
     }
+
+    /// Found by the `campaign_jsonl` fuzz target: without serde_json's `float_roundtrip`, a
+    /// time read back from a results file could differ from the one written in its last
+    /// bit, so a resumed or merged campaign reported a figure its seeds never produced.
+    #[test]
+    fn a_time_reads_back_to_the_same_bits() {
+        let digits = format!(
+            "41{}2049638230412172395.5",
+            "7".repeat(14) + &"0".repeat(100)
+        );
+        let line = format!(
+            "{{\"seed\":3,\"verdict\":\"pass\",\"failures\":[],\"replay\":\"r\",\"wall_time_s\":1.25,\"sim_time_s\":{digits},\"digest\":\"d\",\"faults\":{{}},\"coverage\":{{}}}}\n"
+        );
+        let file = ResultsFile::parse(line.as_bytes());
+        let read = &file.results[0].1;
+        let again: SeedResult = serde_json::from_str(&result_line(read).unwrap()).unwrap();
+        assert_eq!(again.sim_time_s.to_bits(), read.sim_time_s.to_bits());
+    }
 }
