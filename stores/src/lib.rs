@@ -30,9 +30,11 @@
 //!    pins S3's behaviour.
 //! 2. **Racing conditional puts.** The simulated store may answer a conditional put that
 //!    races another with 409 `Conflict` (`race_conflict_probability`), as S3 documents.
-//!    moto never does: it checks the precondition and stores the object in one request
-//!    handler (not atomic by construction on its threaded server, but no double win was
-//!    seen in 320 racing creates, `racing_creates_on_moto_never_both_win`). Both satisfy the
+//!    moto never does. moto's own server is not atomic here: it checks the precondition and
+//!    stores the object in two steps on concurrent threads, and two racing creates both won
+//!    (CI, and about one run of `racing_creates_on_moto_never_both_win` in 25). The S3 leg
+//!    therefore runs moto's application with writing requests one at a time
+//!    (`moto_serve.py`), which S3's atomic conditional writes allow. Both stores satisfy the
 //!    suite's rule — at most one racing put wins, losers are refused or `Conflict` — and the
 //!    adapter maps a real 409 to `Conflict` (tested against a scripted server).
 //! 3. **Corrupt files on local files.** A file under the store that is not an object this

@@ -3,6 +3,11 @@
 //! 127.0.0.1 on a free port with a bucket, and killed when the handle drops (also when a
 //! test panics). Each test binary starts its own server on its own port, so binaries may run
 //! at once. Everything that goes wrong is an error saying why: the S3 leg never skips.
+//!
+//! The server is moto's application behind `moto_serve.py`, which makes each writing request
+//! atomic: moto's own server checks a conditional put's precondition and stores the object
+//! in two steps on concurrent threads, so racing creates could both win, which S3 never lets
+//! happen.
 
 use crate::open::S3Config;
 use std::io::{Read, Write};
@@ -32,10 +37,13 @@ fn workspace_root() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("."))
 }
 
-/// The `moto_server` executable: `SEDIMENT_MOTO_SERVER` if set, else the virtualenv that
+/// The server: moto's application with writing requests one at a time (see the module docs).
+const SERVE_SCRIPT: &str = include_str!("moto_serve.py");
+
+/// A Python that can import moto 5: `SEDIMENT_MOTO_PYTHON` if set, else the virtualenv's that
 /// `ci/moto-venv.sh` makes (or finds) under `target/`.
-pub fn server_executable() -> Result<PathBuf, String> {
-    if let Ok(path) = std::env::var("SEDIMENT_MOTO_SERVER") {
+pub fn server_python() -> Result<PathBuf, String> {
+    if let Ok(path) = std::env::var("SEDIMENT_MOTO_PYTHON") {
         return Ok(PathBuf::from(path));
     }
     let script = workspace_root().join("ci").join("moto-venv.sh");
@@ -56,7 +64,7 @@ pub fn server_executable() -> Result<PathBuf, String> {
     let path = stdout
         .lines()
         .last()
-        .ok_or_else(|| format!("{} printed no server path", script.display()))?;
+        .ok_or_else(|| format!("{} printed no python path", script.display()))?;
     Ok(PathBuf::from(path.trim()))
 }
 
@@ -96,10 +104,10 @@ fn log_tail(log: &Path) -> String {
 impl MotoServer {
     /// Installs moto if needed, starts it and creates `bucket`.
     pub fn start(bucket: &str) -> Result<MotoServer, String> {
-        let executable = server_executable()?;
+        let python = server_python()?;
         let mut last_error = String::new();
         for _ in 0..START_ATTEMPTS {
-            match MotoServer::start_on(&executable, free_port()?, bucket) {
+            match MotoServer::start_on(&python, free_port()?, bucket) {
                 Ok(server) => return Ok(server),
                 Err(error) => last_error = error,
             }
@@ -109,7 +117,7 @@ impl MotoServer {
         ))
     }
 
-    fn start_on(executable: &Path, port: u16, bucket: &str) -> Result<MotoServer, String> {
+    fn start_on(python: &Path, port: u16, bucket: &str) -> Result<MotoServer, String> {
         let logs = workspace_root().join("target").join("moto-logs");
         std::fs::create_dir_all(&logs)
             .map_err(|error| format!("cannot create {}: {error}", logs.display()))?;
@@ -119,13 +127,20 @@ impl MotoServer {
         let log_err = log_file
             .try_clone()
             .map_err(|error| format!("cannot share {}: {error}", log.display()))?;
-        let child = Command::new(executable)
-            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+        let child = Command::new(python)
+            .args([
+                "-c",
+                SERVE_SCRIPT,
+                "-H",
+                "127.0.0.1",
+                "-p",
+                &port.to_string(),
+            ])
             .stdin(Stdio::null())
             .stdout(log_file)
             .stderr(log_err)
             .spawn()
-            .map_err(|error| format!("cannot start {}: {error}", executable.display()))?;
+            .map_err(|error| format!("cannot start {}: {error}", python.display()))?;
         let mut server = MotoServer {
             child,
             endpoint: format!("http://127.0.0.1:{port}"),
@@ -142,7 +157,7 @@ impl MotoServer {
         loop {
             if let Ok(Some(status)) = self.child.try_wait() {
                 return Err(format!(
-                    "moto_server exited ({status}) on port {port}:\n{}",
+                    "the moto server exited ({status}) on port {port}:\n{}",
                     log_tail(&self.log)
                 ));
             }
@@ -160,7 +175,7 @@ impl MotoServer {
                 }
                 Err(error) => {
                     return Err(format!(
-                        "moto_server on port {port} did not answer in {START_TIMEOUT:?} ({error}):\n{}",
+                        "the moto server on port {port} did not answer in {START_TIMEOUT:?} ({error}):\n{}",
                         log_tail(&self.log)
                     ));
                 }

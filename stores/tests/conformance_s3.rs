@@ -46,15 +46,16 @@ async fn etag_is_content_hash_on_s3() {
         .unwrap();
 }
 
-/// moto checks a conditional put's precondition and stores the object in one request
-/// handler, on a threaded server: many rounds of racing creates must still never see two
-/// winners (S3 guarantees it; a double win would be a moto defect to report, not to mask).
+/// Many rounds of racing creates must never see two winners (S3 guarantees it). moto's own
+/// threaded server let two win about one run in 25, so the leg serves moto's application
+/// with writing requests one at a time (`stores/src/moto_serve.py`); this test holds that.
+/// 200 rounds: on moto's own server, 3 of 6 runs of 400 rounds saw a double win.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn racing_creates_on_moto_never_both_win() {
     let server = server();
     let store = open_s3(&server.s3_config(""), StoreOptions::default()).unwrap();
     let mut conflicts = 0;
-    for round in 0..40 {
+    for round in 0..200 {
         let path = format!("race/{round}");
         let puts = (0..8).map(|racer| {
             store.put(
