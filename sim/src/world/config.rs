@@ -368,6 +368,9 @@ impl ProcessFaults {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct WriterShape {
     pub memtable_size_bytes: u64,
+    /// A non-empty memtable is flushed once this many WAL segments lie past the replay
+    /// point (the writer's default; not drawn, so seeds keep their runs).
+    pub wal_segments_flush_trigger: u64,
     pub commit_entries_max: usize,
     /// After the first request of a batch arrives, wait this long for more (group commit).
     pub commit_window_ms: u64,

@@ -9,7 +9,7 @@ use super::{fault_scale, workload};
 use crate::clock::ClockParams;
 use crate::rng;
 use crate::store::StoreFaultConfig;
-use lsm_core::roles::writer::Durability;
+use lsm_core::roles::writer::{Durability, WriterOptions};
 
 impl WorldConfig {
     /// The world of `seed` with `overrides` fixed. Each part draws from its own stream, so
@@ -134,6 +134,7 @@ fn draw_writer(seed: u64, overrides: &Overrides, log: &LogDraw) -> WriterShape {
     let mut shape_rng = rng::stream(seed, "config/shape");
     let writer = WriterShape {
         memtable_size_bytes: 1 << rng::uniform_u64(&mut shape_rng, 13, 18),
+        wal_segments_flush_trigger: WriterOptions::default().wal_segments_flush_trigger,
         commit_entries_max: 1 << rng::uniform_u64(&mut shape_rng, 0, 8),
         commit_window_ms: rng::uniform_u64(&mut shape_rng, 0, 5),
         style: if rng::chance(&mut shape_rng, 0.5) {

@@ -36,6 +36,7 @@ pub fn writer_options(config: &WorldConfig) -> WriterOptions {
     let standalone = config.lsm.topology == Topology::Standalone;
     WriterOptions {
         memtable_size_bytes: memtable,
+        wal_segments_flush_trigger: config.writer.wal_segments_flush_trigger,
         commit_entries_max: config.writer.commit_entries_max,
         compaction: Some(style),
         no_compactor: standalone,
