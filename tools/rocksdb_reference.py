@@ -14,7 +14,8 @@ Every byte figure is exact, from the LOG's event lines (`table_file_creation` fo
 `compaction_finished` for compaction outputs by output level); stall time is the
 `rocksdb.stall.micros` ticker. The rates compaction-sim's concurrent schedule runs at come
 from the same lines: the merge rate is input + output bytes over `compaction_time_micros`,
-and `table_delete_us` is the time from a job's `compaction_finished` to its last
+the flush rate is the flushed tables' bytes over the time from each `flush_started` to its
+`flush_finished`, and `table_delete_us` is the time from a job's `compaction_finished` to its last
 `table_file_deletion`, per table deleted (the compaction thread unlinks its inputs before it
 takes the next job). Space amplification is `rocksdb.live-sst-files-size` over the
 key + value bytes of the live keys, sampled every `--space-sample-every-puts` puts (after
@@ -261,7 +262,8 @@ def ticker(stats, name):
 
 def parse_log(log, style):
     version = VERSION_RE.search(log)
-    flush_jobs = set()
+    flush_started_us = {}
+    flush_us = 0
     flush_bytes = 0
     flushes = 0
     by_level = [0] * SCALE["num_levels"]
@@ -282,11 +284,12 @@ def parse_log(log, style):
         event = json.loads(match.group(1))
         kind = event.get("event")
         if kind == "flush_started":
-            flush_jobs.add(event["job"])
-        elif kind == "table_file_creation" and event.get("job") in flush_jobs:
+            flush_started_us[event["job"]] = event["time_micros"]
+        elif kind == "table_file_creation" and event.get("job") in flush_started_us:
             flush_bytes += event["file_size"]
             flushes += 1
         elif kind == "flush_finished":
+            flush_us += event["time_micros"] - flush_started_us[event["job"]]
             lsm = event.get("lsm_state", [])
             runs = (lsm[0] if lsm else 0) + sum(1 for n in lsm[1:] if n > 0)
             sorted_runs_max = max(sorted_runs_max, runs)
@@ -312,6 +315,7 @@ def parse_log(log, style):
         "level_bytes_written": by_level,
         "sorted_runs_max": sorted_runs_max,
         "merge_mib_per_s": (merge_bytes / (1 << 20)) / (merge_us / 1e6) if merge_us else 0.0,
+        "flush_mib_per_s": (flush_bytes / (1 << 20)) / (flush_us / 1e6) if flush_us else 0.0,
         "table_delete_us": deleting_us / deleted_tables if deleted_tables else 0.0,
     }
 

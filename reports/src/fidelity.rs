@@ -156,7 +156,7 @@ pub fn markdown(fidelity: &Fidelity) -> String {
          preset (the presets' sizes divided by 4). Quiesced: compaction after each flush until \
          idle; concurrent: one flush and one compaction slot racing the writer. RocksDB's {} \
          concurrent runs give the band; Sediment's concurrent figure is the median of {} \
-         replays, each at one RocksDB run's writer and merge rates and table-deletion time \
+         replays, each at one RocksDB run's writer, merge and flush rates and table-deletion time \
          (the quick report runs the quiesced schedule only). `sim/tests/fidelity.rs` holds \
          quiesced figures to ±10% (sorted runs ±1) and concurrent ones to the band widened \
          by 10%.\n",

@@ -3,7 +3,7 @@
 //! RocksDB through `rocksdict`, on the same streams and options) holds the simulator to
 //! RocksDB's figures. Quiesced: both write amplifications and the time-averaged space
 //! amplification within ±10%, the most sorted runs within ±1. Concurrent: compaction-sim
-//! replays each RocksDB run at that run's writer and merge rates and table-deletion time,
+//! replays each RocksDB run at that run's writer, merge and flush rates and table-deletion time,
 //! and the median of the replays must lie inside the band of RocksDB's runs widened by 10%.
 //! A row outside prints both sides' per-level bytes.
 #![allow(clippy::unwrap_used)]

@@ -44,4 +44,4 @@ pub use sorted_runs::sorted_run_count;
 pub use stall::{StallOptions, StallReason, StallState, stall_state};
 pub use stats::CompactionStats;
 pub use style::{CompactionStyle, pick};
-pub use style_stall::style_stall_state;
+pub use style_stall::{style_stall_inputs, style_stall_state};

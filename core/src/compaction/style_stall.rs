@@ -13,7 +13,17 @@ use crate::manifest::Manifest;
 /// so the count says nothing about compaction debt); the log style never stalls, as Garnet's
 /// log does not. Without a style, RocksDB's defaults.
 pub fn style_stall_state(manifest: &Manifest, style: Option<&CompactionStyle>) -> StallState {
-    let (options, pending_bytes) = match style {
+    let (options, pending_bytes) = style_stall_inputs(manifest, style);
+    stall_state(manifest, &options, pending_bytes)
+}
+
+/// What [`style_stall_state`] decides from: the thresholds `style` implies and the
+/// estimated pending compaction bytes (RocksDB's compaction debt; 0 but for leveled).
+pub fn style_stall_inputs(
+    manifest: &Manifest,
+    style: Option<&CompactionStyle>,
+) -> (StallOptions, u64) {
+    match style {
         Some(CompactionStyle::Leveled(leveled)) => (
             raised(leveled.level0_file_num_compaction_trigger, None, false),
             estimated_pending_compaction_bytes(manifest, leveled),
@@ -43,8 +53,7 @@ pub fn style_stall_state(manifest: &Manifest, style: Option<&CompactionStyle>) -
             0,
         ),
         None => (StallOptions::default(), 0),
-    };
-    stall_state(manifest, &options, pending_bytes)
+    }
 }
 
 /// RocksDB's stall thresholds, sanitized as RocksDB does: the slowdown trigger is at least

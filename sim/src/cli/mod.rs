@@ -42,7 +42,7 @@ pub enum Command {
     Bugs,
     /// Drive the compaction pickers with a seeded stream of flushes (no faults) and report
     /// write amplification, space amplification and sorted runs.
-    CompactionSim(sim::compaction_sim::CompactionSimArgs),
+    CompactionSim(Box<sim::compaction_sim::CompactionSimArgs>),
 }
 
 /// Parses the command line and runs it.

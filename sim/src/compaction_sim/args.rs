@@ -135,17 +135,24 @@ pub struct CompactionSimArgs {
     /// Python thread putting through `rocksdict` reaches).
     #[arg(long, default_value_t = 200_000)]
     pub write_rate_puts_per_s: u64,
-    /// Concurrent: bytes one compaction slot (or the flush slot) reads and writes per
-    /// second, in MiB/s of input + output. The default is Sediment's own merge speed from
+    /// Concurrent: bytes one compaction slot reads and writes per second, in MiB/s of
+    /// input + output (and the flush slot's rate without `--flush-mib-per-s`). The default
+    /// is Sediment's own merge speed from
     /// `cargo run --release -p lsm-core --example core_bench` on the development machine:
     /// an 8-way merge at 85.3 MB/s of input and SST building at 41.8 MB/s, together about
     /// 28 MB/s of input, so about 53 MiB/s of input + output.
     #[arg(long, default_value_t = 53.0)]
     pub merge_mib_per_s: f64,
+    /// Concurrent: bytes of L0 table the flush slot writes per second, in MiB/s (default:
+    /// `--merge-mib-per-s`). A flush only writes, so it runs faster than a merge: RocksDB's
+    /// flushes in `tools/rocksdb_reference.py` wrote at their own measured rate.
+    #[arg(long)]
+    pub flush_mib_per_s: Option<f64>,
     /// Concurrent: compaction slots (RocksDB: max_background_jobs minus the flush slot).
     #[arg(long, default_value_t = 1)]
     pub compaction_slots: usize,
-    /// Concurrent: RocksDB's delayed_write_rate (bytes/s) while writes are slowed down.
+    /// Concurrent: RocksDB's delayed_write_rate (bytes/s): where the rate of slowed-down
+    /// writes starts, and its cap while it adapts.
     #[arg(long, default_value_t = 16 << 20)]
     pub delayed_write_rate_bytes_per_s: u64,
     /// Concurrent: how long a compaction keeps its slot after its result is installed,
@@ -230,6 +237,7 @@ impl Default for CompactionSimArgs {
             schedule: SimSchedule::Quiesced,
             write_rate_puts_per_s: 200_000,
             merge_mib_per_s: 53.0,
+            flush_mib_per_s: None,
             compaction_slots: 1,
             delayed_write_rate_bytes_per_s: 16 << 20,
             table_delete_us: TABLE_DELETE_US_DEFAULT,
@@ -356,11 +364,12 @@ impl CompactionSimArgs {
             && (self.write_rate_puts_per_s == 0
                 || self.compaction_slots == 0
                 || self.delayed_write_rate_bytes_per_s == 0
-                || !(self.merge_mib_per_s.is_finite() && self.merge_mib_per_s > 0.0))
+                || !positive_rate(self.merge_mib_per_s)
+                || !self.flush_mib_per_s.is_none_or(positive_rate))
         {
             return Err(CompactionSimError::BadArgs(
-                "--write-rate-puts-per-s, --merge-mib-per-s, --compaction-slots and \
-                 --delayed-write-rate-bytes-per-s must be positive"
+                "--write-rate-puts-per-s, --merge-mib-per-s, --flush-mib-per-s, \
+                 --compaction-slots and --delayed-write-rate-bytes-per-s must be positive"
                     .into(),
             ));
         }
@@ -376,4 +385,9 @@ impl CompactionSimArgs {
         }
         self.key_space().map(|_| ())
     }
+}
+
+/// A rate in MiB/s a simulated slot can run at: finite and above zero.
+fn positive_rate(mib_per_s: f64) -> bool {
+    mib_per_s.is_finite() && mib_per_s > 0.0
 }

@@ -1,12 +1,13 @@
 //! The concurrent schedule: RocksDB as it normally runs, in simulated time (no threads).
 //! A writer puts at `--write-rate-puts-per-s`; a full memtable becomes immutable and the
-//! one flush slot writes it; `--compaction-slots` slots each run one compaction at
-//! `--merge-mib-per-s` (input + output bytes); the picker runs whenever a slot frees or a
-//! flush lands, skipping tables a running compaction holds. The writer is held back by
-//! RocksDB's rules: it stops while the memtable is full and the previous one is still
+//! one flush slot writes it at `--flush-mib-per-s`; `--compaction-slots` slots each run one
+//! compaction at `--merge-mib-per-s` (input + output bytes); the picker runs whenever a
+//! slot frees or a flush lands, skipping tables a running compaction holds. The writer is
+//! held back by RocksDB's rules: it stops while the memtable is full and the previous one is still
 //! being flushed (`max_write_buffer_number` 2), stops at the L0 stop trigger or the hard
-//! pending-bytes limit, and slows to `--delayed-write-rate-bytes-per-s` at the slowdown
-//! trigger or the soft limit. A merge is computed when it starts (its inputs cannot change
+//! pending-bytes limit, and slows at the slowdown trigger or the soft limit to a delayed
+//! rate that starts at `--delayed-write-rate-bytes-per-s` and adapts as RocksDB's does
+//! (`write_controller.rs`). A merge is computed when it starts (its inputs cannot change
 //! while it runs) and installed when its time is up; its slot then stays busy while it
 //! deletes its input tables (`--table-delete-us` each), as RocksDB's compaction thread
 //! unlinks its obsolete inputs before it takes the next job.
@@ -14,8 +15,9 @@
 use super::driver::{ExecutedPlan, Sim};
 use super::report::CompactionSimReport;
 use super::stream::EntryStream;
+use super::write_controller::WriteController;
 use super::{CompactionSimArgs, CompactionSimError};
-use lsm_core::compaction::{Busy, StallState, style_stall_state};
+use lsm_core::compaction::{Busy, StallState, stall_state, style_stall_inputs};
 use lsm_core::entry::WallMs;
 use lsm_core::memtable::Memtable;
 use lsm_core::sst::SstMeta;
@@ -46,13 +48,30 @@ struct Background {
     deleting_until_ns: Vec<u64>,
     busy: Busy,
     slots: usize,
-    ns_per_byte: f64,
+    /// A merge's time per byte of input + output.
+    merge_ns_per_byte: f64,
+    /// A flush's time per byte of the table it writes.
+    flush_ns_per_byte: f64,
     ns_per_deleted_table: f64,
+    /// The stall condition and delayed rate, recalculated at every new version.
+    controller: WriteController,
 }
 
 impl Background {
-    fn duration_ns(&self, bytes: u64) -> u64 {
-        (bytes as f64 * self.ns_per_byte).ceil() as u64
+    /// A new version (a memtable switched, a flush or a compaction installed): RocksDB
+    /// recalculates its stall condition and delayed write rate.
+    fn recalculate_stall(&mut self, sim: &Sim<'_>) {
+        let (options, debt_bytes) = style_stall_inputs(&sim.manifest, Some(&sim.style));
+        let state = stall_state(&sim.manifest, &options, debt_bytes);
+        self.controller.recalculate(state, &options, debt_bytes);
+    }
+
+    fn merge_ns(&self, bytes: u64) -> u64 {
+        (bytes as f64 * self.merge_ns_per_byte).ceil() as u64
+    }
+
+    fn flush_ns(&self, bytes: u64) -> u64 {
+        (bytes as f64 * self.flush_ns_per_byte).ceil() as u64
     }
 
     fn deleting_ns(&self, tables: usize) -> u64 {
@@ -85,7 +104,7 @@ impl Background {
             };
             self.busy.register(&plan, &sim.manifest);
             let executed = sim.execute_plan(plan, now_ms)?;
-            let end_ns = now_ns.saturating_add(self.duration_ns(executed.io_bytes()));
+            let end_ns = now_ns.saturating_add(self.merge_ns(executed.io_bytes()));
             self.jobs.push(RunningJob { end_ns, executed });
         }
         Ok(())
@@ -106,11 +125,13 @@ impl Background {
             if let Some(flush) = self.flush.take_if(|flush| flush.end_ns == end_ns) {
                 sim.install_flush(flush.built)?;
                 sim.sample_shape();
+                self.recalculate_stall(sim);
             } else if let Some(index) = self.jobs.iter().position(|job| job.end_ns == end_ns) {
                 let job = self.jobs.remove(index);
                 self.busy.release(job.executed.plan());
                 let deleting_ns = self.deleting_ns(job.executed.deleted_tables());
                 sim.install_plan(job.executed)?;
+                self.recalculate_stall(sim);
                 if deleting_ns > 0 {
                     self.deleting_until_ns
                         .push(end_ns.saturating_add(deleting_ns));
@@ -139,10 +160,17 @@ impl Background {
     ) -> Result<(), CompactionSimError> {
         assert!(self.flush.is_none(), "one flush at a time");
         let built = sim.build_flush(memtable, now_ms)?;
-        let end_ns = now_ns.saturating_add(self.duration_ns(built.1.size_bytes));
+        let end_ns = now_ns.saturating_add(self.flush_ns(built.1.size_bytes));
         self.flush = Some(RunningFlush { end_ns, built });
+        self.recalculate_stall(sim);
         Ok(())
     }
+}
+
+/// Nanoseconds per byte at `mib_per_s` (validated positive with the arguments).
+fn ns_per_byte(mib_per_s: f64) -> f64 {
+    assert!(mib_per_s.is_finite() && mib_per_s > 0.0);
+    NS_PER_S / (mib_per_s * f64::from(1u32 << 20))
 }
 
 /// Runs the concurrent schedule.
@@ -158,11 +186,12 @@ pub(super) fn run(
         deleting_until_ns: Vec::new(),
         busy: Busy::new(),
         slots: args.compaction_slots,
-        ns_per_byte: NS_PER_S / (args.merge_mib_per_s * f64::from(1u32 << 20)),
+        merge_ns_per_byte: ns_per_byte(args.merge_mib_per_s),
+        flush_ns_per_byte: ns_per_byte(args.flush_mib_per_s.unwrap_or(args.merge_mib_per_s)),
         ns_per_deleted_table: args.table_delete_us * NS_PER_US,
+        controller: WriteController::new(args.delayed_write_rate_bytes_per_s),
     };
     let put_ns = (NS_PER_S / args.write_rate_puts_per_s as f64).ceil() as u64;
-    let delayed_ns_per_byte = NS_PER_S / args.delayed_write_rate_bytes_per_s as f64;
     let mut memtable = sim.new_memtable();
     let mut writer_ns = 0u64;
     let mut stall_ns = 0u64;
@@ -180,7 +209,7 @@ pub(super) fn run(
                 background.fill_slots(&mut sim, writer_ns, now_ms)?;
                 continue;
             }
-            let state = style_stall_state(&sim.manifest, Some(&sim.style));
+            let state = background.controller.condition();
             if full || matches!(state, StallState::Stopped { .. }) {
                 let next = background
                     .next_end_ns()
@@ -193,8 +222,8 @@ pub(super) fn run(
             break;
         }
         let cost_ns = if delayed {
-            let delayed_ns =
-                (entry.logical_size_bytes() as f64 * delayed_ns_per_byte).ceil() as u64;
+            let rate = background.controller.rate_bytes_per_s() as f64;
+            let delayed_ns = (entry.logical_size_bytes() as f64 * NS_PER_S / rate).ceil() as u64;
             stall_ns += delayed_ns.saturating_sub(put_ns);
             delayed_ns.max(put_ns)
         } else {

@@ -45,6 +45,8 @@ pub struct RocksdbRun {
     pub writer_puts_per_s: f64,
     /// Input + output bytes per second of compaction time.
     pub merge_mib_per_s: f64,
+    /// Flushed table bytes per second of flush time (`flush_started` to `flush_finished`).
+    pub flush_mib_per_s: f64,
     /// Microseconds the compaction thread spent per input table it deleted after a job.
     pub table_delete_us: f64,
 }
@@ -103,10 +105,10 @@ impl Reference {
     }
 
     /// The concurrent schedule once per RocksDB concurrent run of `row`, each at that run's
-    /// writer and merge rates and table-deletion time, so each replay races the way that run
-    /// did. (The figures are chaotic in those rates: one replay at the runs' mean rates is
-    /// one sample, not RocksDB's behaviour.) FIFO runs merge nothing, so their merge rate
-    /// stays the default.
+    /// writer, merge and flush rates and table-deletion time, so each replay races the way
+    /// that run did. (The figures are chaotic in those rates: one replay at the runs' mean
+    /// rates is one sample, not RocksDB's behaviour.) FIFO runs merge nothing, so their
+    /// merge rate stays the default; their flushes run at their own measured rate.
     pub fn replay_args(&self, row: &ReferenceRow) -> Vec<CompactionSimArgs> {
         let base = self.args(row, SimSchedule::Concurrent);
         row.concurrent
@@ -121,6 +123,7 @@ impl Reference {
                     } else {
                         base.merge_mib_per_s
                     },
+                    flush_mib_per_s: Some(run.flush_mib_per_s),
                     table_delete_us: run.table_delete_us,
                     ..base.clone()
                 }

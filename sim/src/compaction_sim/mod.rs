@@ -15,6 +15,7 @@ mod render;
 mod report;
 mod stream;
 mod workload;
+mod write_controller;
 mod writes;
 
 pub use args::{CompactionSimArgs, SimSchedule, SimStyle, SimWorkload};

@@ -161,6 +161,41 @@ fn deleting_inputs_holds_the_compaction_slot() {
 }
 
 #[test]
+fn a_flush_slot_faster_than_the_writer_never_stops_fifo() {
+    // FIFO never stalls on L0, so only a memtable waiting for the flush slot stops its
+    // writer: at the merge rate the flush is slower than the writer fills a memtable.
+    let fifo = |flush_mib_per_s: Option<f64>| {
+        run(&CompactionSimArgs {
+            schedule: SimSchedule::Concurrent,
+            write_rate_puts_per_s: 700_000,
+            merge_mib_per_s: 53.0,
+            flush_mib_per_s,
+            fifo_max_table_files_bytes: 1 << 20,
+            ..small(SimStyle::Fifo, SimWorkload::InsertRandom)
+        })
+        .unwrap()
+    };
+    let at_merge_rate = fifo(None);
+    assert!(at_merge_rate.stall_time_s > 0.0);
+    assert_eq!(
+        at_merge_rate,
+        fifo(Some(53.0)),
+        "the default is the merge rate"
+    );
+    let fast = fifo(Some(1_000.0));
+    assert_eq!(fast.stall_time_s, 0.0);
+    assert_eq!(fast.flushes, at_merge_rate.flushes);
+    for bad in [0.0, -1.0, f64::NAN, f64::INFINITY] {
+        let args = CompactionSimArgs {
+            schedule: SimSchedule::Concurrent,
+            flush_mib_per_s: Some(bad),
+            ..small(SimStyle::Fifo, SimWorkload::InsertRandom)
+        };
+        assert!(run(&args).unwrap_err().is_usage(), "{bad}");
+    }
+}
+
+#[test]
 fn the_dumped_stream_is_nine_bytes_a_write() {
     let path = std::env::temp_dir().join(format!("sediment-dump-{}", std::process::id()));
     let args = CompactionSimArgs {
