@@ -130,14 +130,29 @@ fn summary(out: &mut String, cells: &[CellResult]) {
     }
 }
 
+/// How big the flushes were: RocksDB-style write amplification (÷ flush bytes) grows with
+/// the number of flushes a tree is fed, and a checkpoint flushes the memtable early.
+fn flush_size_note(cell: &CellResult) -> String {
+    let config = &cell.run.config;
+    let mean_kib = crate::models::run_flush_mean(&cell.run) / 1024.0;
+    let memtable_kib = config.writer.memtable_size_bytes as f64 / 1024.0;
+    format!(
+        "mean {mean_kib:.1} KiB of table from a {memtable_kib:.0} KiB memtable; {} checkpoints \
+         every {:.0} s",
+        cell.run.lsm.checkpoints_taken,
+        config.lsm.checkpoint_interval_ms as f64 / 1000.0
+    )
+}
+
 fn cell_section(out: &mut String, cell: &CellResult) {
     let _ = writeln!(out, "### {} × {}\n", cell.style, cell.workload);
     let _ = writeln!(
         out,
-        "Verdict **{}**; {} operations answered; {} flushes, {} compactions; {:.0} s simulated in {:.2} s.\n",
+        "Verdict **{}**; {} operations answered; {} flushes ({}), {} compactions; {:.0} s simulated in {:.2} s.\n",
         cell.verdict,
         cell.ops_ok,
         cell.flushes,
+        flush_size_note(cell),
         cell.compactions,
         cell.sim_time_s,
         cell.wall_time_s
@@ -210,8 +225,11 @@ as `sim --seed N`): client nodes send the workload's operations (from the `workl
 scans are gets of their start key, read-modify-writes a get then a put, TTLs are dropped
 because the world's writer writes no expiry yet) to a writer on a simulated object store;
 the writer group-commits to a WAL, flushes memtables to L0 tables and runs the style's
-compactor. After the clients finish, the tree is left to quiesce (no compaction left to
-pick), a final reader reads every key, and the checks run (C1 linearizability — for FIFO
+compactor. A memtable is flushed when it is full, as RocksDB's is: the writer's checkpoints
+(which flush it too) come every 120 s of simulated time and its WAL-segment bound is 1024,
+both later than a full memtable (`matrix::flush_when_the_memtable_is_full`; each cell gives
+its mean flush size). After the clients finish, the tree is left to quiesce (no compaction
+left to pick), a final reader reads every key, and the checks run (C1 linearizability — for FIFO
 against a model that lets a dropped key read as absent —, C3, C4 and C5).
 
 - **Write amplification (total)**: bytes of every successful PUT to the store (WAL segments,
@@ -234,3 +252,20 @@ against a model that lets a dropped key read as absent —, C3, C4 and C5).
 - Timeline charts sample the store at every manifest install (at most 2048 samples; longer
   runs keep every n-th). CDFs come from the run's hdrhistograms.
 ";
+
+#[cfg(test)]
+mod tests {
+    use super::METHOD;
+    use crate::matrix::{CHECKPOINT_INTERVAL_MS, WAL_SEGMENTS_FLUSH_TRIGGER};
+
+    #[test]
+    fn the_method_states_the_flush_regime_the_matrix_runs() {
+        let every = format!(
+            "every {} s of simulated time",
+            CHECKPOINT_INTERVAL_MS / 1000
+        );
+        assert!(METHOD.contains(&every), "{every}");
+        let bound = format!("WAL-segment bound is {WAL_SEGMENTS_FLUSH_TRIGGER}");
+        assert!(METHOD.contains(&bound), "{bound}");
+    }
+}

@@ -23,15 +23,42 @@ const COMMON_WORKLOADS: [&str; 4] = [
 /// FIFO's own workload: a time series.
 const FIFO_WORKLOAD: &str = "ttl-series";
 
-/// Operations of each full-report matrix cell: the largest scale measured to keep the 13
-/// cells within 10 minutes on 2 cores (564 s at `--jobs 2`, costliest cells first; 700 k
-/// took 866 s). 1 M does not fit: a cell's time grows faster than its operations.
-/// Insert-random's key space is the run's operation count and its final pass reads every
-/// key; under FIFO each of those reads probes every L0 table, and the L0 deepens with the
-/// key space (FIFO insert-random took 333 s at 600 k and ran past 14 minutes at 1 M).
-/// Elsewhere the writer, GC and checks re-read a manifest that grows with the table count
-/// on each version.
+/// Operations of each full-report matrix cell, within 10 minutes for the 13 cells on 2
+/// cores: with full-memtable flushes they took 376 s at `--jobs 2` (FIFO insert-random
+/// 158 s, leveled insert-random 116 s). Larger scales were measured only with the
+/// checkpoint-driven flushes before (600 k took 564 s, 700 k 866 s, FIFO insert-random ran
+/// past 14 minutes at 1 M) and may fit now: not measured again. A cell's time grows faster
+/// than its operations: insert-random's key space is the run's operation count and its
+/// final pass reads every key; under FIFO each of those reads probes every L0 table, and
+/// the L0 deepens with the key space. Elsewhere the writer, GC and checks re-read a
+/// manifest that grows with the table count on each version.
 pub const FULL_MATRIX_OPS: u64 = 600_000;
+
+/// Simulated time between the writer's checkpoints in every cell. A checkpoint flushes the
+/// memtable, so at seed 1's drawn 4 s the cells' flushes were a third of the memtable
+/// (21 KiB of 64) and their RocksDB-style write amplification measured the checkpoint
+/// cadence (universal insert-random 73 at 600 k operations). 120 s is longer than any
+/// cell takes to fill a memtable (under 50 s), so flushes are the memtable's, as RocksDB's
+/// are, and the checkpoints still run (tens to hundreds a cell).
+pub const CHECKPOINT_INTERVAL_MS: u64 = 120_000;
+
+/// WAL segments a memtable may span before it is flushed. A cell's group commits carry
+/// about 4 entries, so a 64 KiB memtable spans about 130 segments; the writer's default of
+/// 64 flushed it half full.
+pub const WAL_SEGMENTS_FLUSH_TRIGGER: u64 = 1_024;
+
+/// Makes the memtable's size what ends it: checkpoints and the WAL-segment bound come
+/// later than a full memtable in every cell. The checkpoints' lifetime keeps its drawn
+/// multiple of their interval.
+fn flush_when_the_memtable_is_full(config: &mut WorldConfig) {
+    let lsm = &mut config.lsm;
+    assert!(lsm.checkpoint_interval_ms > 0);
+    let lifetime_factor = lsm.checkpoint_lifetime_ms / lsm.checkpoint_interval_ms;
+    assert!(lifetime_factor >= 1, "a checkpoint outlives its interval");
+    lsm.checkpoint_interval_ms = CHECKPOINT_INTERVAL_MS;
+    lsm.checkpoint_lifetime_ms = CHECKPOINT_INTERVAL_MS * lifetime_factor;
+    config.writer.wal_segments_flush_trigger = WAL_SEGMENTS_FLUSH_TRIGGER;
+}
 
 /// How big the runs are.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -118,6 +145,19 @@ pub fn workloads() -> Vec<&'static str> {
 /// The world configuration of `cell` at `scale` with `faults`, in `topology` with a WAL
 /// (every cell the same regime, so cells differ only in style and workload).
 pub fn config(cell: &Cell, scale: Scale, faults: FaultLevel, topology: Topology) -> WorldConfig {
+    let mut config = config_as_drawn(cell, scale, faults, topology);
+    flush_when_the_memtable_is_full(&mut config);
+    config
+}
+
+/// The cell's shape on seed 1's drawn protocol timing (its checkpoint interval, the
+/// writer's WAL-segment bound).
+fn config_as_drawn(
+    cell: &Cell,
+    scale: Scale,
+    faults: FaultLevel,
+    topology: Topology,
+) -> WorldConfig {
     let overrides = Overrides {
         ops: Some(scale.ops),
         clients: Some(scale.clients),
@@ -142,7 +182,39 @@ pub fn config(cell: &Cell, scale: Scale, faults: FaultLevel, topology: Topology)
 
 #[cfg(test)]
 mod tests {
-    use super::{cells, costliest_first};
+    use super::{Cell, Scale, cells, config, config_as_drawn, costliest_first};
+    use sim::world::{FaultLevel, Topology, WorldStyle};
+
+    /// Mean bytes of one flush in a short leveled uniform-overwrite cell at the full
+    /// report's shape, as a share of the memtable, with or without the flush regime.
+    fn flush_share_of_memtable(regime: bool) -> f64 {
+        let cell = Cell {
+            style: WorldStyle::Leveled,
+            workload: "uniform-overwrite",
+        };
+        let scale = Scale {
+            ops: 20_000,
+            ..Scale::full()
+        };
+        let (faults, topology) = (FaultLevel::None, Topology::Embedded);
+        let config = if regime {
+            config(&cell, scale, faults, topology)
+        } else {
+            config_as_drawn(&cell, scale, faults, topology)
+        };
+        let run = sim::world::run(config, None, String::new()).unwrap();
+        let flushed = run.series.as_ref().map_or(0, |series| series.flush_bytes);
+        assert!(run.flushes > 10, "{} flushes", run.flushes);
+        flushed as f64 / run.flushes as f64 / scale.memtable_size_bytes as f64
+    }
+
+    #[test]
+    fn a_cell_flushes_its_memtable_full_not_at_each_checkpoint() {
+        let full = flush_share_of_memtable(true);
+        assert!(full > 0.6, "{full}");
+        let drawn = flush_share_of_memtable(false);
+        assert!(drawn < 0.5 * full, "{drawn} vs {full}");
+    }
 
     #[test]
     fn the_insert_random_cells_start_first_fifo_before_the_others() {

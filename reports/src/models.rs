@@ -130,7 +130,7 @@ fn leveled_write(run: &RunReport) -> (f64, String) {
 }
 
 /// Mean bytes of one flush, from the run's counts.
-fn run_flush_mean(run: &RunReport) -> f64 {
+pub fn run_flush_mean(run: &RunReport) -> f64 {
     let flush_bytes = run.series.as_ref().map_or(0, |series| series.flush_bytes);
     flush_bytes as f64 / run.flushes.max(1) as f64
 }
