@@ -23,15 +23,14 @@ const COMMON_WORKLOADS: [&str; 4] = [
 /// FIFO's own workload: a time series.
 const FIFO_WORKLOAD: &str = "ttl-series";
 
-/// Operations of each full-report matrix cell, within 10 minutes for the 13 cells on 2
-/// cores: with full-memtable flushes they took 376 s at `--jobs 2` (FIFO insert-random
-/// 158 s, leveled insert-random 116 s). Larger scales were measured only with the
-/// checkpoint-driven flushes before (600 k took 564 s, 700 k 866 s, FIFO insert-random ran
-/// past 14 minutes at 1 M) and may fit now: not measured again. A cell's time grows faster
-/// than its operations: insert-random's key space is the run's operation count and its
-/// final pass reads every key; under FIFO each of those reads probes every L0 table, and
-/// the L0 deepens with the key space. Elsewhere the writer, GC and checks re-read a
-/// manifest that grows with the table count on each version.
+/// Operations of each full-report matrix cell: the largest scale measured to keep the 13
+/// cells within 10 minutes on 2 cores. With full-memtable flushes they took 376 s at
+/// `--jobs 2` (FIFO insert-random 158 s, leveled insert-random 116 s); at 1 M they took
+/// 667.5 s (FIFO insert-random 308 s), just over. A cell's time grows faster than its
+/// operations: insert-random's key space is the run's operation count and its final pass
+/// reads every key; under FIFO each of those reads probes every L0 table, and the L0
+/// deepens with the key space. Elsewhere the writer, GC and checks re-read a manifest that
+/// grows with the table count on each version.
 pub const FULL_MATRIX_OPS: u64 = 600_000;
 
 /// Simulated time between the writer's checkpoints in every cell. A checkpoint flushes the

@@ -3,9 +3,9 @@
 //! one flush slot writes it at `--flush-mib-per-s`; `--compaction-slots` slots each run one
 //! compaction at `--merge-mib-per-s` (input + output bytes); the picker runs whenever a
 //! slot frees or a flush lands, skipping tables a running compaction holds. The writer is
-//! held back by RocksDB's rules: it stops while the memtable is full and the previous one is still
-//! being flushed (`max_write_buffer_number` 2), stops at the L0 stop trigger or the hard
-//! pending-bytes limit, and slows at the slowdown trigger or the soft limit to a delayed
+//! held back by RocksDB's rules: it stops while the memtable is full and the previous one
+//! is still being flushed (`max_write_buffer_number` 2), stops at the L0 stop trigger or
+//! the hard pending-bytes limit, and slows at the slowdown trigger or the soft limit to a delayed
 //! rate that starts at `--delayed-write-rate-bytes-per-s` and adapts as RocksDB's does
 //! (`write_controller.rs`). A merge is computed when it starts (its inputs cannot change
 //! while it runs) and installed when its time is up; its slot then stays busy while it
